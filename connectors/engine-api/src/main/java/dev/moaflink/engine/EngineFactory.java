@@ -1,0 +1,21 @@
+package dev.moaflink.engine;
+
+/**
+ * Creates engines of one backend. Implementations are found with {@link java.util.ServiceLoader}
+ * ({@code META-INF/services/dev.moaflink.engine.EngineFactory}).
+ */
+public interface EngineFactory {
+
+    /** The name used in {@link EngineSpec#backend()}, e.g. {@code sim}. */
+    String backend();
+
+    /**
+     * Checks a spec without loading anything heavy, so that a job fails at submission with a clear message.
+     *
+     * @throws IllegalArgumentException naming the bad option
+     */
+    void validate(EngineSpec spec);
+
+    /** Loads the model. May be slow (weights); called once per JVM per spec by the registry. */
+    LlmEngine create(EngineSpec spec);
+}
