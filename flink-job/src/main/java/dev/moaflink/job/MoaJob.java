@@ -1,0 +1,95 @@
+package dev.moaflink.job;
+
+import dev.moaflink.job.config.ConfigLoader;
+import dev.moaflink.job.config.ConfigValidator;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.io.BatchReport;
+import dev.moaflink.job.io.Json;
+import dev.moaflink.job.io.JsonLinesFileSink;
+import dev.moaflink.job.io.ParseJsonQueries;
+import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.DeadLetterRecord;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.topology.TopologySet;
+import java.nio.file.Path;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point. Streaming mode reads Avro queries from Kafka and writes Avro answers (exactly-once by
+ * default) and dead letters back to Kafka; batch mode reads a JSON-lines dataset and writes an answers
+ * file plus an accuracy report. Usage: {@code MoaJob [--config file.yaml] [--some.key value ...]}.
+ */
+public final class MoaJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MoaJob.class);
+
+    private MoaJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config = ConfigLoader.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, config);
+        JobExecutionResult result = env.execute(config.jobName());
+        if (config.mode() == JobConfig.Mode.BATCH) {
+            BatchReport report = writeBatchReport(config);
+            LOG.info("Batch run finished in {} ms: {} answers, accuracy {}", result.getNetRuntime(),
+                    report.overall().answers(), report.overall().accuracy());
+        }
+    }
+
+    /** Adds the whole job to {@code env} (sources, MoA pipeline, sinks); the caller executes it. */
+    public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        env.setParallelism(config.parallelism());
+        TopologySet topologies = ConfigValidator.topologies(config);
+        QueryValidator validator = new QueryValidator(config.limits(), topologies.all().keySet(),
+                config.defaultTopology());
+        if (config.mode() == JobConfig.Mode.STREAMING) {
+            KafkaGraph.build(env, config, validator);
+        } else {
+            buildBatch(env, config, validator);
+        }
+        LOG.info("Built {} job with topologies {}", config.mode(), topologies.all().values());
+    }
+
+    private static void buildBatch(StreamExecutionEnvironment env, JobConfig config, QueryValidator validator) {
+        JobConfig.BatchSettings batch = config.batch();
+        FileSource<String> lines = FileSource
+                .forRecordStreamFormat(new TextLineInputFormat(), new org.apache.flink.core.fs.Path(batch.input()))
+                .build();
+        SingleOutputStreamOperator<QueryTask> queries = env
+                .fromSource(lines, WatermarkStrategy.noWatermarks(), "dataset " + batch.input())
+                .setParallelism(1)
+                .process(new ParseJsonQueries(batch.input(), validator), TypeInformation.of(QueryTask.class))
+                .name("parse queries").uid("parse-queries");
+        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config);
+        answers.sinkTo(new JsonLinesFileSink<AnswerRecord>(batch.output(), Json::line))
+                .name("answers file").setParallelism(1);
+        queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS)
+                .sinkTo(new JsonLinesFileSink<DeadLetterRecord>(deadLetterFile(batch), Json::line))
+                .name("dead letters file").setParallelism(1);
+    }
+
+    /** Where batch mode writes rejected input lines: next to the answers file. */
+    public static String deadLetterFile(JobConfig.BatchSettings batch) {
+        return batch.output() + ".dead-letters.jsonl";
+    }
+
+    /** Summarises the answers file of a finished batch run into the configured report (JSON + Markdown). */
+    public static BatchReport writeBatchReport(JobConfig config) throws java.io.IOException {
+        JobConfig.BatchSettings batch = config.batch();
+        BatchReport report = BatchReport.of(Path.of(batch.output()));
+        String target = batch.report() != null ? batch.report() : batch.output() + ".summary.json";
+        report.write(Path.of(target));
+        return report;
+    }
+}

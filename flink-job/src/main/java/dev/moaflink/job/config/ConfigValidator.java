@@ -1,0 +1,137 @@
+package dev.moaflink.job.config;
+
+import dev.moaflink.engine.EngineRegistry;
+import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.topology.Topology;
+import dev.moaflink.job.topology.TopologyCompiler;
+import dev.moaflink.job.topology.TopologySet;
+import dev.moaflink.job.topology.TopologySpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Checks a bound configuration once, at submission, and reports every problem it finds together. */
+public final class ConfigValidator {
+
+    private ConfigValidator() {}
+
+    public static void validate(JobConfig c) {
+        List<String> problems = new ArrayList<>();
+        require(problems, c.mode() != null, "mode must be streaming or batch");
+        require(problems, c.parallelism() >= 1, "parallelism must be >= 1, was " + c.parallelism());
+        checkAgent(problems, c.agent());
+        checkLimits(problems, c.limits());
+        if (c.mode() == JobConfig.Mode.STREAMING) {
+            checkKafka(problems, c.kafka(), c.checkpointIntervalMs());
+        } else if (c.mode() == JobConfig.Mode.BATCH) {
+            JobConfig.BatchSettings b = c.batch();
+            require(problems, b != null && notBlank(b.input()), "batch.input (a JSON-lines query file) is missing");
+            require(problems, b != null && notBlank(b.output()), "batch.output (the answers file) is missing");
+        }
+        if (c.models() == null || c.models().isEmpty()) {
+            problems.add("no models are defined (section 'models')");
+        } else {
+            c.models().forEach((name, m) -> checkModel(problems, name, m));
+        }
+        if (problems.isEmpty()) {
+            try {
+                topologies(c);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /** Compiles every configured topology. */
+    public static TopologySet topologies(JobConfig c) {
+        if (c.topologies() == null || c.topologies().isEmpty()) {
+            throw new IllegalArgumentException("no topologies are defined (section 'topologies')");
+        }
+        Map<String, Topology> compiled = new LinkedHashMap<>();
+        for (Map.Entry<String, TopologySpec> e : c.topologies().entrySet()) {
+            compiled.put(e.getKey(), TopologyCompiler.compile(e.getKey(), e.getValue(), c.models().keySet()));
+        }
+        if (c.defaultTopology() == null || !compiled.containsKey(c.defaultTopology())) {
+            throw new IllegalArgumentException("default_topology '" + c.defaultTopology()
+                    + "' is not one of the defined topologies " + compiled.keySet());
+        }
+        return new TopologySet(compiled, c.defaultTopology());
+    }
+
+    public static EngineSpec engineSpec(String model, JobConfig.ModelSettings m) {
+        return new EngineSpec(m.backend(), model, m.options() == null ? Map.of() : m.options());
+    }
+
+    private static void checkModel(List<String> problems, String name, JobConfig.ModelSettings m) {
+        if (m == null || !notBlank(m.backend())) {
+            problems.add("model '" + name + "': backend is missing (e.g. sim)");
+            return;
+        }
+        try {
+            EngineRegistry.global().validate(engineSpec(name, m));
+        } catch (IllegalArgumentException e) {
+            problems.add("model '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private static void checkAgent(List<String> problems, JobConfig.AgentSettings a) {
+        if (a == null) {
+            problems.add("section 'agent' is missing");
+            return;
+        }
+        require(problems, a.capacity() >= 1, "agent.capacity must be >= 1, was " + a.capacity());
+        require(problems, a.timeoutMs() >= 1, "agent.timeout_ms must be >= 1, was " + a.timeoutMs());
+        require(problems, a.chunkTokens() >= 0, "agent.chunk_tokens must be >= 0, was " + a.chunkTokens());
+        require(problems, a.maxTokens() >= 1, "agent.max_tokens must be >= 1, was " + a.maxTokens());
+        require(problems, a.temperature() >= 0, "agent.temperature must be >= 0, was " + a.temperature());
+        require(problems, a.topP() > 0 && a.topP() <= 1, "agent.top_p must be in (0, 1], was " + a.topP());
+    }
+
+    private static void checkLimits(List<String> problems, JobConfig.Limits l) {
+        if (l == null) {
+            problems.add("section 'limits' is missing");
+            return;
+        }
+        require(problems, l.maxIdChars() >= 1, "limits.max_id_chars must be >= 1");
+        require(problems, l.maxTextChars() >= 1, "limits.max_text_chars must be >= 1");
+        require(problems, l.maxChoices() >= 2 && l.maxChoices() <= 26, "limits.max_choices must be in [2, 26]");
+        require(problems, l.maxChoiceChars() >= 1, "limits.max_choice_chars must be >= 1");
+    }
+
+    private static void checkKafka(List<String> problems, JobConfig.KafkaSettings k, long checkpointMs) {
+        if (k == null) {
+            problems.add("section 'kafka' is missing");
+            return;
+        }
+        require(problems, notBlank(k.bootstrapServers()), "kafka.bootstrap_servers is missing");
+        require(problems, notBlank(k.queriesTopic()), "kafka.queries_topic is missing");
+        require(problems, notBlank(k.answersTopic()), "kafka.answers_topic is missing");
+        require(problems, notBlank(k.deadLetterTopic()), "kafka.dead_letter_topic is missing");
+        require(problems, notBlank(k.groupId()), "kafka.group_id is missing");
+        require(problems, k.delivery() != null, "kafka.delivery must be exactly_once or at_least_once");
+        require(problems, k.startingOffsets() != null, "kafka.starting_offsets must be earliest, latest or committed");
+        if (k.delivery() == JobConfig.Delivery.EXACTLY_ONCE) {
+            require(problems, notBlank(k.transactionalIdPrefix()),
+                    "kafka.transactional_id_prefix is required for exactly_once delivery");
+            require(problems, checkpointMs > 0,
+                    "checkpoint_interval_ms must be > 0 for exactly_once delivery (answers commit at checkpoints)");
+            require(problems, k.transactionTimeoutMs() > checkpointMs,
+                    "kafka.transaction_timeout_ms (" + k.transactionTimeoutMs()
+                            + ") must exceed checkpoint_interval_ms (" + checkpointMs + ")");
+        }
+    }
+
+    private static void require(List<String> problems, boolean ok, String problem) {
+        if (!ok) {
+            problems.add(problem);
+        }
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+}

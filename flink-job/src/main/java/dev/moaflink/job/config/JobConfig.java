@@ -1,0 +1,87 @@
+package dev.moaflink.job.config;
+
+import dev.moaflink.job.topology.TopologySpec;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * The whole job configuration, bound from YAML (bundled defaults, then a user file, then command-line
+ * overrides) and checked once by {@link ConfigValidator}. Keys are snake_case in files and flags.
+ *
+ * @param mode             streaming (unbounded Kafka) or batch (a dataset file in, answers file out)
+ * @param models           model name → engine settings
+ * @param topologies       topology name → layout; every one is compiled into the graph
+ * @param defaultTopology  used by queries that name none
+ * @param parallelism      default operator parallelism
+ * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
+ */
+public record JobConfig(
+        Mode mode,
+        String jobName,
+        KafkaSettings kafka,
+        BatchSettings batch,
+        Map<String, ModelSettings> models,
+        Map<String, TopologySpec> topologies,
+        String defaultTopology,
+        AgentSettings agent,
+        Limits limits,
+        int parallelism,
+        long checkpointIntervalMs) implements Serializable {
+
+    public enum Mode { STREAMING, BATCH }
+
+    /**
+     * @param delivery               exactly_once (transactional, visible at checkpoints) or at_least_once
+     * @param transactionalIdPrefix  required for exactly_once; unique per job on a cluster
+     * @param transactionTimeoutMs   must stay below the broker's transaction.max.timeout.ms
+     * @param startingOffsets        earliest, latest or committed (falls back to earliest)
+     * @param bounded                stop at the offsets that were latest at start (batch over a topic)
+     * @param properties             extra Kafka client properties (e.g. security settings)
+     */
+    public record KafkaSettings(
+            String bootstrapServers,
+            String queriesTopic,
+            String answersTopic,
+            String deadLetterTopic,
+            String groupId,
+            Delivery delivery,
+            String transactionalIdPrefix,
+            long transactionTimeoutMs,
+            StartingOffsets startingOffsets,
+            boolean bounded,
+            Map<String, String> properties) implements Serializable {}
+
+    public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
+
+    /**
+     * @param input   JSON-lines queries (fields of the Avro Query: id, text, choices, task_type, gold)
+     * @param output  JSON-lines answers, written by the job
+     * @param report  accuracy summary (JSON); a Markdown twin is written next to it
+     */
+    public record BatchSettings(String input, String output, String report) implements Serializable {}
+
+    /** @param backend engine factory name (sim, djl, openai); @param options backend settings */
+    public record ModelSettings(String backend, Map<String, String> options) implements Serializable {}
+
+    /**
+     * @param capacity    agent calls in flight per operator subtask; beyond it the operator stops reading
+     *                    input, so backpressure reaches the source
+     * @param timeoutMs   an agent call still running after this becomes a FAILED node (degraded answer)
+     * @param chunkTokens tokens per streamed output chunk; 0 sends only the final result
+     * @param maxTokens   generation limit per agent call
+     */
+    public record AgentSettings(
+            int capacity,
+            long timeoutMs,
+            int chunkTokens,
+            int maxTokens,
+            double temperature,
+            double topP,
+            long seed) implements Serializable {}
+
+    /** Size limits on every input field; larger inputs are dead-lettered. */
+    public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)
+            implements Serializable {}
+}

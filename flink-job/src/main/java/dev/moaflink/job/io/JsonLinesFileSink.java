@@ -1,0 +1,65 @@
+package dev.moaflink.job.io;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.apache.flink.api.common.functions.Function;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+/**
+ * Writes records as JSON lines to one local file (batch mode's answers and dead letters). Run it with
+ * parallelism 1; the file is truncated when the writer opens, so a re-run replaces the previous output.
+ */
+public final class JsonLinesFileSink<T> implements Sink<T> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Serializable record-to-line function. */
+    @FunctionalInterface
+    public interface LineFormat<T> extends Function {
+        String format(T value) throws IOException;
+    }
+
+    private final String path;
+    private final LineFormat<T> format;
+
+    public JsonLinesFileSink(String path, LineFormat<T> format) {
+        this.path = path;
+        this.format = format;
+    }
+
+    @Override
+    public SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
+        if (context.getTaskInfo().getNumberOfParallelSubtasks() != 1) {
+            throw new IllegalStateException("JsonLinesFileSink must run with parallelism 1");
+        }
+        Path p = Path.of(path);
+        if (p.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(p.toAbsolutePath().getParent());
+        }
+        BufferedWriter out = Files.newBufferedWriter(p, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        return new SinkWriter<>() {
+            @Override
+            public void write(T element, Context ctx) throws IOException {
+                out.write(format.format(element));
+                out.write('\n');
+            }
+
+            @Override
+            public void flush(boolean endOfInput) throws IOException {
+                out.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,33 @@
+package dev.moaflink.job.model;
+
+/**
+ * A request for one agent node to run for one query.
+ *
+ * <p>The prompt is a prefix plus ordered parts. Aggregator prompts put each upstream response in its own
+ * part (and the closing instruction in the last), so that an engine can prefill the prefix at once and
+ * append the parts as they arrive (Faster-MoA's prefill/decode overlap).
+ *
+ * @param readyOffsetMs   when the node's inputs were all available, relative to submission (engine clock)
+ * @param upstreamCriticalMs engine busy time on the longest upstream path (for overhead accounting)
+ * @param skip            true when the node must not run (e.g. every input failed); the agent records it
+ * @param inputs          node ids whose outputs are in the prompt parts
+ * @param upstream        traces of finished upstream nodes that ride along to the answer
+ */
+public record AgentCall(
+        QueryTask query,
+        String nodeId,
+        int level,
+        String model,
+        String promptPrefix,
+        String[] promptParts,
+        double readyOffsetMs,
+        double upstreamCriticalMs,
+        boolean skip,
+        String[] inputs,
+        NodeTrace[] upstream) {
+
+    /** Engine session id: unique per query and node. */
+    public String requestId() {
+        return query.id() + "/" + nodeId;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.moaflink.job.model;
+
+import dev.moaflink.schema.NodeStatus;
+
+/**
+ * One agent node's record of what it did for one query; becomes an Avro {@code AgentTrace} at the sink.
+ * Offsets and durations are milliseconds in the engine's clock (see {@code EngineInfo#virtualTime}).
+ *
+ * @param simulated   the node ran on a simulated engine (reports must say so)
+ * @param virtualTime its times are modelled, not measured
+ */
+public record NodeTrace(
+        String nodeId,
+        int level,
+        String model,
+        String worker,
+        int replica,
+        NodeStatus status,
+        String[] inputs,
+        double queueMs,
+        double prefillMs,
+        double prefillExposedMs,
+        double decodeMs,
+        double firstTokenMs,
+        double startOffsetMs,
+        double endOffsetMs,
+        int promptTokens,
+        int outputTokens,
+        double confidence,
+        String extractedAnswer,
+        String error,
+        boolean simulated,
+        boolean virtualTime) {}

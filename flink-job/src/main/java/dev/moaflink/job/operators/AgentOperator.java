@@ -1,0 +1,324 @@
+package dev.moaflink.job.operators;
+
+import dev.moaflink.engine.EngineRegistry;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.FinishReason;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.PromptContext;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.TokenListener;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.model.AgentChunk;
+import dev.moaflink.job.model.NodeResult;
+import dev.moaflink.job.model.NodeTrace;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.prompt.AnswerExtractor;
+import dev.moaflink.schema.NodeStatus;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.function.ThrowingRunnable;
+
+/**
+ * Runs agent calls for one model on a shared engine without ever blocking the task thread.
+ *
+ * <p>Each call opens an engine session; tokens stream back on engine threads and are handed to this
+ * operator's mailbox, which emits them downstream as {@link AgentChunk}s every {@code chunk_tokens} tokens,
+ * then a last chunk with the whole result. Calls run unordered; at most {@code capacity} are in flight, and
+ * past that the operator yields to its mailbox instead of reading input, so backpressure reaches the
+ * source. A call still running after {@code timeout_ms} is cancelled and reported as a FAILED node, never
+ * as a job failure. Calls in flight at a checkpoint are stored and re-run after a restore (engine sessions
+ * are not state).
+ */
+public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
+        implements OneInputStreamOperator<AgentCall, AgentChunk>, BoundedOneInput {
+
+    private static final long serialVersionUID = 1L;
+
+    private final AgentSpec spec;
+    private final transient MailboxExecutor mailbox;
+
+    private transient EngineRegistry.Lease lease;
+    private transient LlmEngine engine;
+    private transient boolean simulated;
+    private transient boolean virtualTime;
+    private transient Thread taskThread;
+    private transient int replica;
+    private transient Map<String, InFlight> inFlight;
+    private transient ListState<AgentCall> inFlightState;
+    private transient List<AgentCall> restored;
+
+    AgentOperator(StreamOperatorParameters<AgentChunk> parameters, AgentSpec spec, MailboxExecutor mailbox) {
+        super(parameters);
+        this.spec = spec;
+        this.mailbox = mailbox;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        inFlightState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("agent-calls-in-flight", TypeInformation.of(AgentCall.class)));
+        restored = new ArrayList<>();
+        if (context.isRestored()) {
+            inFlightState.get().forEach(restored::add);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        lease = EngineRegistry.global().acquire(spec.engine());
+        engine = lease.engine();
+        simulated = engine.info().simulated();
+        virtualTime = engine.info().virtualTime();
+        taskThread = Thread.currentThread();
+        replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        inFlight = new LinkedHashMap<>();
+        for (AgentCall call : restored) {
+            start(call);
+        }
+        restored = null;
+    }
+
+    @Override
+    public void processElement(StreamRecord<AgentCall> element) throws Exception {
+        while (inFlight.size() >= spec.settings().capacity()) {
+            mailbox.yield();
+        }
+        start(element.getValue());
+    }
+
+    /** Number of calls running now (tests assert it drains to zero). */
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    private void start(AgentCall call) {
+        if (call.skip()) {
+            emitFinal(new InFlight(call, System.currentTimeMillis()), "", NodeStatus.SKIPPED, PhaseTimings.ZERO, 0, 0,
+                    0.0, "no usable inputs");
+            return;
+        }
+        InFlight f = new InFlight(call, System.currentTimeMillis());
+        try {
+            QueryTask q = call.query();
+            PromptContext context = new PromptContext(q.id(), q.taskType(),
+                    q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
+            f.session = engine.open(new SessionRequest(call.requestId(), call.promptPrefix(), context,
+                    call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR));
+            for (String part : call.promptParts()) {
+                f.session.append(part);
+            }
+        } catch (RuntimeException e) {
+            if (f.session != null) {
+                f.session.close();
+            }
+            emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "engine refused the call: " + e.getMessage());
+            return;
+        }
+        inFlight.put(call.requestId(), f);
+        CompletableFuture<Generation> done = f.session.generate(params(call), new ChunkingListener(f));
+        if (!done.isDone()) {
+            long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
+            f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
+        }
+        done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
+    }
+
+    private GenerationParams params(AgentCall call) {
+        JobConfig.AgentSettings s = spec.settings();
+        return new GenerationParams(s.maxTokens(), s.temperature(), s.topP(),
+                s.seed() ^ call.requestId().hashCode(), List.of());
+    }
+
+    private void complete(InFlight f, Generation g, Throwable err) {
+        if (f.finished) {
+            return; // already timed out
+        }
+        if (err != null || g == null) {
+            String msg = err == null ? "engine returned no result" : String.valueOf(err.getMessage());
+            finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0, msg);
+            return;
+        }
+        NodeStatus status = switch (g.finishReason()) {
+            case STOP, LENGTH -> NodeStatus.RAN;
+            case CANCELLED -> NodeStatus.CANCELLED;
+            case ERROR -> NodeStatus.FAILED;
+        };
+        String text = g.finishReason() == FinishReason.ERROR ? "" : g.text();
+        finish(f, text, status, g.timings(), g.promptTokens(), g.outputTokens(), g.confidence(), g.error());
+    }
+
+    private void onTimeout(InFlight f) {
+        if (f.finished) {
+            return;
+        }
+        f.session.cancel();
+        finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0,
+                "timed out after " + spec.settings().timeoutMs() + " ms");
+    }
+
+    private void finish(InFlight f, String text, NodeStatus status, PhaseTimings t, int promptTokens,
+                        int outputTokens, double confidence, String error) {
+        f.finished = true;
+        inFlight.remove(f.call.requestId());
+        if (f.timeout != null) {
+            f.timeout.cancel(false);
+        }
+        f.session.close();
+        emitFinal(f, text, status, t, promptTokens, outputTokens, confidence, error);
+    }
+
+    private void emitFinal(InFlight f, String text, NodeStatus status, PhaseTimings t, int promptTokens,
+                           int outputTokens, double confidence, String error) {
+        AgentCall call = f.call;
+        QueryTask q = call.query();
+        double busy = t.queueMs() + t.prefillMs() + t.decodeMs();
+        double start;
+        double end;
+        if (virtualTime) {
+            start = call.readyOffsetMs();
+            end = start + busy;
+        } else {
+            start = f.startedAtMs - q.submittedAtMs();
+            end = System.currentTimeMillis() - q.submittedAtMs();
+        }
+        String extracted = status == NodeStatus.RAN ? AnswerExtractor.extract(text, q.taskType(), q.choices()) : null;
+        NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), spec.model(), spec.worker(), replica, status,
+                call.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
+                start, end, promptTokens, outputTokens, confidence, extracted, error, simulated, virtualTime);
+        String tail = text.length() > f.emittedChars ? text.substring(f.emittedChars) : "";
+        NodeResult result = new NodeResult(q, text, trace, call.upstreamCriticalMs() + busy, call.upstream());
+        output.collect(new StreamRecord<>(new AgentChunk(q.id(), call.nodeId(), f.seq++, tail, result)));
+    }
+
+    private void emitChunk(InFlight f, String delta) {
+        if (f.finished) {
+            return;
+        }
+        f.emittedChars += delta.length();
+        output.collect(new StreamRecord<>(new AgentChunk(f.call.query().id(), f.call.nodeId(), f.seq++, delta, null)));
+    }
+
+    /** Runs on the task thread: directly when already there (virtual-time engines), else through the mailbox. */
+    private void onTask(ThrowingRunnable<? extends Exception> action) {
+        if (Thread.currentThread() == taskThread) {
+            try {
+                action.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        try {
+            mailbox.execute(action, "agent result");
+        } catch (RejectedExecutionException closing) {
+            // The task is shutting down; in-flight calls are re-run from checkpointed state on restore.
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<AgentCall> calls = new ArrayList<>(inFlight.size());
+        inFlight.values().forEach(f -> calls.add(f.call));
+        inFlightState.update(calls);
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        while (!inFlight.isEmpty()) {
+            mailbox.yield();
+        }
+    }
+
+    @Override
+    public void finish() throws Exception {
+        endInput();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (inFlight != null) {
+                for (InFlight f : inFlight.values()) {
+                    f.finished = true;
+                    if (f.timeout != null) {
+                        f.timeout.cancel(false);
+                    }
+                    f.session.close();
+                }
+                inFlight.clear();
+            }
+        } finally {
+            if (lease != null) {
+                lease.close();
+                lease = null;
+            }
+            super.close();
+        }
+    }
+
+    /** A call being served. Fields other than the listener's are touched only on the task thread. */
+    private static final class InFlight {
+        final AgentCall call;
+        final long startedAtMs;
+        EngineSession session;
+        ScheduledFuture<?> timeout;
+        boolean finished;
+        int seq;
+        int emittedChars;
+
+        InFlight(AgentCall call, long startedAtMs) {
+            this.call = call;
+            this.startedAtMs = startedAtMs;
+        }
+    }
+
+    /** Groups streamed tokens into chunks on the engine thread and hands each chunk to the task thread. */
+    private final class ChunkingListener implements TokenListener {
+        private final InFlight f;
+        private final int chunkTokens = spec.settings().chunkTokens();
+        private final StringBuilder pending = new StringBuilder();
+        private int tokens;
+
+        ChunkingListener(InFlight f) {
+            this.f = f;
+        }
+
+        @Override
+        public void onToken(dev.moaflink.engine.Token token) {
+            if (chunkTokens == 0) {
+                return;
+            }
+            pending.append(token.text());
+            if (++tokens % chunkTokens == 0) {
+                String delta = pending.toString();
+                pending.setLength(0);
+                onTask(() -> emitChunk(f, delta));
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.moaflink.job.operators;
+
+import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.model.AgentChunk;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperatorFactory;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
+import org.apache.flink.streaming.api.operators.StreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.api.operators.legacy.YieldingOperatorFactory;
+
+/** Creates {@link AgentOperator}s and hands them the task's mailbox (as Flink's async I/O factory does). */
+public final class AgentOperatorFactory extends AbstractStreamOperatorFactory<AgentChunk>
+        implements OneInputStreamOperatorFactory<AgentCall, AgentChunk>, YieldingOperatorFactory<AgentChunk> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final AgentSpec spec;
+
+    public AgentOperatorFactory(AgentSpec spec) {
+        this.spec = spec;
+        setChainingStrategy(ChainingStrategy.ALWAYS);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends StreamOperator<AgentChunk>> T createStreamOperator(StreamOperatorParameters<AgentChunk> parameters) {
+        return (T) new AgentOperator(parameters, spec, getMailboxExecutor());
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public Class<? extends StreamOperator> getStreamOperatorClass(ClassLoader classLoader) {
+        return AgentOperator.class;
+    }
+}

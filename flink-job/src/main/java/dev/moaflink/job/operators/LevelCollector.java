@@ -1,0 +1,150 @@
+package dev.moaflink.job.operators;
+
+import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.model.AgentChunk;
+import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.NodeResult;
+import dev.moaflink.job.model.NodeTrace;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.prompt.AnswerExtractor;
+import dev.moaflink.job.prompt.Prompts;
+import dev.moaflink.job.topology.Topology;
+import dev.moaflink.job.topology.TopologyNode;
+import dev.moaflink.job.topology.TopologySet;
+import dev.moaflink.schema.NodeStatus;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Joins the finished agents of one topology level, per query (keyed by query id). As soon as every child of
+ * a next-level node has finished, it emits that node's {@link AgentCall} with the aggregate-and-synthesize
+ * prompt (a tree parent waits only for its own cluster; a dense-layer node waits for the whole layer). When
+ * the finished node is a root, it emits the query's {@link AnswerRecord} instead. A query's state is cleared
+ * as soon as every next-level node of it has been emitted.
+ *
+ * <p>Upstream traces ride along: each child's trace travels with its first parent's call, so the root's
+ * result carries the whole tree's trace exactly once.
+ */
+public final class LevelCollector extends KeyedProcessFunction<String, AgentChunk, AnswerRecord> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int level;
+    private final TopologySet topologies;
+
+    private transient MapState<String, NodeResult> finished;
+    private transient ValueState<Long> emittedParents;
+
+    public LevelCollector(int level, TopologySet topologies) {
+        this.level = level;
+        this.topologies = topologies;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        finished = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>("finished-nodes", Types.STRING, TypeInformation.of(NodeResult.class)));
+        emittedParents = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-parents", Types.LONG));
+    }
+
+    @Override
+    public void processElement(AgentChunk chunk, Context ctx, Collector<AnswerRecord> out) throws Exception {
+        if (!chunk.isLast()) {
+            return; // partial output: the overlap path (incremental prefill) consumes it
+        }
+        NodeResult result = chunk.result();
+        Topology topology = topologies.get(result.query().topology());
+        TopologyNode node = topology.node(chunk.nodeId());
+        if (node.level() != level) {
+            throw new IllegalStateException("node " + node.id() + " reached the level-" + level + " collector");
+        }
+        if (node.isRoot()) {
+            out.collect(answer(topology, result));
+            return;
+        }
+        finished.put(node.id(), result);
+        Long mask = emittedParents.value();
+        long emitted = mask == null ? 0L : mask;
+        for (String parentId : node.parents()) {
+            TopologyNode parent = topology.node(parentId);
+            long bit = 1L << parent.index();
+            if ((emitted & bit) == 0 && allFinished(parent)) {
+                ctx.output(AgentRoutes.tag(parent.level(), parent.model()), callFor(topology, parent));
+                emitted |= bit;
+            }
+        }
+        if (Long.bitCount(emitted) == topology.level(level + 1).size()) {
+            finished.clear();
+            emittedParents.clear();
+        } else {
+            emittedParents.update(emitted);
+        }
+    }
+
+    private boolean allFinished(TopologyNode parent) throws Exception {
+        for (String child : parent.children()) {
+            if (!finished.contains(child)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private AgentCall callFor(Topology topology, TopologyNode parent) throws Exception {
+        List<String> parts = new ArrayList<>();
+        List<String> inputs = new ArrayList<>();
+        List<NodeTrace> upstream = new ArrayList<>();
+        double ready = 0;
+        double critical = 0;
+        QueryTask query = null;
+        for (String childId : parent.children()) {
+            NodeResult child = finished.get(childId);
+            query = child.query();
+            ready = Math.max(ready, child.trace().endOffsetMs());
+            critical = Math.max(critical, child.criticalPathMs());
+            if (child.trace().status() == NodeStatus.RAN && !child.text().isBlank()) {
+                inputs.add(childId);
+                parts.add(Prompts.responseSlot(inputs.size(), child.text()));
+            }
+            if (topology.node(childId).parents().get(0).equals(parent.id())) {
+                upstream.add(child.trace());
+                upstream.addAll(List.of(child.upstream()));
+            }
+        }
+        parts.add(Prompts.aggregatorSuffix(query));
+        return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(),
+                parts.toArray(String[]::new), ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new),
+                upstream.toArray(NodeTrace[]::new));
+    }
+
+    private static AnswerRecord answer(Topology topology, NodeResult root) {
+        QueryTask q = root.query();
+        List<NodeTrace> trace = new ArrayList<>(List.of(root.upstream()));
+        trace.add(root.trace());
+        trace.sort(Comparator.comparingInt(NodeTrace::level)
+                .thenComparingInt(t -> topology.node(t.nodeId()).index()));
+        boolean degraded = false;
+        boolean simulated = false;
+        for (NodeTrace t : trace) {
+            degraded |= t.status() == NodeStatus.FAILED;
+            simulated |= t.simulated();
+        }
+        degraded |= root.trace().status() != NodeStatus.RAN;
+        long now = System.currentTimeMillis();
+        String extracted = root.trace().extractedAnswer();
+        double latency = root.trace().virtualTime() ? root.trace().endOffsetMs() : now - q.submittedAtMs();
+        return new AnswerRecord(q.id(), root.text(), extracted, root.trace().confidence(), false, degraded,
+                AnswerExtractor.score(extracted, q.gold(), q.taskType(), q.choices()), topology.name(), q.taskType(),
+                q.submittedAtMs(), now, latency, root.criticalPathMs(), simulated, trace.toArray(NodeTrace[]::new));
+    }
+}

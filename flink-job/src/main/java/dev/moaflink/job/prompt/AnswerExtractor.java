@@ -1,0 +1,137 @@
+package dev.moaflink.job.prompt;
+
+import dev.moaflink.schema.TaskType;
+import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Pulls the final answer out of an agent's text and scores it against gold. Multiple choice: a label
+ * (A, B, ...); numeric: a canonical decimal string; free text: the text after the last "Answer:".
+ */
+public final class AnswerExtractor {
+
+    private static final Pattern ANSWER_LINE = Pattern.compile("(?i)answer\\s*(?:is)?\\s*[:：]?\\s*(.+)");
+    private static final Pattern NUMBER = Pattern.compile("-?\\d[\\d,]*(?:\\.\\d+)?|-?\\.\\d+");
+    private static final Pattern LABEL = Pattern.compile("^\\(?([A-Za-z])\\)?(?:[).:,\\s]|$)");
+
+    private AnswerExtractor() {}
+
+    public static String label(int index) {
+        return String.valueOf((char) ('A' + index));
+    }
+
+    /** The extracted answer, or null when none can be found. */
+    public static String extract(String text, TaskType type, String[] choices) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        String tail = lastAnswerClause(text);
+        return switch (type) {
+            case MULTIPLE_CHOICE -> choiceLabel(tail != null ? tail : text, choices, tail != null);
+            case NUMERIC -> number(tail != null ? tail : text, tail != null);
+            case FREE_TEXT -> tail == null ? null : normalizeText(tail);
+        };
+    }
+
+    /** True/false against gold, or null when there is no gold. */
+    public static Boolean score(String extracted, String gold, TaskType type, String[] choices) {
+        if (gold == null || gold.isBlank()) {
+            return null;
+        }
+        if (extracted == null) {
+            return false;
+        }
+        return switch (type) {
+            case MULTIPLE_CHOICE -> extracted.equalsIgnoreCase(goldLabel(gold, choices));
+            case NUMERIC -> numericEquals(extracted, gold);
+            case FREE_TEXT -> normalizeText(extracted).equals(normalizeText(gold));
+        };
+    }
+
+    private static String lastAnswerClause(String text) {
+        String last = null;
+        Matcher m = ANSWER_LINE.matcher(text);
+        while (m.find()) {
+            last = m.group(1).strip();
+        }
+        return last;
+    }
+
+    private static String choiceLabel(String s, String[] choices, boolean fromAnswerClause) {
+        int n = choices == null ? 0 : choices.length;
+        if (fromAnswerClause) {
+            Matcher m = LABEL.matcher(s.strip());
+            if (m.find()) {
+                int idx = Character.toUpperCase(m.group(1).charAt(0)) - 'A';
+                if (idx >= 0 && idx < n) {
+                    return label(idx);
+                }
+            }
+        }
+        // Otherwise accept an answer that quotes one choice's text exactly (longest match wins).
+        String lower = s.toLowerCase(Locale.ROOT);
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            String c = choices[i].toLowerCase(Locale.ROOT).strip();
+            if (!c.isEmpty() && lower.contains(c) && (best < 0 || c.length() > choices[best].length())) {
+                best = i;
+            }
+        }
+        return best < 0 ? null : label(best);
+    }
+
+    private static String number(String s, boolean fromAnswerClause) {
+        Matcher m = NUMBER.matcher(s);
+        String found = null;
+        while (m.find()) {
+            found = m.group();
+            if (fromAnswerClause) {
+                break; // the first number after "Answer:" is the answer
+            }
+        }
+        return found == null ? null : canonicalNumber(found);
+    }
+
+    /** "1,234.50" → "1234.5"; null if not a number. */
+    public static String canonicalNumber(String s) {
+        try {
+            BigDecimal d = new BigDecimal(s.replace(",", "").strip()).stripTrailingZeros();
+            return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static boolean numericEquals(String extracted, String gold) {
+        String g = canonicalNumber(gold);
+        String e = canonicalNumber(extracted);
+        return g != null && e != null && new BigDecimal(g).compareTo(new BigDecimal(e)) == 0;
+    }
+
+    /** Gold may be a label (A), a 1-based index (ARC uses 1–4) or the choice text. */
+    private static String goldLabel(String gold, String[] choices) {
+        String g = gold.strip();
+        int n = choices == null ? 0 : choices.length;
+        if (g.length() == 1 && Character.isLetter(g.charAt(0))) {
+            return g.toUpperCase(Locale.ROOT);
+        }
+        if (g.matches("\\d+")) {
+            int idx = Integer.parseInt(g) - 1;
+            if (idx >= 0 && idx < n) {
+                return label(idx);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (choices[i].strip().equalsIgnoreCase(g)) {
+                return label(i);
+            }
+        }
+        return g;
+    }
+
+    private static String normalizeText(String s) {
+        return s.strip().toLowerCase(Locale.ROOT).replaceAll("[\\s]+", " ").replaceAll("[.!?]+$", "");
+    }
+}

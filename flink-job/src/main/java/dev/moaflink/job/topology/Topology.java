@@ -1,0 +1,91 @@
+package dev.moaflink.job.topology;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A compiled topology: levels of agent nodes, leaves first, ending in exactly one root. */
+public final class Topology implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Nodes of one level are tracked in a 64-bit mask by the level collector. */
+    public static final int MAX_NODES_PER_LEVEL = 64;
+
+    private final String name;
+    private final TopologySpec.Kind kind;
+    private final List<List<TopologyNode>> levels;
+    private final Map<String, TopologyNode> byId;
+
+    Topology(String name, TopologySpec.Kind kind, List<List<TopologyNode>> levels) {
+        this.name = name;
+        this.kind = kind;
+        List<List<TopologyNode>> copy = new ArrayList<>();
+        Map<String, TopologyNode> index = new HashMap<>();
+        for (List<TopologyNode> level : levels) {
+            copy.add(List.copyOf(level));
+            level.forEach(n -> index.put(n.id(), n));
+        }
+        this.levels = Collections.unmodifiableList(copy);
+        this.byId = Collections.unmodifiableMap(index);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public TopologySpec.Kind kind() {
+        return kind;
+    }
+
+    /** Number of levels, the root's level. */
+    public int depth() {
+        return levels.size();
+    }
+
+    /** Nodes of {@code level} (1-based), in index order. */
+    public List<TopologyNode> level(int level) {
+        return levels.get(level - 1);
+    }
+
+    public TopologyNode node(String id) {
+        TopologyNode n = byId.get(id);
+        if (n == null) {
+            throw new IllegalArgumentException("topology '" + name + "' has no node '" + id + "'");
+        }
+        return n;
+    }
+
+    public TopologyNode root() {
+        return levels.get(levels.size() - 1).get(0);
+    }
+
+    public int size() {
+        return byId.size();
+    }
+
+    public List<TopologyNode> leaves() {
+        return level(1);
+    }
+
+    /** Distinct models used on {@code level}, in first-use order. */
+    public Set<String> modelsAt(int level) {
+        Set<String> models = new LinkedHashSet<>();
+        level(level).forEach(n -> models.add(n.model()));
+        return models;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder shape = new StringBuilder();
+        for (List<TopologyNode> level : levels) {
+            shape.append(shape.length() == 0 ? "" : kind == TopologySpec.Kind.DENSE ? "→" : "-").append(level.size());
+        }
+        return name + " (" + kind.name().toLowerCase() + " " + shape + ")";
+    }
+}

@@ -1,0 +1,29 @@
+package dev.moaflink.job.topology;
+
+import java.util.List;
+
+/**
+ * A topology as written in the configuration file.
+ *
+ * <pre>
+ * tree-9-3-1:            # Faster-MoA tree: each parent reads only its own cluster of fan_in children
+ *   kind: tree
+ *   fan_in: 3
+ *   depth: 3             # levels including the root: 9 leaves, 3 mid aggregators, 1 root
+ *   models:              # one list per level (leaves first); a level's nodes cycle through its list
+ *     - [expert-a, expert-b, expert-c]
+ *     - [aggregator]
+ *     - [aggregator]
+ * dense-9-9-1:           # Together MoA: every agent reads every output of the previous layer
+ *   kind: dense
+ *   layers:              # one model per node, leaves first; the last layer has exactly one node
+ *     - [expert-a, expert-b, expert-c, expert-a, expert-b, expert-c, expert-a, expert-b, expert-c]
+ *     - [aggregator, aggregator, aggregator, aggregator, aggregator, aggregator, aggregator, aggregator, aggregator]
+ *     - [aggregator]
+ * </pre>
+ */
+public record TopologySpec(Kind kind, Integer fanIn, Integer depth, List<List<String>> models,
+                           List<List<String>> layers) {
+
+    public enum Kind { TREE, DENSE }
+}

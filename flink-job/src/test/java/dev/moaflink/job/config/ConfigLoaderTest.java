@@ -1,0 +1,112 @@
+package dev.moaflink.job.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(20)
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsAreValidAndServeTreeAndDense() {
+        JobConfig c = ConfigLoader.fromArgs();
+        assertEquals(JobConfig.Mode.STREAMING, c.mode());
+        assertEquals("tree-9-3-1", c.defaultTopology());
+        assertEquals(JobConfig.Delivery.EXACTLY_ONCE, c.kafka().delivery());
+        assertEquals(2, ConfigValidator.topologies(c).all().size());
+    }
+
+    @Test
+    void flagsOverrideFileAndDefaults() throws Exception {
+        Path file = dir.resolve("job.yaml");
+        Files.writeString(file, "kafka:\n  queries_topic: from-file\n  answers_topic: answers-file\nagent:\n  capacity: 7\n");
+        JobConfig c = ConfigLoader.fromArgs("--config", file.toString(), "--kafka.queries_topic", "from-flag",
+                "--agent.timeout-ms=5000", "--default_topology", "dense-9-9-1");
+        assertEquals("from-flag", c.kafka().queriesTopic());
+        assertEquals("answers-file", c.kafka().answersTopic());
+        assertEquals("moa.dead-letters", c.kafka().deadLetterTopic(), "untouched keys keep their defaults");
+        assertEquals(7, c.agent().capacity());
+        assertEquals(5000, c.agent().timeoutMs());
+        assertEquals("dense-9-9-1", c.defaultTopology());
+    }
+
+    @Test
+    void fileModelsReplaceDefaultModels() throws Exception {
+        Path file = dir.resolve("job.yaml");
+        Files.writeString(file, String.join("\n",
+                "models:",
+                "  solo: {backend: sim, options: {accuracy: '0.5'}}",
+                "topologies:",
+                "  single: {kind: tree, fan_in: 1, depth: 1, models: [[solo]]}",
+                "default_topology: single", ""));
+        JobConfig c = ConfigLoader.fromArgs("--config", file.toString());
+        assertEquals(java.util.Set.of("solo"), c.models().keySet());
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--agent.capacityy", "3"));
+        assertTrue(e.getMessage().contains("unknown configuration key 'agent.capacityy'"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--agent.capacity", "lots"));
+        assertTrue(e.getMessage().contains("agent.capacity"), e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs(
+                "--kafka.queries_topic", "", "--agent.capacity", "0", "--kafka.transactional_id_prefix", "",
+                "--parallelism", "0"));
+        String m = e.getMessage();
+        assertTrue(m.contains("kafka.queries_topic is missing"), m);
+        assertTrue(m.contains("agent.capacity must be >= 1"), m);
+        assertTrue(m.contains("transactional_id_prefix is required"), m);
+        assertTrue(m.contains("parallelism must be >= 1"), m);
+    }
+
+    @Test
+    void topologyErrorsSurfaceAtLoad() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs(
+                "--topologies.tree-9-3-1.fan_in", "0"));
+        assertTrue(e.getMessage().contains("topology 'tree-9-3-1': fan_in must be >= 1"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs(
+                "--topologies.tree-9-3-1.models", "[[nope], [aggregator], [aggregator]]"));
+        assertTrue(e.getMessage().contains("unknown model 'nope'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--default_topology", "star"));
+        assertTrue(e.getMessage().contains("default_topology 'star'"), e.getMessage());
+    }
+
+    @Test
+    void engineOptionsAreValidatedByTheirBackend() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs(
+                "--models.expert-small.options.accuracy", "1.5"));
+        assertTrue(e.getMessage().contains("model 'expert-small'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--models.expert-small.backend", "gpu9000"));
+        assertTrue(e.getMessage().contains("unknown engine backend 'gpu9000'"), e.getMessage());
+    }
+
+    @Test
+    void batchModeNeedsInputAndOutput() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--mode", "batch"));
+        assertTrue(e.getMessage().contains("batch.input"), e.getMessage());
+        assertTrue(e.getMessage().contains("batch.output"), e.getMessage());
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--config", "/no/such.yaml"));
+        assertTrue(e.getMessage().contains("/no/such.yaml does not exist"), e.getMessage());
+    }
+}

@@ -1,0 +1,205 @@
+package dev.moaflink.job.operators;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.model.AgentChunk;
+import dev.moaflink.job.model.NodeTrace;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.testing.Fixtures;
+import dev.moaflink.job.testing.ScriptedEngine;
+import dev.moaflink.schema.NodeStatus;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class AgentOperatorTest {
+
+    private static final long TIMEOUT_MS = 1_000;
+
+    @BeforeEach
+    @AfterEach
+    void reset() {
+        ScriptedEngine.reset();
+    }
+
+    private static AgentSpec spec(String mode, int capacity) {
+        return new AgentSpec(new EngineSpec("scripted", "a", Map.of("mode", mode)), 1, "w0",
+                new JobConfig.AgentSettings(capacity, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0));
+    }
+
+    private static OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> harness(AgentSpec spec) throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(new AgentOperatorFactory(spec),
+                TypeInformation.of(AgentCall.class).createSerializer(new SerializerConfigImpl()));
+    }
+
+    private static AgentOperator operator(OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> h) {
+        return (AgentOperator) h.getOneInputOperator();
+    }
+
+    private static void drainMailbox(OneInputStreamOperatorTestHarness<?, ?> h) throws Exception {
+        var mailbox = h.getTaskMailbox();
+        var mail = mailbox.tryTake(org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY);
+        while (mail.isPresent()) {
+            mail.get().run();
+            mail = mailbox.tryTake(org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox.MIN_PRIORITY);
+        }
+    }
+
+    private static void finishOffThread(String requestId, String... tokens) throws InterruptedException {
+        Thread t = new Thread(() -> ScriptedEngine.session(requestId).finish(tokens), "engine-thread");
+        t.start();
+        t.join();
+    }
+
+    @Test
+    void streamsChunksFromEngineThreadsThroughTheMailboxAndLeavesNothingBehind() throws Exception {
+        QueryTask q = Fixtures.query("q1", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            assertEquals(1, operator(h).inFlightCount());
+            assertEquals(1, h.getProcessingTimeService().getNumActiveTimers(), "the call's timeout");
+
+            finishOffThread("q1/L1.0", "Sky ", "is ", "blue. ", "Answer: A");
+            assertTrue(h.extractOutputValues().isEmpty(), "nothing is emitted from the engine thread");
+            drainMailbox(h);
+
+            List<AgentChunk> out = h.extractOutputValues();
+            assertEquals(3, out.size(), "two 2-token chunks, then the final result");
+            assertEquals("Sky is ", out.get(0).text());
+            assertEquals("blue. Answer: A", out.get(1).text());
+            assertNull(out.get(0).result());
+            AgentChunk last = out.get(2);
+            assertEquals(2, last.seq());
+            NodeTrace trace = last.result().trace();
+            assertEquals(NodeStatus.RAN, trace.status());
+            assertEquals("A", trace.extractedAnswer());
+            assertEquals(Math.exp(-0.1), trace.confidence(), 1e-9);
+            assertEquals("w0", trace.worker());
+            assertEquals("Sky is blue. Answer: A", last.result().text());
+            assertEquals(0, operator(h).inFlightCount());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers(), "timeout timer cancelled once the call finished");
+            assertTrue(ScriptedEngine.session("q1/L1.0").closed, "session (KV cache) released");
+        }
+        assertTrue(ScriptedEngine.CLOSED_ENGINES.contains("a"), "engine released through the registry on close");
+    }
+
+    @Test
+    void timeoutBecomesAFailedNodeNotAJobFailure() throws Exception {
+        QueryTask q = Fixtures.query("q2", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(Fixtures.leafCall(q, "L1.1", "a"), 0);
+            h.setProcessingTime(TIMEOUT_MS + 1);
+            AgentChunk last = h.extractOutputValues().get(0);
+            assertEquals(NodeStatus.FAILED, last.result().trace().status());
+            assertTrue(last.result().trace().error().contains("timed out"), last.result().trace().error());
+            assertTrue(ScriptedEngine.session("q2/L1.1").cancelled, "the engine was told to stop");
+
+            finishOffThread("q2/L1.1", "late");
+            drainMailbox(h);
+            assertEquals(1, h.extractOutputValues().size(), "a late result after the timeout is dropped");
+            assertEquals(0, operator(h).inFlightCount());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void engineErrorsAndRefusalsBecomeFailedNodes() throws Exception {
+        QueryTask q = Fixtures.query("q3", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            ScriptedEngine.session("q3/L1.0").fail("CUDA out of memory");
+            NodeTrace t = h.extractOutputValues().get(0).result().trace();
+            assertEquals(NodeStatus.FAILED, t.status());
+            assertEquals("CUDA out of memory", t.error());
+        }
+        try (var h = harness(spec("refuse", 4))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            NodeTrace t = h.extractOutputValues().get(0).result().trace();
+            assertEquals(NodeStatus.FAILED, t.status());
+            assertTrue(t.error().contains("KV budget"), t.error());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void skippedCallsNeverReachTheEngine() throws Exception {
+        QueryTask q = Fixtures.query("q4", "tree");
+        AgentCall skip = new AgentCall(q, "L2.0", 2, "a", "p", new String[0], 5, 5, true, new String[0],
+                new NodeTrace[0]);
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(skip, 0);
+            assertEquals(NodeStatus.SKIPPED, h.extractOutputValues().get(0).result().trace().status());
+            assertNull(ScriptedEngine.session("q4/L2.0"));
+        }
+    }
+
+    @Test
+    void fullCapacityYieldsToTheMailboxUntilACallFinishes() throws Exception {
+        QueryTask q = Fixtures.query("q5", "tree");
+        try (var h = harness(spec("manual", 2))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            h.processElement(Fixtures.leafCall(q, "L1.1", "a"), 0);
+            Thread engine = new Thread(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                ScriptedEngine.session("q5/L1.0").finish("Answer: B");
+            });
+            engine.setUncaughtExceptionHandler((t, e) -> e.printStackTrace());
+            engine.start();
+            h.processElement(Fixtures.leafCall(q, "L1.2", "a"), 0); // blocks in yield() until L1.0's mail arrives
+            engine.join();
+            assertEquals("L1.0", h.extractOutputValues().get(0).nodeId());
+            assertNotNull(ScriptedEngine.session("q5/L1.2"), "third call started once capacity freed");
+            assertEquals(2, operator(h).inFlightCount());
+            ScriptedEngine.session("q5/L1.1").finish("Answer: B");
+            ScriptedEngine.session("q5/L1.2").finish("Answer: B");
+        }
+    }
+
+    @Test
+    void callsInFlightAtACheckpointAreRerunAfterRestore() throws Exception {
+        QueryTask q = Fixtures.query("q6", "tree");
+        OperatorSubtaskState snapshot;
+        ScriptedEngine.Scripted before;
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            before = ScriptedEngine.session("q6/L1.0");
+            snapshot = h.snapshot(1, 1);
+            before.finish("Answer: A"); // finish before close: closing at end of input waits for calls in flight
+        }
+        try (var h = harness(spec("manual", 4))) {
+            h.initializeState(snapshot);
+            h.open();
+            ScriptedEngine.Scripted rerun = ScriptedEngine.session("q6/L1.0");
+            assertNotSame(before, rerun, "a fresh engine session: sessions are not state");
+            rerun.finish("Answer: A");
+            assertEquals(NodeStatus.RAN, h.extractOutputValues().get(0).result().trace().status());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.moaflink.job.prompt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.moaflink.schema.TaskType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class AnswerExtractorTest {
+
+    private static final String[] ABCD = {"red", "green", "blue", "dark blue"};
+
+    @Test
+    void multipleChoiceFromAnswerLine() {
+        assertEquals("C", AnswerExtractor.extract("Thinking... Answer: C", TaskType.MULTIPLE_CHOICE, ABCD));
+        assertEquals("B", AnswerExtractor.extract("answer is (b).", TaskType.MULTIPLE_CHOICE, ABCD));
+        assertEquals("D", AnswerExtractor.extract("Answer: A?\nno wait. Answer: D", TaskType.MULTIPLE_CHOICE, ABCD),
+                "the last answer line wins");
+        assertNull(AnswerExtractor.extract("Answer: F", TaskType.MULTIPLE_CHOICE, ABCD), "F is not a choice");
+    }
+
+    @Test
+    void multipleChoiceFromQuotedChoiceText() {
+        assertEquals("D", AnswerExtractor.extract("It must be dark blue.", TaskType.MULTIPLE_CHOICE, ABCD),
+                "longest matching choice wins over its substring 'blue'");
+    }
+
+    @Test
+    void numeric() {
+        assertEquals("1234.5", AnswerExtractor.extract("So 1,234.50 total. Answer: 1,234.50", TaskType.NUMERIC, null));
+        assertEquals("-3", AnswerExtractor.extract("we get 2 then -3", TaskType.NUMERIC, null));
+        assertEquals("42", AnswerExtractor.extract("Answer: 42 apples (not 7)", TaskType.NUMERIC, null));
+        assertNull(AnswerExtractor.extract("no idea", TaskType.NUMERIC, null));
+    }
+
+    @Test
+    void scoring() {
+        assertEquals(true, AnswerExtractor.score("B", "B", TaskType.MULTIPLE_CHOICE, ABCD));
+        assertEquals(true, AnswerExtractor.score("B", "2", TaskType.MULTIPLE_CHOICE, ABCD), "1-based gold index");
+        assertEquals(true, AnswerExtractor.score("C", "blue", TaskType.MULTIPLE_CHOICE, ABCD), "gold as choice text");
+        assertEquals(false, AnswerExtractor.score("A", "B", TaskType.MULTIPLE_CHOICE, ABCD));
+        assertEquals(true, AnswerExtractor.score("18", "18.0", TaskType.NUMERIC, null));
+        assertEquals(false, AnswerExtractor.score(null, "18", TaskType.NUMERIC, null));
+        assertNull(AnswerExtractor.score("18", null, TaskType.NUMERIC, null));
+        assertEquals(true, AnswerExtractor.score("Paris.", "paris", TaskType.FREE_TEXT, null));
+    }
+}
