@@ -1,15 +1,81 @@
 package dev.moaflink.job;
 
+import dev.moaflink.connectors.kafka.AvroCodec;
+import dev.moaflink.connectors.kafka.KafkaConnection;
+import dev.moaflink.connectors.kafka.KafkaSinks;
+import dev.moaflink.connectors.kafka.KafkaSources;
+import dev.moaflink.connectors.kafka.RawRecord;
+import dev.moaflink.connectors.kafka.RawRecordSourceBuilder;
+import dev.moaflink.connectors.kafka.StartingOffsets;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.io.AvroRecords;
+import dev.moaflink.job.io.DecodeQueries;
+import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.DeadLetterRecord;
+import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.schema.Answer;
+import dev.moaflink.schema.DeadLetter;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-/** Streaming mode's sources and sinks: Avro over Kafka, dead letters to their own topic. */
+/**
+ * Streaming mode's edges: Avro queries from Kafka, answers and dead letters back to Kafka. With
+ * exactly-once delivery, answers are written in Kafka transactions committed at each checkpoint, so
+ * {@code read_committed} readers see them up to one checkpoint interval after they are produced.
+ */
 final class KafkaGraph {
 
     private KafkaGraph() {}
 
     static void build(StreamExecutionEnvironment env, JobConfig config, QueryValidator validator) {
-        throw new UnsupportedOperationException("wired once the Kafka connector lands");
+        JobConfig.KafkaSettings k = config.kafka();
+        KafkaConnection connection = KafkaConnection.of(k.bootstrapServers())
+                .withClientProperties(k.properties() == null ? java.util.Map.of() : k.properties());
+        if (config.checkpointIntervalMs() > 0) {
+            env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+        }
+        RawRecordSourceBuilder source = KafkaSources.rawRecords(connection)
+                .topics(k.queriesTopic())
+                .groupId(k.groupId())
+                .startingOffsets(switch (k.startingOffsets()) {
+                    case EARLIEST -> StartingOffsets.EARLIEST;
+                    case LATEST -> StartingOffsets.LATEST;
+                    case COMMITTED -> StartingOffsets.COMMITTED_OR_EARLIEST;
+                });
+        if (k.bounded()) {
+            source.bounded();
+        }
+        SingleOutputStreamOperator<QueryTask> queries = env
+                .fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + k.queriesTopic())
+                .uid("kafka-queries")
+                .process(new DecodeQueries(validator), TypeInformation.of(QueryTask.class))
+                .name("decode queries").uid("decode-queries");
+        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config);
+
+        DeliveryGuarantee guarantee = k.delivery() == JobConfig.Delivery.EXACTLY_ONCE
+                ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
+        answers.sinkTo(KafkaSinks.avro(connection, AvroCodec.of(Answer.class))
+                        .topic(k.answersTopic())
+                        .keyExtractor(Answer::getQueryId)
+                        .deliveryGuarantee(guarantee)
+                        .transactionalIdPrefix(k.transactionalIdPrefix() + "-answers")
+                        .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
+                        .build(AvroRecords::answer))
+                .name("kafka " + k.answersTopic()).uid("kafka-answers");
+        queries.getSideOutput(DecodeQueries.DEAD_LETTERS)
+                .sinkTo(KafkaSinks.avro(connection, AvroCodec.of(DeadLetter.class))
+                        .topic(k.deadLetterTopic())
+                        .deliveryGuarantee(guarantee)
+                        .transactionalIdPrefix(k.transactionalIdPrefix() + "-dead-letters")
+                        .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
+                        .build(AvroRecords::deadLetter))
+                .name("kafka " + k.deadLetterTopic()).uid("kafka-dead-letters");
     }
 }

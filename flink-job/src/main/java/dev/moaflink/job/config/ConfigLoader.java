@@ -126,7 +126,7 @@ public final class ConfigLoader {
     }
 
     private static void set(ObjectNode tree, String dottedKey, String value) {
-        String[] path = dottedKey.replace('-', '_').split("\\.");
+        String[] path = dottedKey.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode child = node.get(path[i]);

@@ -30,7 +30,7 @@ class ConfigLoaderTest {
         Path file = dir.resolve("job.yaml");
         Files.writeString(file, "kafka:\n  queries_topic: from-file\n  answers_topic: answers-file\nagent:\n  capacity: 7\n");
         JobConfig c = ConfigLoader.fromArgs("--config", file.toString(), "--kafka.queries_topic", "from-flag",
-                "--agent.timeout-ms=5000", "--default_topology", "dense-9-9-1");
+                "--agent.timeout_ms=5000", "--default_topology", "dense-9-9-1");
         assertEquals("from-flag", c.kafka().queriesTopic());
         assertEquals("answers-file", c.kafka().answersTopic());
         assertEquals("moa.dead-letters", c.kafka().deadLetterTopic(), "untouched keys keep their defaults");

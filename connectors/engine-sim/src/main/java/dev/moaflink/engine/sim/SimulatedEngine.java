@@ -1,0 +1,106 @@
+package dev.moaflink.engine.sim;
+
+import dev.moaflink.engine.EngineException;
+import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.SessionRequest;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An LLM engine whose outputs and timings come from a {@link SimProfile} instead of a model: deterministic
+ * for a seed, cheap enough for thousands of concurrent sessions, and with accuracy, error correlation and
+ * confidence that make mixture-of-agents results meaningful. Every report built on it must say "simulated".
+ *
+ * <p>Outputs are filler reasoning words ending with the line {@code Answer: X} (see {@link CandidateAnswers}).
+ * In real time, one scheduler per engine paces prefill and decode on the wall clock; in virtual time nothing
+ * waits and {@code generate} completes before it returns.
+ */
+public final class SimulatedEngine implements LlmEngine {
+
+    private static final int MAX_SCHEDULER_THREADS = 4;
+
+    private final String model;
+    private final SimProfile profile;
+    private final SimModel sim;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final DecodeSlots slots;
+    private final Set<RealTimeSession> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public SimulatedEngine(String model, SimProfile profile) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.profile = Objects.requireNonNull(profile, "profile");
+        this.sim = new SimModel(profile);
+        boolean real = profile.time() == SimProfile.Time.REAL;
+        this.scheduler = real ? newScheduler(model) : null;
+        this.slots = real ? new DecodeSlots(profile.concurrency()) : null;
+    }
+
+    public SimProfile profile() {
+        return profile;
+    }
+
+    @Override
+    public String model() {
+        return model;
+    }
+
+    @Override
+    public EngineInfo info() {
+        return new EngineInfo(SimulatedEngineFactory.BACKEND, true, profile.time() == SimProfile.Time.VIRTUAL, true);
+    }
+
+    /** @throws EngineException when the engine is closed or the query cannot be answered (e.g. 30 choices) */
+    @Override
+    public EngineSession open(SessionRequest request) {
+        if (closed) {
+            throw new EngineException("simulated engine '" + model + "' is closed");
+        }
+        AnswerSpace space = AnswerSpace.of(request.context());
+        if (scheduler == null) {
+            return new VirtualSession(request, space, sim, profile);
+        }
+        RealTimeSession session = new RealTimeSession(request, space, sim, profile, scheduler, slots, live::remove);
+        live.add(session);
+        // close() may have run between the check above and the add: it would not have seen this session.
+        if (closed) {
+            live.remove(session);
+            throw new EngineException("simulated engine '" + model + "' is closed");
+        }
+        return session;
+    }
+
+    /** Completes every outstanding generation with CANCELLED and stops the scheduler. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (RealTimeSession s : List.copyOf(live)) {
+            s.cancel();
+        }
+        if (scheduler != null) {
+            // Queued cancellations still run; pending ticks are dropped.
+            scheduler.shutdown();
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor newScheduler(String model) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "sim-engine-" + model + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        int size = Math.min(MAX_SCHEDULER_THREADS, Runtime.getRuntime().availableProcessors());
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(size, threads);
+        s.setRemoveOnCancelPolicy(true);
+        s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return s;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.moaflink.engine.sim;
+
+import dev.moaflink.engine.EngineFactory;
+import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.engine.LlmEngine;
+
+/** The {@code sim} backend: options are {@link SimOption}s, read into a {@link SimProfile}. */
+public final class SimulatedEngineFactory implements EngineFactory {
+
+    public static final String BACKEND = "sim";
+
+    @Override
+    public String backend() {
+        return BACKEND;
+    }
+
+    @Override
+    public void validate(EngineSpec spec) {
+        SimProfile.parse(spec.options());
+    }
+
+    @Override
+    public LlmEngine create(EngineSpec spec) {
+        return new SimulatedEngine(spec.model(), SimProfile.parse(spec.options()));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.moaflink.engine.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.PhaseTimings;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Virtual time: nothing waits, and timings are the cost formulas. */
+@Timeout(10)
+class VirtualTimeTest {
+
+    private static SimulatedEngine engine() {
+        return Fixtures.engine("time", "virtual", "prefill_tps", "1000", "decode_tps", "100", "overhead_ms", "20",
+                "concurrency", "1");
+    }
+
+    @Test
+    void timingsAreTheFormulas() {
+        // 400 chars = 100 tokens: 100 ms at 1000 tokens/s, plus 20 ms overhead.
+        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
+            assertEquals(100, s.promptTokens());
+            s.append("y".repeat(39)); // ceil(39 / 4) = 10 tokens: 10 ms
+            assertEquals(110, s.promptTokens());
+
+            CompletableFuture<Generation> f = s.generate(dev.moaflink.engine.GenerationParams.greedy(100_000),
+                    dev.moaflink.engine.TokenListener.NONE);
+            assertTrue(f.isDone(), "virtual generations complete before generate returns");
+            Generation g = f.join();
+            int n = g.outputTokens();
+            assertEquals(110, g.promptTokens());
+            assertEquals(new PhaseTimings(0, 130, 130, n * 10.0, 130 + 10), g.timings());
+        }
+    }
+
+    @Test
+    void concurrencyDoesNotQueueInVirtualTime() {
+        SimulatedEngine engine = engine();
+        EngineSession a = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession b = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
+        assertEquals(0, Fixtures.generate(a).timings().queueMs());
+        assertEquals(0, Fixtures.generate(b).timings().queueMs());
+    }
+
+    @Test
+    void infoSaysSimulatedVirtualIncremental() {
+        var info = engine().info();
+        assertEquals("sim", info.backend());
+        assertTrue(info.simulated() && info.virtualTime() && info.incrementalPrefill());
+        assertFalse(Fixtures.engine().info().virtualTime());
+    }
+}

@@ -1,0 +1,74 @@
+package dev.moaflink.deploy;
+
+import dev.moaflink.connectors.kafka.AvroCodec;
+import dev.moaflink.connectors.kafka.DecodeException;
+import dev.moaflink.connectors.kafka.KafkaConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads Avro records of one type from a topic from the beginning, as a {@code read_committed} consumer (so
+ * only answers of committed transactions are seen).
+ */
+public final class AnswerReader<T extends SpecificRecord> implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final AvroCodec<T> codec;
+
+    public AnswerReader(KafkaConnection connection, String topic, Class<T> type) {
+        Map<String, Object> props = new HashMap<>(connection.clientProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "moa-reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        this.consumer = new KafkaConsumer<>(props);
+        this.consumer.subscribe(List.of(topic));
+        this.codec = AvroCodec.of(type);
+    }
+
+    /**
+     * Polls until {@code count} records arrived or {@code timeout} passed; hands each to {@code onRecord}
+     * as it arrives and returns all of them.
+     */
+    public List<T> read(int count, Duration timeout, Consumer<T> onRecord) {
+        List<T> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (out.size() < count && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                try {
+                    T value = codec.decode(r.value());
+                    out.add(value);
+                    onRecord.accept(value);
+                } catch (DecodeException e) {
+                    throw new IllegalStateException("undecodable record at " + r.topic() + "/" + r.partition() + "@"
+                            + r.offset() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reads whatever arrives within {@code quiet} of the last record (e.g. to check nothing extra comes). */
+    public List<T> drain(Duration quiet) {
+        return read(Integer.MAX_VALUE, quiet, r -> { });
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

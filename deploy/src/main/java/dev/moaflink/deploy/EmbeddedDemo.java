@@ -1,0 +1,114 @@
+package dev.moaflink.deploy;
+
+import dev.moaflink.connectors.kafka.KafkaConnection;
+import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.config.ConfigLoader;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.kafka.embedded.EmbeddedKafka;
+import dev.moaflink.schema.Answer;
+import dev.moaflink.schema.DeadLetter;
+import dev.moaflink.schema.Query;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The embedded demo: an in-JVM KRaft broker, a local Flink MiniCluster, the streaming job on its default
+ * topology, ~20 bundled sample queries (and one malformed record) produced to Kafka, and each answer
+ * printed with its latency and a one-line trace summary as it is committed. Extra arguments are job
+ * configuration flags, e.g. {@code --default_topology dense-9-9-1}.
+ */
+public final class EmbeddedDemo {
+
+    private EmbeddedDemo() {}
+
+    public static void main(String[] args) throws Exception {
+        int status = run(args);
+        System.exit(status);
+    }
+
+    static int run(String[] userArgs) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            List<String> args = new ArrayList<>(List.of(
+                    "--kafka.bootstrap_servers", kafka.bootstrapServers(),
+                    "--kafka.starting_offsets", "earliest",
+                    "--kafka.transactional_id_prefix", "moa-demo-" + UUID.randomUUID(),
+                    "--checkpoint_interval_ms", "500"));
+            args.addAll(Arrays.asList(userArgs));
+            JobConfig config = ConfigLoader.fromArgs(args.toArray(String[]::new));
+            JobConfig.KafkaSettings k = config.kafka();
+            kafka.createTopics(2, k.queriesTopic(), k.answersTopic(), k.deadLetterTopic());
+            System.out.printf("Kafka (KRaft, in-JVM) at %s; topics %s → %s, dead letters %s%n",
+                    kafka.bootstrapServers(), k.queriesTopic(), k.answersTopic(), k.deadLetterTopic());
+
+            Configuration flink = new Configuration();
+            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(),
+                    flink);
+            MoaJob.build(env, config);
+            JobClient job = env.executeAsync(config.jobName());
+            System.out.printf("Flink job %s running on a local MiniCluster, default topology %s%n",
+                    job.getJobID(), config.defaultTopology());
+
+            KafkaConnection connection = KafkaConnection.of(kafka.bootstrapServers());
+            List<Query> queries = QueryFiles.samples();
+            Map<String, Query> byId = new HashMap<>();
+            try (QueryProducer producer = new QueryProducer(connection, k.queriesTopic())) {
+                for (Query q : queries) {
+                    byId.put(q.getId(), q);
+                    producer.send(q);
+                }
+                producer.sendRaw("not-avro", "this is not an Avro record".getBytes(StandardCharsets.UTF_8));
+                producer.flush();
+            }
+            System.out.printf("Produced %d sample queries and 1 malformed record%n%n", queries.size());
+
+            List<Answer> answers;
+            try (AnswerReader<Answer> reader = new AnswerReader<>(connection, k.answersTopic(), Answer.class)) {
+                answers = reader.read(queries.size(), Duration.ofMinutes(3), a -> print(a, byId.get(a.getQueryId())));
+            }
+            List<DeadLetter> dead;
+            try (AnswerReader<DeadLetter> reader = new AnswerReader<>(connection, k.deadLetterTopic(), DeadLetter.class)) {
+                dead = reader.read(1, Duration.ofSeconds(30), d -> System.out.printf(
+                        "dead letter from %s/%d@%d: %s (%s)%n", d.getSourceTopic(), d.getSourcePartition(),
+                        d.getSourceOffset(), d.getKind(), d.getReason()));
+            }
+            job.cancel().get();
+            summarize(answers, queries.size());
+            return answers.size() == queries.size() && dead.size() == 1 ? 0 : 1;
+        }
+    }
+
+    private static void print(Answer a, Query q) {
+        String question = q == null ? "" : q.getText();
+        if (question.length() > 70) {
+            question = question.substring(0, 67) + "...";
+        }
+        String verdict = a.getCorrect() == null ? "" : a.getCorrect() ? "correct" : "wrong, gold " + q.getGold();
+        System.out.printf(Locale.ROOT, "[%s] %s%n    answer %s (%s)  latency %.2f s%n    %s%n", a.getQueryId(), question,
+                a.getExtractedAnswer(), verdict, a.getLatencyMs() / 1000.0, TraceSummary.of(a));
+    }
+
+    private static void summarize(List<Answer> answers, int expected) {
+        long correct = answers.stream().filter(a -> Boolean.TRUE.equals(a.getCorrect())).count();
+        double[] latencies = answers.stream().mapToDouble(Answer::getLatencyMs).sorted().toArray();
+        boolean simulated = answers.stream().anyMatch(Answer::getSimulated);
+        System.out.printf(Locale.ROOT, "%n%d/%d answers, %d correct; latency p50 %.2f s, max %.2f s%n", answers.size(),
+                expected, correct, latencies.length == 0 ? 0 : latencies[latencies.length / 2] / 1000.0,
+                latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1000.0);
+        if (simulated) {
+            System.out.println("Note: these agents ran on the SIMULATED engine (cost and accuracy profiles), "
+                    + "not on real models.");
+        }
+    }
+}

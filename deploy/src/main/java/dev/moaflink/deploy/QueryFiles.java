@@ -1,0 +1,72 @@
+package dev.moaflink.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moaflink.schema.Query;
+import dev.moaflink.schema.TaskType;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Reads JSON-lines query files (the format batch mode reads) into Avro {@link Query} records. */
+public final class QueryFiles {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private QueryFiles() {}
+
+    public static List<Query> read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    /** The demo's bundled sample queries. */
+    public static List<Query> samples() {
+        try (InputStream in = QueryFiles.class.getResourceAsStream("/sample-queries.jsonl")) {
+            return read(in, "sample-queries.jsonl");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<Query> read(InputStream in, String source) throws IOException {
+        List<Query> queries = new ArrayList<>();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        String line;
+        int n = 0;
+        while ((line = reader.readLine()) != null) {
+            n++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode q;
+            try {
+                q = JSON.readTree(line);
+            } catch (IOException e) {
+                throw new IOException(source + ":" + n + ": not valid JSON: " + e.getMessage(), e);
+            }
+            List<String> choices = new ArrayList<>();
+            q.path("choices").forEach(c -> choices.add(c.asText()));
+            queries.add(Query.newBuilder()
+                    .setId(q.path("id").asText())
+                    .setText(q.path("text").asText())
+                    .setChoices(choices)
+                    .setTaskType(TaskType.valueOf(q.path("task_type").asText("free_text").toUpperCase(Locale.ROOT)))
+                    .setGold(q.hasNonNull("gold") ? q.get("gold").asText() : null)
+                    .setTopology(q.hasNonNull("topology") ? q.get("topology").asText() : null)
+                    .setSubmittedAt(Instant.now())
+                    .build());
+        }
+        return queries;
+    }
+}

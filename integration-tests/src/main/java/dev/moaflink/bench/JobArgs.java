@@ -1,0 +1,56 @@
+package dev.moaflink.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Command-line style overrides of the job configuration used by tests and benchmarks. */
+public final class JobArgs {
+
+    /** The models of the bundled default configuration. */
+    public static final List<String> DEFAULT_MODELS = List.of("expert-small", "expert-medium", "expert-large",
+            "aggregator");
+
+    private final List<String> args = new ArrayList<>();
+
+    public static JobArgs kafka(String bootstrap, String queries, String answers, String deadLetters) {
+        JobArgs a = new JobArgs();
+        return a.set("kafka.bootstrap_servers", bootstrap)
+                .set("kafka.queries_topic", queries)
+                .set("kafka.answers_topic", answers)
+                .set("kafka.dead_letter_topic", deadLetters)
+                .set("kafka.starting_offsets", "earliest")
+                .set("kafka.group_id", "moa-" + UUID.randomUUID())
+                .set("kafka.transactional_id_prefix", "moa-" + UUID.randomUUID());
+    }
+
+    public JobArgs set(String key, Object value) {
+        args.add("--" + key);
+        args.add(String.valueOf(value));
+        return this;
+    }
+
+    /** Sets one simulated-engine option on every default model. */
+    public JobArgs simOption(String key, Object value) {
+        for (String m : DEFAULT_MODELS) {
+            set("models." + m + ".options." + key, value);
+        }
+        return this;
+    }
+
+    /** Virtual time: nothing sleeps; latencies are modelled (fast tests). */
+    public JobArgs virtualTime() {
+        return simOption("time", "virtual");
+    }
+
+    /** A zero-cost engine: no prefill, decode or overhead time, short outputs. */
+    public JobArgs zeroCost(int outputTokens) {
+        return virtualTime().simOption("prefill_tps", "inf").simOption("decode_tps", "inf")
+                .simOption("overhead_ms", 0).simOption("output_mean_tokens", outputTokens)
+                .simOption("output_p95_tokens", outputTokens * 2);
+    }
+
+    public String[] toArray() {
+        return args.toArray(String[]::new);
+    }
+}
