@@ -50,6 +50,8 @@ public final class MoaJob {
     /** Adds the whole job to {@code env} (sources, MoA pipeline, sinks); the caller executes it. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         env.setParallelism(config.parallelism());
+        // Every record type of the job is an immutable Java record, so chained operators may share objects.
+        env.getConfig().enableObjectReuse();
         TopologySet topologies = ConfigValidator.topologies(config);
         QueryValidator validator = new QueryValidator(config.limits(), topologies.all().keySet(),
                 config.defaultTopology());
