@@ -62,6 +62,19 @@ public final class AnswerReader<T extends SpecificRecord> implements AutoCloseab
         return out;
     }
 
+    /**
+     * Counts records without decoding them (cheap, so a benchmark's reader does not compete with the job
+     * for CPU) until {@code count} arrived or {@code timeout} passed; returns how many arrived.
+     */
+    public int count(int count, Duration timeout) {
+        int seen = 0;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (seen < count && System.nanoTime() < deadline) {
+            seen += consumer.poll(Duration.ofMillis(20)).count();
+        }
+        return seen;
+    }
+
     /** Reads whatever arrives within {@code quiet} of the last record (e.g. to check nothing extra comes). */
     public List<T> drain(Duration quiet) {
         return read(Integer.MAX_VALUE, quiet, r -> { });

@@ -4,7 +4,6 @@ import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.io.BatchReport;
-import dev.moaflink.job.io.Json;
 import dev.moaflink.job.io.JsonLinesFileSink;
 import dev.moaflink.job.io.ParseJsonQueries;
 import dev.moaflink.job.model.AnswerRecord;
@@ -50,6 +49,7 @@ public final class MoaJob {
     /** Adds the whole job to {@code env} (sources, MoA pipeline, sinks); the caller executes it. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         env.setParallelism(config.parallelism());
+        env.setBufferTimeout(config.bufferTimeoutMs());
         // Every record type of the job is an immutable Java record, so chained operators may share objects.
         env.getConfig().enableObjectReuse();
         TopologySet topologies = ConfigValidator.topologies(config);
@@ -74,10 +74,10 @@ public final class MoaJob {
                 .process(new ParseJsonQueries(batch.input(), validator), TypeInformation.of(QueryTask.class))
                 .name("parse queries").uid("parse-queries");
         DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config);
-        answers.sinkTo(new JsonLinesFileSink<AnswerRecord>(batch.output(), Json::line))
+        answers.sinkTo(JsonLinesFileSink.<AnswerRecord>json(batch.output()))
                 .name("answers file").setParallelism(1);
         queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS)
-                .sinkTo(new JsonLinesFileSink<DeadLetterRecord>(deadLetterFile(batch), Json::line))
+                .sinkTo(JsonLinesFileSink.<DeadLetterRecord>json(deadLetterFile(batch)))
                 .name("dead letters file").setParallelism(1);
     }
 

@@ -1,5 +1,6 @@
 package dev.moaflink.job;
 
+import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
@@ -14,24 +15,32 @@ import dev.moaflink.job.operators.RouteQueries;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologySet;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * Compiles the configured topologies into the agent part of the job graph:
  *
  * <pre>
- * queries ─► router ─► agent(L1, model)* ─► keyBy(query) collector L1 ─► agent(L2, model)* ─► ... ─► answers
+ * queries ─► keyBy(query) router ─► agents L1 ─► collect L1 ─► agents L2 ─► collect L2 ─► ... ─► answers
  * </pre>
  *
- * One agent operator per (level, model) used at that level by any topology; the agent operators of a
- * level share one collector, which emits the next level's calls (side outputs, one per model) and the
- * answers of queries whose root is at this level. The graph is acyclic; its depth is the deepest topology.
+ * Queries are keyed by id once. With the {@code fused} layout (default) one agent operator per level serves
+ * every model of the level, and each stage is connected to the next by a forward edge and re-interpreted
+ * as keyed (a query's records never leave its subtask), so the whole per-query path chains into one task
+ * and no record is serialized between stages. With {@code per_model}, each (level, model) has its own agent
+ * operator, which a placement plan can put on its own worker; their outputs are unioned and keyed again
+ * before each collector. Collectors emit the answers of queries whose root is at their level. The graph is
+ * acyclic; its depth is the deepest topology.
  */
 public final class MoaPipeline {
 
@@ -39,27 +48,23 @@ public final class MoaPipeline {
 
     public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config) {
         TopologySet topologies = ConfigValidator.topologies(config);
+        boolean fused = config.agent().layout() == JobConfig.Layout.FUSED;
+        AgentRoutes routes = new AgentRoutes(fused);
         SingleOutputStreamOperator<?> stage = queries
-                .process(new RouteQueries(topologies), TypeInformation.of(AgentCall.class))
+                .keyBy(QueryTask::id, Types.STRING)
+                .process(new RouteQueries(topologies, routes), TypeInformation.of(AgentCall.class))
                 .name("router").uid("router");
         List<DataStream<AnswerRecord>> answers = new ArrayList<>();
         for (int level = 1; level <= topologies.maxDepth(); level++) {
-            List<DataStream<AgentChunk>> agentOutputs = new ArrayList<>();
+            Map<String, EngineSpec> engines = new LinkedHashMap<>();
             for (String model : modelsAt(topologies, level)) {
-                AgentSpec spec = new AgentSpec(ConfigValidator.engineSpec(model, config.models().get(model)), level,
-                        "default", config.agent());
-                String name = "agent L" + level + " " + model;
-                agentOutputs.add(stage.getSideOutput(AgentRoutes.tag(level, model))
-                        .transform(name, TypeInformation.of(AgentChunk.class), new AgentOperatorFactory(spec))
-                        .uid("agent-L" + level + "-" + model));
+                engines.put(model, ConfigValidator.engineSpec(model, config.models().get(model)));
             }
-            DataStream<AgentChunk> levelOutput = agentOutputs.get(0);
-            for (int i = 1; i < agentOutputs.size(); i++) {
-                levelOutput = levelOutput.union(agentOutputs.get(i));
-            }
-            SingleOutputStreamOperator<AnswerRecord> collector = levelOutput
-                    .keyBy(AgentChunk::queryId, Types.STRING)
-                    .process(new LevelCollector(level, topologies), TypeInformation.of(AnswerRecord.class))
+            KeyedStream<AgentChunk, String> chunks = fused
+                    ? fusedAgents(stage, routes, level, engines, config)
+                    : perModelAgents(stage, routes, level, engines, config);
+            SingleOutputStreamOperator<AnswerRecord> collector = chunks
+                    .process(new LevelCollector(level, topologies, routes), TypeInformation.of(AnswerRecord.class))
                     .name("collect L" + level).uid("collect-L" + level);
             answers.add(collector);
             stage = collector;
@@ -69,6 +74,33 @@ public final class MoaPipeline {
             all = all.union(answers.get(i));
         }
         return all;
+    }
+
+    private static KeyedStream<AgentChunk, String> fusedAgents(SingleOutputStreamOperator<?> stage, AgentRoutes routes,
+                                                               int level, Map<String, EngineSpec> engines,
+                                                               JobConfig config) {
+        AgentSpec spec = new AgentSpec(engines, level, "default", config.agent());
+        DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, null))
+                .transform("agents L" + level + " " + engines.keySet(), TypeInformation.of(AgentChunk.class),
+                        new AgentOperatorFactory(spec))
+                .uid("agents-L" + level);
+        // Safe: the calls came from a keyed operator on this subtask over a forward edge.
+        return DataStreamUtils.reinterpretAsKeyedStream(out, AgentChunk::queryId, Types.STRING);
+    }
+
+    private static KeyedStream<AgentChunk, String> perModelAgents(SingleOutputStreamOperator<?> stage,
+                                                                  AgentRoutes routes, int level,
+                                                                  Map<String, EngineSpec> engines, JobConfig config) {
+        DataStream<AgentChunk> union = null;
+        for (Map.Entry<String, EngineSpec> e : engines.entrySet()) {
+            AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent());
+            DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, e.getKey()))
+                    .transform("agent L" + level + " " + e.getKey(), TypeInformation.of(AgentChunk.class),
+                            new AgentOperatorFactory(spec))
+                    .uid("agent-L" + level + "-" + e.getKey());
+            union = union == null ? out : union.union(out);
+        }
+        return union.keyBy(AgentChunk::queryId, Types.STRING);
     }
 
     private static Set<String> modelsAt(TopologySet topologies, int level) {

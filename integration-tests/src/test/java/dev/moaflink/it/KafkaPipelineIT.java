@@ -159,7 +159,9 @@ class KafkaPipelineIT {
     @Test
     void denseTopology500QueriesInExactly500AnswersOut() throws Exception {
         Topics t = Topics.fresh();
-        JobClient job = start(args(t).set("default_topology", "dense-9-9-1").virtualTime()
+        // The per-model layout (one agent operator per level and model, as placement uses) on dense.
+        JobClient job = start(args(t).set("default_topology", "dense-9-9-1").set("agent.layout", "per_model")
+                .virtualTime()
                 .simOption("output_mean_tokens", 24).simOption("output_p95_tokens", 48));
         try {
             List<Query> queries = SyntheticQueries.generate(500, 2, "dense-");

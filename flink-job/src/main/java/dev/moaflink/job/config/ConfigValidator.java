@@ -20,6 +20,7 @@ public final class ConfigValidator {
         List<String> problems = new ArrayList<>();
         require(problems, c.mode() != null, "mode must be streaming or batch");
         require(problems, c.parallelism() >= 1, "parallelism must be >= 1, was " + c.parallelism());
+        require(problems, c.bufferTimeoutMs() >= 0, "buffer_timeout_ms must be >= 0, was " + c.bufferTimeoutMs());
         checkAgent(problems, c.agent());
         checkLimits(problems, c.limits());
         if (c.mode() == JobConfig.Mode.STREAMING) {
@@ -89,6 +90,7 @@ public final class ConfigValidator {
         require(problems, a.maxTokens() >= 1, "agent.max_tokens must be >= 1, was " + a.maxTokens());
         require(problems, a.temperature() >= 0, "agent.temperature must be >= 0, was " + a.temperature());
         require(problems, a.topP() > 0 && a.topP() <= 1, "agent.top_p must be in (0, 1], was " + a.topP());
+        require(problems, a.layout() != null, "agent.layout must be fused or per_model");
     }
 
     private static void checkLimits(List<String> problems, JobConfig.Limits l) {

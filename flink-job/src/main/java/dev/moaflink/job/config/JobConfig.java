@@ -14,6 +14,8 @@ import java.util.Map;
  * @param defaultTopology  used by queries that name none
  * @param parallelism      default operator parallelism
  * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
+ * @param bufferTimeoutMs  longest a record waits in a network buffer before it is sent (Flink's default of
+ *                         100 ms would add up to that much latency at each remaining network edge)
  */
 public record JobConfig(
         Mode mode,
@@ -26,7 +28,8 @@ public record JobConfig(
         AgentSettings agent,
         Limits limits,
         int parallelism,
-        long checkpointIntervalMs) implements Serializable {
+        long checkpointIntervalMs,
+        long bufferTimeoutMs) implements Serializable {
 
     public enum Mode { STREAMING, BATCH }
 
@@ -66,11 +69,16 @@ public record JobConfig(
     public record ModelSettings(String backend, Map<String, String> options) implements Serializable {}
 
     /**
-     * @param capacity    agent calls in flight per operator subtask; beyond it the operator stops reading
-     *                    input, so backpressure reaches the source
+     * @param capacity    agent calls in flight per model and operator subtask (a fused operator serving three
+     *                    models admits three times as many); beyond it the operator stops reading input, so
+     *                    backpressure reaches the source. Size it by Little's law: arrival rate × calls per
+     *                    query for the model × call duration
      * @param timeoutMs   an agent call still running after this becomes a FAILED node (degraded answer)
      * @param chunkTokens tokens per streamed output chunk; 0 sends only the final result
      * @param maxTokens   generation limit per agent call
+     * @param layout      fused: one agent operator per level serves all its models and the whole per-query
+     *                    path chains into one task (no serialization between stages); per_model: one agent
+     *                    operator per (level, model), which placement plans can put on separate workers
      */
     public record AgentSettings(
             int capacity,
@@ -79,7 +87,10 @@ public record JobConfig(
             int maxTokens,
             double temperature,
             double topP,
-            long seed) implements Serializable {}
+            long seed,
+            Layout layout) implements Serializable {}
+
+    public enum Layout { FUSED, PER_MODEL }
 
     /** Size limits on every input field; larger inputs are dead-lettered. */
     public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)

@@ -33,6 +33,24 @@ public final class JsonLinesFileSink<T> implements Sink<T> {
         this.format = format;
     }
 
+    /**
+     * Writes each record as one line of the project's JSON ({@link Json}). A named class on purpose: two
+     * serializable {@code Json::line} method references of different element types can be mixed up when
+     * Java deserializes lambdas (javac's $deserializeLambda$ cannot tell them apart).
+     */
+    public static <T> JsonLinesFileSink<T> json(String path) {
+        return new JsonLinesFileSink<>(path, new JsonLine<>());
+    }
+
+    private static final class JsonLine<T> implements LineFormat<T> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String format(T value) throws IOException {
+            return Json.line(value);
+        }
+    }
+
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
         if (context.getTaskInfo().getNumberOfParallelSubtasks() != 1) {

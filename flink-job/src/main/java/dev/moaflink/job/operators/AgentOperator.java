@@ -20,7 +20,9 @@ import dev.moaflink.job.prompt.AnswerExtractor;
 import dev.moaflink.schema.NodeStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -40,11 +42,13 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.function.ThrowingRunnable;
 
 /**
- * Runs agent calls for one model on a shared engine without ever blocking the task thread.
+ * Runs agent calls on shared engines (one model, or every model of a level) without ever blocking the task
+ * thread.
  *
  * <p>Each call opens an engine session; tokens stream back on engine threads and are handed to this
  * operator's mailbox, which emits them downstream as {@link AgentChunk}s every {@code chunk_tokens} tokens,
- * then a last chunk with the whole result. Calls run unordered; at most {@code capacity} are in flight, and
+ * then a last chunk with the whole result. Calls run unordered; at most {@code capacity} per model served
+ * are in flight, and
  * past that the operator yields to its mailbox instead of reading input, so backpressure reaches the
  * source. A call still running after {@code timeout_ms} is cancelled and reported as a FAILED node, never
  * as a job failure. Calls in flight at a checkpoint are stored and re-run after a restore (engine sessions
@@ -58,13 +62,11 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private final AgentSpec spec;
     private final transient MailboxExecutor mailbox;
 
-    private transient EngineRegistry.Lease lease;
-    private transient LlmEngine engine;
-    private transient boolean simulated;
-    private transient boolean virtualTime;
+    private transient Map<String, EngineRegistry.Lease> leases;
     private transient Thread taskThread;
     private transient int replica;
-    private transient Map<String, InFlight> inFlight;
+    private transient Set<InFlight> inFlight;
+    private transient int capacity;
     private transient ListState<AgentCall> inFlightState;
     private transient List<AgentCall> restored;
 
@@ -88,13 +90,12 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     @Override
     public void open() throws Exception {
         super.open();
-        lease = EngineRegistry.global().acquire(spec.engine());
-        engine = lease.engine();
-        simulated = engine.info().simulated();
-        virtualTime = engine.info().virtualTime();
+        leases = new HashMap<>();
+        spec.engines().forEach((model, engineSpec) -> leases.put(model, EngineRegistry.global().acquire(engineSpec)));
         taskThread = Thread.currentThread();
         replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        inFlight = new LinkedHashMap<>();
+        inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
+        capacity = spec.settings().capacity() * spec.engines().size();
         for (AgentCall call : restored) {
             start(call);
         }
@@ -103,7 +104,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
 
     @Override
     public void processElement(StreamRecord<AgentCall> element) throws Exception {
-        while (inFlight.size() >= spec.settings().capacity()) {
+        while (inFlight.size() >= capacity) {
             mailbox.yield();
         }
         start(element.getValue());
@@ -121,11 +122,18 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             return;
         }
         InFlight f = new InFlight(call, System.currentTimeMillis());
+        EngineRegistry.Lease lease = leases.get(call.model());
+        if (lease == null) {
+            emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "this agent operator has no engine for model '"
+                    + call.model() + "' (serves " + leases.keySet() + ")");
+            return;
+        }
+        f.engine = lease.engine();
         try {
             QueryTask q = call.query();
             PromptContext context = new PromptContext(q.id(), q.taskType(),
                     q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
-            f.session = engine.open(new SessionRequest(call.requestId(), call.promptPrefix(), context,
+            f.session = f.engine.open(new SessionRequest(call.requestId(), call.promptPrefix(), context,
                     call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR));
             for (String part : call.promptParts()) {
                 f.session.append(part);
@@ -137,7 +145,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "engine refused the call: " + e.getMessage());
             return;
         }
-        inFlight.put(call.requestId(), f);
+        inFlight.add(f);
         CompletableFuture<Generation> done = f.session.generate(params(call), new ChunkingListener(f));
         if (!done.isDone()) {
             long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
@@ -182,7 +190,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private void finish(InFlight f, String text, NodeStatus status, PhaseTimings t, int promptTokens,
                         int outputTokens, double confidence, String error) {
         f.finished = true;
-        inFlight.remove(f.call.requestId());
+        inFlight.remove(f);
         if (f.timeout != null) {
             f.timeout.cancel(false);
         }
@@ -194,6 +202,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                            int outputTokens, double confidence, String error) {
         AgentCall call = f.call;
         QueryTask q = call.query();
+        boolean simulated = f.engine != null && f.engine.info().simulated();
+        boolean virtualTime = f.engine != null && f.engine.info().virtualTime();
         double busy = t.queueMs() + t.prefillMs() + t.decodeMs();
         double start;
         double end;
@@ -205,7 +215,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             end = System.currentTimeMillis() - q.submittedAtMs();
         }
         String extracted = status == NodeStatus.RAN ? AnswerExtractor.extract(text, q.taskType(), q.choices()) : null;
-        NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), spec.model(), spec.worker(), replica, status,
+        NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), call.model(), spec.worker(), replica, status,
                 call.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
                 start, end, promptTokens, outputTokens, confidence, extracted, error, simulated, virtualTime);
         String tail = text.length() > f.emittedChars ? text.substring(f.emittedChars) : "";
@@ -242,7 +252,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         List<AgentCall> calls = new ArrayList<>(inFlight.size());
-        inFlight.values().forEach(f -> calls.add(f.call));
+        inFlight.forEach(f -> calls.add(f.call));
         inFlightState.update(calls);
     }
 
@@ -263,7 +273,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     public void close() throws Exception {
         try {
             if (inFlight != null) {
-                for (InFlight f : inFlight.values()) {
+                for (InFlight f : inFlight) {
                     f.finished = true;
                     if (f.timeout != null) {
                         f.timeout.cancel(false);
@@ -273,9 +283,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                 inFlight.clear();
             }
         } finally {
-            if (lease != null) {
-                lease.close();
-                lease = null;
+            if (leases != null) {
+                leases.values().forEach(EngineRegistry.Lease::close);
+                leases = null;
             }
             super.close();
         }
@@ -285,6 +295,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private static final class InFlight {
         final AgentCall call;
         final long startedAtMs;
+        LlmEngine engine;
         EngineSession session;
         ScheduledFuture<?> timeout;
         boolean finished;

@@ -3,16 +3,27 @@ package dev.moaflink.job.operators;
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.job.config.JobConfig;
 import java.io.Serializable;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * What one agent operator runs: a model at one topology level, with its call settings.
+ * What one agent operator runs: the engines of the models it serves at one topology level, with the
+ * call settings. A per-model operator serves one model; a fused operator serves every model of its level.
  *
- * @param worker placement worker (slot-sharing group) the operator runs in, recorded in traces
+ * @param engines model name → engine spec
+ * @param worker  placement worker (slot-sharing group) the operator runs in, recorded in traces
  */
-public record AgentSpec(EngineSpec engine, int level, String worker, JobConfig.AgentSettings settings)
+public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, JobConfig.AgentSettings settings)
         implements Serializable {
 
-    public String model() {
-        return engine.model();
+    public AgentSpec {
+        if (engines.isEmpty()) {
+            throw new IllegalArgumentException("an agent operator needs at least one model");
+        }
+        engines = java.util.Collections.unmodifiableMap(new TreeMap<>(engines));
+    }
+
+    public static AgentSpec single(EngineSpec engine, int level, String worker, JobConfig.AgentSettings settings) {
+        return new AgentSpec(Map.of(engine.model(), engine), level, worker, settings);
     }
 }

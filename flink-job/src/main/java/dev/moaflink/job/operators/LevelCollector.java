@@ -41,13 +41,15 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
 
     private final int level;
     private final TopologySet topologies;
+    private final AgentRoutes routes;
 
     private transient MapState<String, NodeResult> finished;
     private transient ValueState<Long> emittedParents;
 
-    public LevelCollector(int level, TopologySet topologies) {
+    public LevelCollector(int level, TopologySet topologies, AgentRoutes routes) {
         this.level = level;
         this.topologies = topologies;
+        this.routes = routes;
     }
 
     @Override
@@ -79,7 +81,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             TopologyNode parent = topology.node(parentId);
             long bit = 1L << parent.index();
             if ((emitted & bit) == 0 && allFinished(parent)) {
-                ctx.output(AgentRoutes.tag(parent.level(), parent.model()), callFor(topology, parent));
+                ctx.output(routes.tag(parent.level(), parent.model()), callFor(topology, parent));
                 emitted |= bit;
             }
         }

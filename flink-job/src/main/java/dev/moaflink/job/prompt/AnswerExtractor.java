@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
  */
 public final class AnswerExtractor {
 
-    private static final Pattern ANSWER_LINE = Pattern.compile("(?i)answer\\s*(?:is)?\\s*[:：]?\\s*(.+)");
     private static final Pattern NUMBER = Pattern.compile("-?\\d[\\d,]*(?:\\.\\d+)?|-?\\.\\d+");
     private static final Pattern LABEL = Pattern.compile("^\\(?([A-Za-z])\\)?(?:[).:,\\s]|$)");
 
@@ -50,13 +49,43 @@ public final class AnswerExtractor {
         };
     }
 
-    private static String lastAnswerClause(String text) {
-        String last = null;
-        Matcher m = ANSWER_LINE.matcher(text);
-        while (m.find()) {
-            last = m.group(1).strip();
+    /**
+     * The rest of the line after the last "answer" (any case), skipping an optional "is" and colon; null when
+     * no "answer" is followed by anything. A hand-written scan: it runs on every agent output.
+     */
+    static String lastAnswerClause(String text) {
+        for (int at = lastIndexOfIgnoreCase(text, "answer", text.length()); at >= 0;
+             at = lastIndexOfIgnoreCase(text, "answer", at - 1)) {
+            int i = skipSpaces(text, at + 6);
+            if (text.regionMatches(true, i, "is", 0, 2)) {
+                i = skipSpaces(text, i + 2);
+            }
+            if (i < text.length() && (text.charAt(i) == ':' || text.charAt(i) == '：')) {
+                i = skipSpaces(text, i + 1);
+            }
+            int end = text.indexOf('\n', i);
+            String clause = text.substring(i, end < 0 ? text.length() : end).strip();
+            if (!clause.isEmpty()) {
+                return clause;
+            }
         }
-        return last;
+        return null;
+    }
+
+    private static int lastIndexOfIgnoreCase(String text, String word, int from) {
+        for (int i = Math.min(from, text.length() - word.length()); i >= 0; i--) {
+            if (text.regionMatches(true, i, word, 0, word.length())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int skipSpaces(String s, int i) {
+        while (i < s.length() && s.charAt(i) != '\n' && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 
     private static String choiceLabel(String s, String[] choices, boolean fromAnswerClause) {

@@ -38,8 +38,8 @@ class AgentOperatorTest {
     }
 
     private static AgentSpec spec(String mode, int capacity) {
-        return new AgentSpec(new EngineSpec("scripted", "a", Map.of("mode", mode)), 1, "w0",
-                new JobConfig.AgentSettings(capacity, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0));
+        return AgentSpec.single(new EngineSpec("scripted", "a", Map.of("mode", mode)), 1, "w0",
+                new JobConfig.AgentSettings(capacity, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0, JobConfig.Layout.FUSED));
     }
 
     private static OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> harness(AgentSpec spec) throws Exception {

@@ -28,18 +28,19 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class LevelCollectorTest {
 
+    private static final AgentRoutes ROUTES = new AgentRoutes(false);
     private final TopologySet topologies = Fixtures.treeAndDense();
 
     private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level)
             throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h = ProcessFunctionTestHarnesses
-                .forKeyedProcessFunction(new LevelCollector(level, topologies), AgentChunk::queryId, Types.STRING);
+                .forKeyedProcessFunction(new LevelCollector(level, topologies, ROUTES), AgentChunk::queryId, Types.STRING);
         h.open();
         return h;
     }
 
     private static List<AgentCall> calls(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h, int level, String model) {
-        var out = h.getSideOutput(AgentRoutes.tag(level, model));
+        var out = h.getSideOutput(ROUTES.tag(level, model));
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).collect(Collectors.toList());
     }
 

@@ -1,0 +1,65 @@
+package dev.moaflink.job.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moaflink.connectors.kafka.AvroCodec;
+import dev.moaflink.connectors.kafka.RawRecord;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.model.DeadLetterRecord;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.model.RejectKind;
+import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.schema.Query;
+import dev.moaflink.schema.TaskType;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class DecodeQueriesTest {
+
+    private final QueryValidator validator = new QueryValidator(new JobConfig.Limits(64, 1000, 26, 100),
+            Set.of("tree"), "tree");
+
+    private static RawRecord raw(long offset, byte[] value) {
+        return new RawRecord("queries", 1, offset, 1234L, "k".getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    @Test
+    void goodRecordsPassAndBadOnesBecomeDeadLettersWithTheirOrigin() throws Exception {
+        AvroCodec<Query> codec = AvroCodec.of(Query.class);
+        byte[] good = codec.encode(Query.newBuilder().setId("q1").setText("2+2?").setTaskType(TaskType.NUMERIC)
+                .setGold("4").setSubmittedAt(Instant.ofEpochMilli(99)).build());
+        byte[] empty = codec.encode(Query.newBuilder().setId("q2").setText("").setTaskType(TaskType.FREE_TEXT)
+                .setSubmittedAt(Instant.ofEpochMilli(99)).build());
+        try (OneInputStreamOperatorTestHarness<RawRecord, QueryTask> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new DecodeQueries(validator))) {
+            h.processElement(raw(10, good), 0);
+            h.processElement(raw(11, "junk".getBytes(StandardCharsets.UTF_8)), 0);
+            h.processElement(raw(12, empty), 0);
+            h.processElement(raw(13, null), 0);
+
+            List<QueryTask> out = h.extractOutputValues();
+            assertEquals(1, out.size());
+            assertEquals("tree", out.get(0).topology());
+            assertEquals(99, out.get(0).submittedAtMs());
+            List<DeadLetterRecord> dead = h.getSideOutput(DecodeQueries.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertEquals(List.of(RejectKind.MALFORMED_AVRO, RejectKind.EMPTY_TEXT, RejectKind.EMPTY_RECORD),
+                    dead.stream().map(DeadLetterRecord::kind).toList());
+            assertEquals(11, dead.get(0).sourceOffset());
+            assertEquals(1, dead.get(0).sourcePartition());
+            assertEquals("queries", dead.get(0).sourceTopic());
+            assertEquals("junk", new String(dead.get(0).payload(), StandardCharsets.UTF_8));
+            assertEquals("q2", dead.get(1).queryId());
+            assertTrue(dead.get(1).reason().contains("empty"));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.moaflink.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moaflink.bench.JobArgs;
+import dev.moaflink.bench.SyntheticQueries;
+import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.config.ConfigLoader;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.io.BatchReport;
+import dev.moaflink.schema.Query;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Batch mode on a MiniCluster: a JSON-lines dataset in, an answers file, dead letters and a report out. */
+@Timeout(180)
+class BatchModeIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void scoresADatasetFileAndReportsAccuracy() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (Query q : SyntheticQueries.generate(60, 11, "b-")) {
+            lines.add(JSON.writeValueAsString(Map.of("id", q.getId(), "text", q.getText(), "choices", q.getChoices(),
+                    "task_type", q.getTaskType().name().toLowerCase(), "gold", q.getGold())));
+        }
+        lines.add("{not json");
+        lines.add("{\"id\": \"mc-without-choices\", \"text\": \"?\", \"task_type\": \"multiple_choice\"}");
+        Path input = dir.resolve("queries.jsonl");
+        Files.write(input, lines);
+        Path output = dir.resolve("out/answers.jsonl");
+
+        JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
+                .set("batch.output", output).set("parallelism", 2).virtualTime().toArray());
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        MoaJob.build(env, config);
+        env.execute("batch-it");
+        BatchReport report = MoaJob.writeBatchReport(config);
+
+        List<String> answers = Files.readAllLines(output);
+        assertEquals(60, answers.size());
+        JsonNode first = JSON.readTree(answers.get(0));
+        assertEquals(13, first.get("trace").size());
+        assertTrue(first.get("simulated").asBoolean());
+        List<String> dead = Files.readAllLines(Path.of(MoaJob.deadLetterFile(config.batch())));
+        assertEquals(2, dead.size());
+        assertTrue(dead.stream().anyMatch(l -> l.contains("MALFORMED_JSON")));
+        assertTrue(dead.stream().anyMatch(l -> l.contains("BAD_CHOICES")));
+
+        assertEquals(60, report.overall().answers());
+        assertEquals(60, report.overall().withGold());
+        assertNotNull(report.overall().accuracy());
+        assertTrue(report.overall().accuracy() > 0.3 && report.overall().accuracy() <= 1.0,
+                "simulated experts at 55-70% give an ensemble well above chance: " + report.overall().accuracy());
+        assertEquals(2, report.byTaskType().size(), "numeric and multiple_choice");
+        Path summary = Path.of(output + ".summary.json");
+        assertTrue(Files.exists(summary));
+        assertTrue(Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+    }
+}
