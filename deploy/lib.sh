@@ -1,7 +1,7 @@
 # Shared by the deploy/ scripts. Builds a module and what it depends on (tests skipped), and prints its
 # runtime classpath. Maven runs quietly; set MOA_OFFLINE=1 to build offline.
 moa_mvn() {
-  mvn -B -q ${MOA_OFFLINE:+-o} "$@"
+  mvn -B -q -Dstyle.color=never ${MOA_OFFLINE:+-o} "$@"
 }
 
 moa_build() {
