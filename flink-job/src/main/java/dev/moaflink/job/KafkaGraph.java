@@ -4,6 +4,7 @@ import dev.moaflink.connectors.kafka.AvroCodec;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.connectors.kafka.KafkaSinks;
 import dev.moaflink.connectors.kafka.KafkaSources;
+import dev.moaflink.connectors.kafka.KafkaTopics;
 import dev.moaflink.connectors.kafka.RawRecord;
 import dev.moaflink.connectors.kafka.RawRecordSourceBuilder;
 import dev.moaflink.connectors.kafka.StartingOffsets;
@@ -38,6 +39,9 @@ final class KafkaGraph {
         JobConfig.KafkaSettings k = config.kafka();
         KafkaConnection connection = KafkaConnection.of(k.bootstrapServers())
                 .withClientProperties(k.properties() == null ? java.util.Map.of() : k.properties());
+        // Fail at submission, naming the topic, rather than with a job that waits forever on metadata.
+        KafkaTopics.requireExisting(connection, Duration.ofSeconds(30), k.queriesTopic(), k.answersTopic(),
+                k.deadLetterTopic());
         if (config.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
         }

@@ -176,6 +176,15 @@ class KafkaPipelineIT {
     }
 
     @Test
+    void aMissingTopicStopsTheJobAtSubmissionWithItsName() {
+        Topics t = Topics.fresh();
+        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries, "no-such-answers", t.dead);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> start(args));
+        assertTrue(e.getMessage().contains("no-such-answers"), e.getMessage());
+    }
+
+    @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
         Topics t = Topics.fresh();
         JobClient job = start(args(t).virtualTime());
