@@ -145,12 +145,16 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "engine refused the call: " + e.getMessage());
             return;
         }
-        inFlight.add(f);
         CompletableFuture<Generation> done = f.session.generate(params(call), new ChunkingListener(f));
-        if (!done.isDone()) {
-            long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
-            f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
+        if (done.isDone()) {
+            // Completed synchronously (virtual-time engines): no bookkeeping, no timer.
+            done.whenComplete((g, err) -> complete(f, g, err));
+            return;
         }
+        // Tracked before any completion can run: engine-thread completions reach us through the mailbox.
+        inFlight.add(f);
+        long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
+        f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
     }
 
