@@ -1,6 +1,5 @@
 package dev.moaflink.engine.sim;
 
-import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
@@ -8,7 +7,6 @@ import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
 import dev.moaflink.engine.TokenListener;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +27,7 @@ import java.util.function.Consumer;
  * <p>Timings: prefillMs is the modelled prefill work (it runs in the background, so the wall clock does not
  * show it); the other phases are measured on the wall clock.
  */
-final class RealTimeSession implements EngineSession {
+final class RealTimeSession extends SimSession {
 
     static final long MIN_TICK_MS = 5;
     private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(MIN_TICK_MS);
@@ -37,10 +35,6 @@ final class RealTimeSession implements EngineSession {
 
     private enum Phase { WAITING, PREFILL, QUEUED, DECODING, DONE }
 
-    private final SessionRequest request;
-    private final AnswerSpace space;
-    private final SimModel model;
-    private final SimProfile profile;
     private final ScheduledExecutorService scheduler;
     private final SerialLane lane;
     private final DecodeSlots slots;
@@ -48,13 +42,8 @@ final class RealTimeSession implements EngineSession {
     // Its identity lets a cancelled session withdraw from the slot queue.
     private final Runnable slotGranted;
 
-    // Front door: guarded by this.
-    private final Prompt prompt;
+    // Guarded by this.
     private long prefillEndNanos;
-    private boolean generateCalled;
-    private boolean cancelled;
-    // Also read by lane tasks, to stop at the next token.
-    private volatile boolean stopRequested;
 
     // Lane state: written before the first lane task or only inside the lane.
     private Phase phase = Phase.WAITING;
@@ -73,46 +62,27 @@ final class RealTimeSession implements EngineSession {
 
     RealTimeSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile,
                     ScheduledExecutorService scheduler, DecodeSlots slots, Consumer<RealTimeSession> onDone) {
-        this.request = request;
-        this.space = space;
-        this.model = model;
-        this.profile = profile;
+        super(request, space, model, profile);
         this.scheduler = scheduler;
         this.lane = new SerialLane(scheduler);
         this.slots = slots;
         this.onDone = onDone;
         this.slotGranted = () -> lane.execute(this::startDecode);
-        this.prompt = new Prompt(profile, request.promptPrefix(), request.role() == SessionRequest.Role.AGGREGATOR);
         this.prefillEndNanos = System.nanoTime() + toNanos(prompt.prefillMs());
     }
 
     @Override
-    public String requestId() {
-        return request.requestId();
-    }
-
-    @Override
-    public synchronized void append(String text) {
-        if (generateCalled || cancelled) {
-            throw new IllegalStateException("session " + request.requestId() + " no longer accepts prompt text ("
-                    + (cancelled ? "cancelled or closed" : "generate was called") + ")");
-        }
+    protected void appended(double prefillMs) {
         long start = Math.max(prefillEndNanos, System.nanoTime());
-        prefillEndNanos = start + toNanos(prompt.append(text));
+        prefillEndNanos = start + toNanos(prefillMs);
     }
 
     @Override
     public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
-        Objects.requireNonNull(params, "params");
-        Objects.requireNonNull(listener, "listener");
         synchronized (this) {
-            if (generateCalled) {
-                throw new IllegalStateException("generate already called on session " + request.requestId());
-            }
-            generateCalled = true;
-            if (cancelled) {
-                return CompletableFuture.completedFuture(new Generation("", FinishReason.CANCELLED,
-                        prompt.tokens(), 0, 0.0, new PhaseTimings(0, prompt.prefillMs(), 0, 0, 0), null));
+            CompletableFuture<Generation> cancelledEarly = claimGenerate(params, listener);
+            if (cancelledEarly != null) {
+                return cancelledEarly;
             }
             this.generateAt = System.nanoTime();
             this.params = params;
@@ -137,16 +107,6 @@ final class RealTimeSession implements EngineSession {
             }
         }
         lane.execute(() -> finish(FinishReason.CANCELLED, null));
-    }
-
-    @Override
-    public synchronized int promptTokens() {
-        return prompt.tokens();
-    }
-
-    @Override
-    public void close() {
-        cancel();
     }
 
     // ---- lane tasks ----

@@ -1,6 +1,5 @@
 package dev.moaflink.engine.sim;
 
-import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
@@ -8,7 +7,6 @@ import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
 import dev.moaflink.engine.TokenListener;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,52 +18,23 @@ import java.util.concurrent.CompletableFuture;
  * after generate: {@code prefillExposedMs == prefillMs}, and callers that overlap prefill with upstream decode
  * must compose that overlap themselves. There is no queueing ({@code concurrency} is ignored).
  */
-final class VirtualSession implements EngineSession {
-
-    private final SessionRequest request;
-    private final AnswerSpace space;
-    private final SimModel model;
-    private final SimProfile profile;
-    private final Prompt prompt;
-    private boolean generateCalled;
-    private boolean cancelled;
-    // Read by the generate loop, possibly set from a listener or another thread.
-    private volatile boolean stopRequested;
+final class VirtualSession extends SimSession {
 
     VirtualSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile) {
-        this.request = request;
-        this.space = space;
-        this.model = model;
-        this.profile = profile;
-        this.prompt = new Prompt(profile, request.promptPrefix(), request.role() == SessionRequest.Role.AGGREGATOR);
+        super(request, space, model, profile);
     }
 
     @Override
-    public String requestId() {
-        return request.requestId();
-    }
-
-    @Override
-    public synchronized void append(String text) {
-        if (generateCalled || cancelled) {
-            throw new IllegalStateException("session " + request.requestId() + " no longer accepts prompt text ("
-                    + (cancelled ? "cancelled or closed" : "generate was called") + ")");
-        }
-        prompt.append(text);
+    protected void appended(double prefillMs) {
+        // Virtual prefill runs from t = 0 in one piece; nothing to schedule.
     }
 
     @Override
     public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
-        Objects.requireNonNull(params, "params");
-        Objects.requireNonNull(listener, "listener");
         synchronized (this) {
-            if (generateCalled) {
-                throw new IllegalStateException("generate already called on session " + request.requestId());
-            }
-            generateCalled = true;
-            if (cancelled) {
-                return CompletableFuture.completedFuture(new Generation("", FinishReason.CANCELLED,
-                        prompt.tokens(), 0, 0.0, new PhaseTimings(0, prompt.prefillMs(), 0, 0, 0), null));
+            CompletableFuture<Generation> cancelledEarly = claimGenerate(params, listener);
+            if (cancelledEarly != null) {
+                return cancelledEarly;
             }
         }
         double prefillMs = prompt.prefillMs();
@@ -99,15 +68,5 @@ final class VirtualSession implements EngineSession {
         synchronized (this) {
             cancelled = true;
         }
-    }
-
-    @Override
-    public synchronized int promptTokens() {
-        return prompt.tokens();
-    }
-
-    @Override
-    public void close() {
-        cancel();
     }
 }

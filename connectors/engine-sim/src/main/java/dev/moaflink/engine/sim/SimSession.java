@@ -1,0 +1,83 @@
+package dev.moaflink.engine.sim;
+
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.FinishReason;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.TokenListener;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The front door both simulated sessions share: the prompt, the rule that prompt text is accepted only
+ * before generate and cancel, and the one allowed generate. Subclasses decide what time means.
+ */
+abstract class SimSession implements EngineSession {
+
+    protected final SessionRequest request;
+    protected final AnswerSpace space;
+    protected final SimModel model;
+    protected final SimProfile profile;
+
+    // Guarded by this.
+    protected final Prompt prompt;
+    protected boolean generateCalled;
+    protected boolean cancelled;
+    // Read by the generate loop, possibly set from a listener or another thread.
+    protected volatile boolean stopRequested;
+
+    SimSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile) {
+        this.request = request;
+        this.space = space;
+        this.model = model;
+        this.profile = profile;
+        this.prompt = new Prompt(profile, request.promptPrefix(), request.role() == SessionRequest.Role.AGGREGATOR);
+    }
+
+    @Override
+    public final String requestId() {
+        return request.requestId();
+    }
+
+    @Override
+    public final synchronized void append(String text) {
+        if (generateCalled || cancelled) {
+            throw new IllegalStateException("session " + request.requestId() + " no longer accepts prompt text ("
+                    + (cancelled ? "cancelled or closed" : "generate was called") + ")");
+        }
+        appended(prompt.append(text));
+    }
+
+    /** Called under the lock after an increment of {@code prefillMs} modelled prefill was appended. */
+    protected abstract void appended(double prefillMs);
+
+    /**
+     * Claims the session's one generate; call it holding this session's lock. Returns the finished CANCELLED
+     * generation when the session was cancelled before generate, otherwise null (go ahead).
+     */
+    protected final CompletableFuture<Generation> claimGenerate(GenerationParams params, TokenListener listener) {
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(listener, "listener");
+        if (generateCalled) {
+            throw new IllegalStateException("generate already called on session " + request.requestId());
+        }
+        generateCalled = true;
+        if (cancelled) {
+            return CompletableFuture.completedFuture(new Generation("", FinishReason.CANCELLED, prompt.tokens(), 0,
+                    0.0, new PhaseTimings(0, prompt.prefillMs(), 0, 0, 0), null));
+        }
+        return null;
+    }
+
+    @Override
+    public final synchronized int promptTokens() {
+        return prompt.tokens();
+    }
+
+    @Override
+    public final void close() {
+        cancel();
+    }
+}
