@@ -15,6 +15,7 @@ import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.DeadLetter;
 import java.time.Duration;
@@ -35,7 +36,8 @@ final class KafkaGraph {
 
     private KafkaGraph() {}
 
-    static void build(StreamExecutionEnvironment env, JobConfig config, QueryValidator validator) {
+    static void build(StreamExecutionEnvironment env, JobConfig config, TopologySet topologies,
+                      QueryValidator validator) {
         JobConfig.KafkaSettings k = config.kafka();
         KafkaConnection connection = KafkaConnection.of(k.bootstrapServers())
                 .withClientProperties(k.properties() == null ? java.util.Map.of() : k.properties());
@@ -61,7 +63,7 @@ final class KafkaGraph {
                 .uid("kafka-queries")
                 .process(new DecodeQueries(validator), TypeInformation.of(QueryTask.class))
                 .name("decode queries").uid("decode-queries");
-        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config);
+        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config, topologies);
 
         DeliveryGuarantee guarantee = k.delivery() == JobConfig.Delivery.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;

@@ -56,14 +56,15 @@ public final class MoaJob {
         QueryValidator validator = new QueryValidator(config.limits(), topologies.all().keySet(),
                 config.defaultTopology());
         if (config.mode() == JobConfig.Mode.STREAMING) {
-            KafkaGraph.build(env, config, validator);
+            KafkaGraph.build(env, config, topologies, validator);
         } else {
-            buildBatch(env, config, validator);
+            buildBatch(env, config, topologies, validator);
         }
         LOG.info("Built {} job with topologies {}", config.mode(), topologies.all().values());
     }
 
-    private static void buildBatch(StreamExecutionEnvironment env, JobConfig config, QueryValidator validator) {
+    private static void buildBatch(StreamExecutionEnvironment env, JobConfig config, TopologySet topologies,
+                                   QueryValidator validator) {
         JobConfig.BatchSettings batch = config.batch();
         FileSource<String> lines = FileSource
                 .forRecordStreamFormat(new TextLineInputFormat(), new org.apache.flink.core.fs.Path(batch.input()))
@@ -73,7 +74,7 @@ public final class MoaJob {
                 .setParallelism(1)
                 .process(new ParseJsonQueries(batch.input(), validator), TypeInformation.of(QueryTask.class))
                 .name("parse queries").uid("parse-queries");
-        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config);
+        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config, topologies);
         answers.sinkTo(JsonLinesFileSink.<AnswerRecord>json(batch.output()))
                 .name("answers file").setParallelism(1);
         queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS)

@@ -46,8 +46,8 @@ public final class MoaPipeline {
 
     private MoaPipeline() {}
 
-    public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config) {
-        TopologySet topologies = ConfigValidator.topologies(config);
+    public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config,
+                                                   TopologySet topologies) {
         boolean fused = config.agent().layout() == JobConfig.Layout.FUSED;
         AgentRoutes routes = new AgentRoutes(fused);
         SingleOutputStreamOperator<?> stage = queries
