@@ -66,7 +66,9 @@ public final class MoaPipeline {
             SingleOutputStreamOperator<AnswerRecord> collector = chunks
                     .process(new LevelCollector(level, topologies, routes), TypeInformation.of(AnswerRecord.class))
                     .name("collect L" + level).uid("collect-L" + level);
-            answers.add(collector);
+            if (rootsAt(topologies, level)) {
+                answers.add(collector);
+            }
             stage = collector;
         }
         DataStream<AnswerRecord> all = answers.get(0);
@@ -101,6 +103,15 @@ public final class MoaPipeline {
             union = union == null ? out : union.union(out);
         }
         return union.keyBy(AgentChunk::queryId, Types.STRING);
+    }
+
+    /**
+     * Only collectors at a level where some topology has its root emit answers; leaving the others out of
+     * the union keeps the answer sink a single-input operator, so it chains onto the last collector when
+     * every topology has the same depth (the answer is then encoded without a serialization hop).
+     */
+    private static boolean rootsAt(TopologySet topologies, int level) {
+        return topologies.all().values().stream().anyMatch(t -> t.depth() == level);
     }
 
     private static Set<String> modelsAt(TopologySet topologies, int level) {

@@ -133,7 +133,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             QueryTask q = call.query();
             PromptContext context = new PromptContext(q.id(), q.taskType(),
                     q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
-            f.session = f.engine.open(new SessionRequest(call.requestId(), call.promptPrefix(), context,
+            f.session = f.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context,
                     call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR));
             for (String part : call.promptParts()) {
                 f.session.append(part);
@@ -145,7 +145,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "engine refused the call: " + e.getMessage());
             return;
         }
-        CompletableFuture<Generation> done = f.session.generate(params(call), new ChunkingListener(f));
+        CompletableFuture<Generation> done = f.session.generate(params(f), new ChunkingListener(f));
         if (done.isDone()) {
             // Completed synchronously (virtual-time engines): no bookkeeping, no timer.
             done.whenComplete((g, err) -> complete(f, g, err));
@@ -158,10 +158,10 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
     }
 
-    private GenerationParams params(AgentCall call) {
+    private GenerationParams params(InFlight f) {
         JobConfig.AgentSettings s = spec.settings();
         return new GenerationParams(s.maxTokens(), s.temperature(), s.topP(),
-                s.seed() ^ call.requestId().hashCode(), List.of());
+                s.seed() ^ f.requestId.hashCode(), List.of());
     }
 
     private void complete(InFlight f, Generation g, Throwable err) {
@@ -299,6 +299,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private static final class InFlight {
         final AgentCall call;
         final long startedAtMs;
+        final String requestId;
         LlmEngine engine;
         EngineSession session;
         ScheduledFuture<?> timeout;
@@ -309,6 +310,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         InFlight(AgentCall call, long startedAtMs) {
             this.call = call;
             this.startedAtMs = startedAtMs;
+            this.requestId = call.requestId();
         }
     }
 

@@ -95,7 +95,8 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
      * @throws IllegalArgumentException when the record is invalid for its schema, e.g. a required field is null
      */
     public byte[] encode(T record) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream out = ENCODE_BUFFER.get();
+        out.reset();
         try {
             resolved().encoder.encode(record, out);
         } catch (IOException e) {
@@ -105,6 +106,10 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         }
         return out.toByteArray();
     }
+
+    /** Per-thread scratch buffer for {@link #encode}: answers are a few KB, and growing a fresh one each time shows. */
+    private static final ThreadLocal<ByteArrayOutputStream> ENCODE_BUFFER =
+            ThreadLocal.withInitial(() -> new ByteArrayOutputStream(16 * 1024));
 
     /** Decodes a payload, resolving an older registered writer schema to the current one. */
     public T decode(byte[] payload) throws DecodeException {
@@ -162,8 +167,13 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         final Map<Long, Schema> writersByFingerprint = new LinkedHashMap<>();
 
         Resolved(Class<T> type, List<String> writerSchemas) {
-            // The generated class's own model carries its logical-type conversions (e.g. Instant).
-            SpecificData model = SpecificData.getForClass(type);
+            // The generated class's own model carries its logical-type conversions (e.g. Instant). A copy of it
+            // with custom coders on lets records without logical types (e.g. each AgentTrace of an Answer) use
+            // their generated encode/decode instead of reflective per-field access with boxing.
+            SpecificData generated = SpecificData.getForClass(type);
+            SpecificData model = new SpecificData(type.getClassLoader());
+            generated.getConversions().forEach(model::addLogicalTypeConversion);
+            model.setCustomCoders(true);
             try {
                 schema = model.getSchema(type);
             } catch (AvroRuntimeException e) {

@@ -157,6 +157,72 @@ class AvroCodecTest {
 
     @Test
     @Timeout(10)
+    void anOlderTraceSchemaResolvesThroughTheGeneratedCoders() throws Exception {
+        // Writer: today's Answer whose AgentTrace lacks "worker" and "error" and has its fields reordered, so
+        // decoding must resolve inside the nested record (the generated custom decoder's field-order path).
+        Schema current = Answer.getClassSchema();
+        String json = current.toString()
+                .replace("{\"name\":\"worker\",", "{\"name\":\"worker_dropped\",")
+                .replace("{\"name\":\"error\",", "{\"name\":\"error_dropped\",");
+        Schema older = new Schema.Parser().parse(json);
+        Schema olderTrace = older.getField("trace").schema().getElementType();
+        List<Schema.Field> kept = new java.util.ArrayList<>();
+        for (Schema.Field f : olderTrace.getFields()) {
+            if (!f.name().endsWith("_dropped")) {
+                kept.add(new Schema.Field(f, f.schema()));
+            }
+        }
+        java.util.Collections.reverse(kept);
+        Schema trace = Schema.createRecord(olderTrace.getName(), null, olderTrace.getNamespace(), false, kept);
+        List<Schema.Field> answerFields = new java.util.ArrayList<>();
+        for (Schema.Field f : current.getFields()) {
+            Schema s = f.name().equals("trace") ? Schema.createArray(trace) : f.schema();
+            answerFields.add(new Schema.Field(f.name(), s, null, f.defaultVal()));
+        }
+        Schema writer = Schema.createRecord(current.getName(), null, current.getNamespace(), false, answerFields);
+
+        GenericData.Record t = new GenericData.Record(trace);
+        t.put("node_id", "L2.0");
+        t.put("level", 2);
+        t.put("model", "agg");
+        t.put("status", new GenericData.EnumSymbol(trace.getField("status").schema(), "RAN"));
+        t.put("inputs", List.of("L1.0", "L1.1"));
+        t.put("decode_ms", 12.5);
+        for (Schema.Field f : trace.getFields()) {
+            if (t.get(f.name()) == null && f.hasDefaultValue()) {
+                t.put(f.name(), GenericData.get().getDefaultValue(f));
+            }
+        }
+        AvroCodec<Answer> answers = AvroCodec.of(Answer.class);
+        GenericData.Record a = new GenericData.Record(writer);
+        for (Schema.Field f : writer.getFields()) {
+            if (f.hasDefaultValue()) {
+                a.put(f.name(), GenericData.get().getDefaultValue(f));
+            }
+        }
+        a.put("query_id", "q-7");
+        a.put("text", "x");
+        a.put("submitted_at", 1_000L);
+        a.put("answered_at", 2_000L);
+        a.put("trace", List.of(t));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(a, out);
+
+        Answer decoded = answers.withWriterSchemas(writer).decode(out.toByteArray());
+        assertEquals("q-7", decoded.getQueryId());
+        assertEquals(1, decoded.getTrace().size());
+        assertEquals("L2.0", decoded.getTrace().get(0).getNodeId());
+        assertEquals(List.of("L1.0", "L1.1"), decoded.getTrace().get(0).getInputs());
+        assertEquals(12.5, decoded.getTrace().get(0).getDecodeMs());
+        assertEquals("", decoded.getTrace().get(0).getWorker());
+        assertNull(decoded.getTrace().get(0).getError());
+        // And today's records still round-trip through the generated coders.
+        Answer fresh = TestRecords.answer("q-8");
+        assertEquals(fresh, answers.decode(answers.encode(fresh)));
+    }
+
+    @Test
+    @Timeout(10)
     void aWriterSchemaThatCannotBeReadIsRejectedWhenRegistered() {
         Schema noText = new Schema.Parser().parse("""
                 {"type": "record", "name": "Query", "namespace": "dev.moaflink.schema", "fields": [
