@@ -1,0 +1,443 @@
+package dev.moaflink.engine.djl;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.FinishReason;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.Token;
+import dev.moaflink.engine.TokenListener;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * In-process inference of one Hugging Face Llama-family model with DJL's PyTorch engine.
+ *
+ * <p>One scheduler thread owns the model and every session's KV cache. Each turn it applies the commands
+ * callers queued (new prompt text, generate, cancel, close), runs one prefill of the oldest session with
+ * unprefilled prompt, then one batched decode step for every decoding session (continuous batching: sessions
+ * join and leave between steps). Prompt text is prefilled as it is appended; the last few tokens wait for the
+ * next part (they may merge with it), and if re-tokenising the longer text changes earlier tokens, the cache is
+ * cut back to the common prefix.
+ *
+ * <p>KV memory is budgeted in tokens ({@code kv_cache_mb} ÷ bytes per token). Prefill grows a session's
+ * reservation as it goes; generate reserves prompt + max_tokens (capped at the context length) up front, so a
+ * decoding session never runs out. Work that does not fit waits in order (its time is reported as queue time);
+ * a request that could never fit fails at once with the numbers.
+ */
+public final class DjlEngine implements LlmEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
+    /** Prompt tokens held back until more text or generate arrives (the tokeniser may merge them). */
+    private static final int HOLD_BACK = 2;
+
+    private final String name;
+    private final DjlOptions options;
+    private final NDManager manager;
+    private final LlamaModel model;
+    private final TextCodec codec;
+    private final long capacityTokens;
+    private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private final Thread scheduler;
+    private volatile boolean running = true;
+
+    // --- scheduler state ---
+    private final Set<DjlSession> prefillQueue = new LinkedHashSet<>();
+    private final Deque<DjlSession> admissionQueue = new ArrayDeque<>();
+    private final List<DjlSession> decoding = new ArrayList<>();
+    private long reservedTokens;
+    private long steps;
+
+    DjlEngine(String name, Path dir, DjlOptions options) {
+        this.name = name;
+        this.options = options;
+        Device device = options.device();
+        this.manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            this.model = LlamaModel.load(dir, manager);
+            this.codec = TextCodec.load(dir, model.config(), options.chatTemplate());
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        this.capacityTokens = options.kvCacheMb() * 1024L * 1024L / model.config().kvBytesPerToken();
+        this.scheduler = new Thread(this::loop, "djl-" + name);
+        scheduler.setDaemon(true);
+        scheduler.start();
+        LOG.info("DJL engine '{}' loaded {} ({} layers, hidden {}, vocab {}) on {}; KV budget {} tokens; chat format {}",
+                name, dir, model.config().layers(), model.config().hiddenSize(), model.config().vocabSize(), device,
+                capacityTokens, codec.chat().name());
+    }
+
+    @Override
+    public String model() {
+        return name;
+    }
+
+    @Override
+    public EngineInfo info() {
+        return new EngineInfo("djl", false, false, true);
+    }
+
+    LlamaModel llama() {
+        return model;
+    }
+
+    TextCodec codec() {
+        return codec;
+    }
+
+    /** Tokens of KV cache the budget holds. */
+    public long capacityTokens() {
+        return capacityTokens;
+    }
+
+    /** Batched decode steps run so far (tests and benchmarks). */
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public EngineSession open(SessionRequest request) {
+        if (!running) {
+            throw new IllegalStateException("engine '" + name + "' is closed");
+        }
+        return new DjlSession(this, request);
+    }
+
+    /** Why a sequence of {@code promptTokens} that needs {@code neededTokens} of cache can never run, or null. */
+    String refusal(int promptTokens, int neededTokens) {
+        int context = model.config().maxPositions();
+        if (promptTokens >= context) {
+            return "prompt of " + promptTokens + " tokens does not fit the model's context of " + context + " tokens";
+        }
+        if (neededTokens > capacityTokens) {
+            return "request needs " + neededTokens + " tokens of KV cache (" + promptTokens + " prompt + output), but "
+                    + "the budget holds " + capacityTokens + " (kv_cache_mb=" + options.kvCacheMb() + ")";
+        }
+        return null;
+    }
+
+    void submit(Runnable command) {
+        commands.add(command);
+    }
+
+    // ------------------------------------------------------------------ scheduler thread
+
+    private void loop() {
+        while (running) {
+            try {
+                Runnable c = idle() ? commands.poll(50, TimeUnit.MILLISECONDS) : commands.poll();
+                while (c != null) {
+                    c.run();
+                    c = commands.poll();
+                }
+                admit();
+                prefillOne();
+                decodeStep();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.error("DJL engine '{}' scheduler failed; failing its sessions", name, e);
+                failAll("engine error: " + e);
+            }
+        }
+    }
+
+    private boolean idle() {
+        return prefillQueue.isEmpty() && decoding.isEmpty() && admissionQueue.isEmpty();
+    }
+
+    void updatePrompt(DjlSession s, int[] ids, boolean last) {
+        if (s.closed || s.result != null && s.result.isDone()) {
+            return;
+        }
+        s.targetIds = ids;
+        s.targetFinal = last;
+        prefillQueue.add(s);
+    }
+
+    void startGenerate(DjlSession s, int[] ids, GenerationParams params, TokenListener listener,
+                       CompletableFuture<Generation> future, long calledAt) {
+        s.params = params;
+        s.listener = listener;
+        s.result = future;
+        s.generateAtNanos = calledAt;
+        s.sampler = new Sampler(params);
+        s.output = new int[params.maxTokens()];
+        if (s.cancelRequested) {
+            finish(s, FinishReason.CANCELLED, null);
+            return;
+        }
+        s.finalIds = ids;
+        admissionQueue.add(s);
+    }
+
+    void cancelled(DjlSession s) {
+        if (s.result != null && !s.result.isDone()) {
+            finish(s, FinishReason.CANCELLED, null);
+        }
+        prefillQueue.remove(s);
+    }
+
+    void release(DjlSession s) {
+        cancelled(s);
+        admissionQueue.remove(s);
+        decoding.remove(s);
+        reservedTokens -= s.reservedTokens;
+        s.reservedTokens = 0;
+        if (s.cache != null) {
+            s.cache.close();
+            s.cache = null;
+        }
+    }
+
+    /** Admits generate requests in order while their full reservation fits. */
+    private void admit() {
+        while (!admissionQueue.isEmpty()) {
+            DjlSession s = admissionQueue.peek();
+            if (s.cancelRequested) {
+                admissionQueue.poll();
+                cancelled(s);
+                continue;
+            }
+            int needed = Math.min(model.config().maxPositions(), s.finalIds.length + s.params.maxTokens());
+            long grow = Math.max(0, needed - s.reservedTokens);
+            if (reservedTokens + grow > capacityTokens) {
+                if (s.waitingSinceNanos < 0) {
+                    s.waitingSinceNanos = System.nanoTime();
+                }
+                return;
+            }
+            admissionQueue.poll();
+            if (s.waitingSinceNanos >= 0) {
+                s.queueNanos += System.nanoTime() - s.waitingSinceNanos;
+                s.waitingSinceNanos = -1;
+            }
+            reservedTokens += grow;
+            s.reservedTokens += (int) grow;
+            s.targetIds = s.finalIds;
+            s.targetFinal = true;
+            prefillQueue.add(s);
+        }
+    }
+
+    /** Prefills the oldest session with prompt tokens not yet in its cache. */
+    private void prefillOne() {
+        for (DjlSession s : prefillQueue) {
+            if (s.cancelRequested) {
+                prefillQueue.remove(s);
+                return;
+            }
+            int[] target = s.targetFinal ? s.targetIds
+                    : Arrays.copyOf(s.targetIds, Math.max(0, s.targetIds.length - HOLD_BACK));
+            int common = commonPrefix(s.cachedIds, target);
+            if (s.targetFinal && common == target.length) {
+                common--; // the last prompt token must run to give the first output's logits
+            }
+            int fresh = target.length - common;
+            if (fresh <= 0) {
+                prefillQueue.remove(s);
+                return;
+            }
+            if (!s.targetFinal) {
+                long grow = Math.max(0, target.length - s.reservedTokens);
+                if (reservedTokens + grow > capacityTokens) {
+                    continue; // waits for memory; generate-admitted sessions go first
+                }
+                reservedTokens += grow;
+                s.reservedTokens += (int) grow;
+            }
+            if (s.cache == null) {
+                s.cache = new KvCache(manager, model.config().layers());
+            }
+            s.cache.truncate(common);
+            long t0 = System.nanoTime();
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), s.cache);
+                s.cachedIds = target.clone();
+                if (s.targetFinal) {
+                    NDArray last = logits.get(fresh - 1).logSoftmax(-1);
+                    float[] logProbs = last.toFloatArray();
+                    long spent = System.nanoTime() - t0;
+                    s.prefillNanos += spent;
+                    s.prefillExposedNanos += spent;
+                    prefillQueue.remove(s);
+                    s.decodeStartNanos = System.nanoTime();
+                    accept(s, logProbs, 0);
+                    if (!s.result.isDone()) {
+                        decoding.add(s);
+                    }
+                    return;
+                }
+            }
+            s.prefillNanos += System.nanoTime() - t0;
+            prefillQueue.remove(s); // back in the queue when more text (or generate) arrives
+            return;
+        }
+    }
+
+    /** One batched forward for every decoding session (up to max_batch, oldest first). */
+    private void decodeStep() {
+        decoding.removeIf(s -> {
+            if (s.cancelRequested && !s.result.isDone()) {
+                finish(s, FinishReason.CANCELLED, null);
+            }
+            return s.result.isDone();
+        });
+        if (decoding.isEmpty()) {
+            return;
+        }
+        int b = Math.min(decoding.size(), options.maxBatch());
+        DjlSession[] batch = decoding.subList(0, b).toArray(DjlSession[]::new);
+        int[] tokens = new int[b];
+        KvCache[] caches = new KvCache[b];
+        for (int i = 0; i < b; i++) {
+            tokens[i] = batch[i].pendingToken;
+            caches[i] = batch[i].cache;
+        }
+        float[] logProbs;
+        try (NDManager step = manager.newSubManager()) {
+            logProbs = model.decode(step, tokens, caches).logSoftmax(-1).toFloatArray();
+        }
+        steps++;
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < b; i++) {
+            accept(batch[i], logProbs, i * vocab);
+        }
+        // Round-robin beyond max_batch: sessions that ran move behind those that waited.
+        if (decoding.size() > b) {
+            List<DjlSession> ran = new ArrayList<>(decoding.subList(0, b));
+            decoding.subList(0, b).clear();
+            decoding.addAll(ran);
+        }
+    }
+
+    /** Samples from a row of log-probs, streams the token, and ends the generation when it should. */
+    private void accept(DjlSession s, float[] logProbs, int offset) {
+        int vocab = model.config().vocabSize();
+        int id = s.sampler.pick(logProbs, offset, vocab);
+        float lp = logProbs[offset + id];
+        long now = System.nanoTime();
+        if (s.firstTokenNanos < 0) {
+            s.firstTokenNanos = now;
+        }
+        if (codec.isEos(id)) {
+            finish(s, FinishReason.STOP, null);
+            return;
+        }
+        s.output[s.outputCount++] = id;
+        s.sumLogProb += lp;
+        String full = codec.decode(s.output, s.outputCount);
+        String delta = "";
+        if (!full.endsWith("\uFFFD") && full.startsWith(s.outputText)) {
+            delta = full.substring(s.outputText.length());
+            s.outputText = full;
+        } else if (!full.endsWith("\uFFFD")) {
+            s.outputText = full;
+        }
+        try {
+            s.listener.onToken(new Token(id, delta, lp));
+        } catch (RuntimeException e) {
+            LOG.warn("token listener of {} failed; cancelling it", s.requestId(), e);
+            finish(s, FinishReason.ERROR, "token listener failed: " + e);
+            return;
+        }
+        s.pendingToken = id;
+        for (String stop : s.params.stop()) {
+            if (!stop.isEmpty() && s.outputText.contains(stop)) {
+                finish(s, FinishReason.STOP, null);
+                return;
+            }
+        }
+        if (s.outputCount >= s.params.maxTokens() || s.cache.length() + 1 >= model.config().maxPositions()) {
+            finish(s, FinishReason.LENGTH, null);
+        }
+    }
+
+    private void finish(DjlSession s, FinishReason reason, String error) {
+        if (s.result == null || s.result.isDone()) {
+            return;
+        }
+        long end = System.nanoTime();
+        double prefillMs = s.prefillNanos / 1e6;
+        double decodeMs = s.decodeStartNanos == 0 ? 0 : (end - s.decodeStartNanos) / 1e6;
+        double firstMs = s.firstTokenNanos < 0 ? 0 : (s.firstTokenNanos - s.generateAtNanos) / 1e6;
+        PhaseTimings t = new PhaseTimings(s.queueNanos / 1e6, prefillMs, s.prefillExposedNanos / 1e6, decodeMs, firstMs);
+        String text = s.outputText;
+        if (reason == FinishReason.ERROR) {
+            s.result.complete(new Generation("", reason, s.cachedIds.length, s.outputCount, s.sumLogProb, t, error));
+        } else {
+            s.result.complete(new Generation(text, reason, s.targetIds.length, s.outputCount, s.sumLogProb, t, null));
+        }
+        // The cache stays until close(); a finished session keeps only its reservation for the tokens it used.
+        long used = s.cache == null ? 0 : s.cache.length();
+        long free = Math.max(0, s.reservedTokens - used);
+        reservedTokens -= free;
+        s.reservedTokens -= (int) free;
+    }
+
+    private void failAll(String message) {
+        List<DjlSession> all = new ArrayList<>(decoding);
+        all.addAll(prefillQueue);
+        all.addAll(admissionQueue);
+        for (DjlSession s : all) {
+            finish(s, FinishReason.ERROR, message);
+            release(s);
+        }
+        decoding.clear();
+        prefillQueue.clear();
+        admissionQueue.clear();
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        submit(() -> failAll("engine '" + name + "' closed"));
+        submit(() -> running = false);
+        try {
+            scheduler.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = false;
+        codec.close();
+        model.close();
+        manager.close();
+    }
+
+    /** Whether libtorch sees a CUDA device. */
+    static boolean gpuAvailable() {
+        return Engine.getEngine("PyTorch").getGpuCount() > 0;
+    }
+}

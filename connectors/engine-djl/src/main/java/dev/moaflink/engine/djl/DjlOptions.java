@@ -1,0 +1,73 @@
+package dev.moaflink.engine.djl;
+
+import ai.djl.Device;
+import dev.moaflink.engine.EngineSpec;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Options of the {@code djl} backend (engine spec options):
+ * <ul>
+ *   <li>{@code path} (required): a Hugging Face model directory, or {@code classpath:dev/moaflink/models/NAME}
+ *       for a model bundled on the classpath;</li>
+ *   <li>{@code device}: {@code auto} (CUDA when libtorch sees a GPU, default), {@code cpu} or {@code gpu};</li>
+ *   <li>{@code kv_cache_mb}: KV cache budget per model and JVM (default 512);</li>
+ *   <li>{@code max_batch}: sessions decoded together in one step (default 16);</li>
+ *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2}.</li>
+ * </ul>
+ */
+public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
+
+    static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template");
+
+    public static DjlOptions of(EngineSpec spec) {
+        Map<String, String> o = spec.options();
+        for (String k : o.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException("model '" + spec.model() + "': unknown djl option '" + k
+                        + "' (known: " + KEYS + ")");
+            }
+        }
+        String path = o.get("path");
+        if (path == null || path.isBlank()) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': djl option 'path' is required (a Hugging Face "
+                    + "model directory or classpath:dev/moaflink/models/NAME)");
+        }
+        String device = o.getOrDefault("device", "auto");
+        if (!Set.of("auto", "cpu", "gpu").contains(device)) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': device must be auto, cpu or gpu, was " + device);
+        }
+        int kv = positive(spec, o, "kv_cache_mb", 512);
+        int batch = positive(spec, o, "max_batch", 16);
+        String chat = o.getOrDefault("chat_template", "auto");
+        if (!chat.equals("auto")) {
+            ChatFormat.named(chat, null); // validates the name
+        }
+        return new DjlOptions(path, device, kv, batch, chat);
+    }
+
+    Device device() {
+        return switch (deviceName) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> DjlEngine.gpuAvailable() ? Device.gpu() : Device.cpu();
+        };
+    }
+
+    private static int positive(EngineSpec spec, Map<String, String> o, String key, int otherwise) {
+        String v = o.get(key);
+        if (v == null) {
+            return otherwise;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': " + key + " must be a positive integer, was '"
+                    + v + "'");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.moaflink.engine.djl;
+
+import dev.moaflink.engine.EngineException;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.TokenListener;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A session of the DJL engine. The caller's thread only tokenises and hands work to the engine's scheduler;
+ * everything touching tensors happens there. Fields below "scheduler state" belong to the scheduler thread.
+ */
+final class DjlSession implements EngineSession {
+
+    final DjlEngine engine;
+    final SessionRequest request;
+    private final StringBuilder text = new StringBuilder();
+    private volatile int promptTokens;
+    private boolean generateCalled;
+    volatile boolean cancelRequested;
+    volatile boolean closed;
+
+    // --- scheduler state ---
+    /** The latest tokenisation of the prompt and whether it is final (generate was called). */
+    int[] targetIds = new int[0];
+    boolean targetFinal;
+    /** The whole prompt's ids once generate was called; becomes the target when admitted. */
+    int[] finalIds;
+    KvCache cache;
+    int[] cachedIds = new int[0];
+    int reservedTokens;
+    GenerationParams params;
+    TokenListener listener;
+    CompletableFuture<Generation> result;
+    Sampler sampler;
+    int[] output;
+    int outputCount;
+    String outputText = "";
+    double sumLogProb;
+    int pendingToken = -1;
+    boolean decoding;
+    long generateAtNanos;
+    long queueNanos;
+    long waitingSinceNanos = -1;
+    long prefillNanos;
+    long prefillExposedNanos;
+    long decodeStartNanos;
+    long firstTokenNanos = -1;
+
+    DjlSession(DjlEngine engine, SessionRequest request) {
+        this.engine = engine;
+        this.request = request;
+        String head = engine.codec().chat().head();
+        text.append(head).append(request.promptPrefix());
+        submitText(false);
+    }
+
+    @Override
+    public String requestId() {
+        return request.requestId();
+    }
+
+    @Override
+    public synchronized void append(String more) {
+        if (generateCalled || cancelRequested || closed) {
+            throw new IllegalStateException("append after generate, cancel or close on " + request.requestId());
+        }
+        text.append(more);
+        submitText(false);
+    }
+
+    @Override
+    public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
+        synchronized (this) {
+            if (generateCalled) {
+                throw new IllegalStateException("generate called twice on " + request.requestId());
+            }
+            if (closed) {
+                throw new IllegalStateException("generate after close on " + request.requestId());
+            }
+            generateCalled = true;
+            text.append(engine.codec().chat().tail());
+        }
+        CompletableFuture<Generation> future = new CompletableFuture<>();
+        int[] ids = engine.codec().encode(text.toString());
+        promptTokens = ids.length;
+        int needed = Math.min(engine.llama().config().maxPositions(), ids.length + params.maxTokens());
+        String refusal = engine.refusal(ids.length, needed);
+        if (refusal != null) {
+            future.complete(Generation.failed(refusal, ids.length, PhaseTimings.ZERO));
+            engine.submit(() -> engine.release(this));
+            return future;
+        }
+        long now = System.nanoTime();
+        engine.submit(() -> engine.startGenerate(this, ids, params, listener, future, now));
+        return future;
+    }
+
+    private void submitText(boolean last) {
+        int[] ids = engine.codec().encode(text.toString());
+        promptTokens = ids.length;
+        String refusal = engine.refusal(ids.length, ids.length);
+        if (refusal != null) {
+            throw new EngineException(refusal);
+        }
+        engine.submit(() -> engine.updatePrompt(this, ids, last));
+    }
+
+    @Override
+    public void cancel() {
+        cancelRequested = true;
+        engine.submit(() -> engine.cancelled(this));
+    }
+
+    @Override
+    public int promptTokens() {
+        return promptTokens;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cancelRequested = true;
+        engine.submit(() -> engine.release(this));
+    }
+}
