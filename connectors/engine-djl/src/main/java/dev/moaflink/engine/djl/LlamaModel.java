@@ -294,7 +294,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray mlp(NDArray h, Layer layer) {
-        NDList gu = h.matMul(layer.gateUpT).split(2, -1);
+        NDList gu = h.matMul(layer.gateUpT).split(2, h.getShape().dimension() - 1);
         NDArray gate = gu.get(0);
         return gate.mul(Activation.sigmoid(gate)).mul(gu.get(1)).matMul(layer.downT);
     }
@@ -306,7 +306,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** HF rotary convention: x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]. */
     private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
-        NDList halves = x.split(2, -1);
+        NDList halves = x.split(2, x.getShape().dimension() - 1);
         NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
         return x.mul(cos).add(rotated.mul(sin));
     }

@@ -1,0 +1,220 @@
+package dev.moaflink.engine.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moaflink.engine.EngineException;
+import dev.moaflink.engine.EngineRegistry;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.FinishReason;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.PromptContext;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.Token;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The engine through the SPI: sessions, streaming, batching, incremental prefill, budget, cancel, sampling. */
+@Timeout(120)
+class DjlEngineTest {
+
+    private static Fixture fixture;
+    private static LlmEngine engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = Fixture.load("tiny-llama");
+        engine = new DjlEngineFactory().create(fixture.spec(Map.of()));
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    private static SessionRequest request(String id, String prefix) {
+        return new SessionRequest(id, prefix, PromptContext.freeText(id), SessionRequest.Role.PROPOSER);
+    }
+
+    private record Run(Generation generation, List<Token> tokens) {
+        int[] ids() {
+            return tokens.stream().mapToInt(Token::id).toArray();
+        }
+    }
+
+    private static CompletableFuture<Run> generate(LlmEngine e, String id, String prefix, List<String> parts,
+                                                   GenerationParams params) {
+        EngineSession s = e.open(request(id, prefix));
+        parts.forEach(s::append);
+        List<Token> tokens = new CopyOnWriteArrayList<>();
+        return s.generate(params, tokens::add).thenApply(g -> {
+            s.close();
+            return new Run(g, tokens);
+        });
+    }
+
+    @Test
+    void tokenizerMatchesTheReference() {
+        TextCodec codec = ((DjlEngine) engine).codec();
+        for (Fixture.Prompt c : fixture.tokenizerCases()) {
+            assertArrayEquals(c.ids(), codec.encode(c.text()), c.text());
+            if (!c.text().contains("<|")) { // decoding skips special tokens
+                assertEquals(c.text(), codec.decode(c.ids(), c.ids().length));
+            }
+        }
+    }
+
+    @Test
+    void streamsTheReferenceGreedyTokensWithLogProbs() throws Exception {
+        Fixture.Prompt p = fixture.prompts().get(0);
+        Run r = generate(engine, "g", p.text(), List.of(), GenerationParams.greedy(64)).get(60, TimeUnit.SECONDS);
+        assertEquals(FinishReason.LENGTH, r.generation().finishReason());
+        assertArrayEquals(p.greedy(), r.ids());
+        assertEquals(64, r.generation().outputTokens());
+        assertEquals(p.ids().length, r.generation().promptTokens());
+        String streamed = String.join("", r.tokens().stream().map(Token::text).toList());
+        assertEquals(r.generation().text(), streamed);
+        double sum = 0;
+        for (Token t : r.tokens()) {
+            assertTrue(t.logProb() <= 0, "log-prob " + t.logProb());
+            sum += t.logProb();
+        }
+        assertEquals(sum, r.generation().sumLogProb(), 1e-3);
+        assertTrue(r.generation().timings().prefillMs() > 0 && r.generation().timings().decodeMs() > 0);
+    }
+
+    @Test
+    void concurrentSessionsDecodeTogetherAndGetTheSameTokensAsAlone() throws Exception {
+        long before = ((DjlEngine) engine).steps();
+        List<CompletableFuture<Run>> runs = new ArrayList<>();
+        for (int i = 0; i < fixture.prompts().size(); i++) {
+            runs.add(generate(engine, "c" + i, fixture.prompts().get(i).text(), List.of(), GenerationParams.greedy(32)));
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            int[] expected = java.util.Arrays.copyOf(fixture.prompts().get(i).greedy(), 32);
+            assertArrayEquals(expected, runs.get(i).get(60, TimeUnit.SECONDS).ids(), "prompt " + i);
+        }
+        long steps = ((DjlEngine) engine).steps() - before;
+        // 6 sessions × 31 decode steps each would be 186 steps alone; batched they share steps.
+        assertTrue(steps < 6 * 31, "decode steps " + steps + " show no batching");
+    }
+
+    @Test
+    void appendedPartsPrefillIncrementallyToTheSameResult() throws Exception {
+        Fixture.Prompt p = fixture.prompts().get(4); // the longest
+        String t = p.text();
+        List<String> parts = List.of(t.substring(t.length() / 3, t.length() / 2), t.substring(t.length() / 2, 2 * t.length() / 3),
+                t.substring(2 * t.length() / 3));
+        Run r = generate(engine, "inc", t.substring(0, t.length() / 3), parts, GenerationParams.greedy(32))
+                .get(60, TimeUnit.SECONDS);
+        assertArrayEquals(java.util.Arrays.copyOf(p.greedy(), 32), r.ids());
+        assertEquals(p.ids().length, r.generation().promptTokens());
+    }
+
+    @Test
+    void stopSequencesEndTheGenerationAfterTheStop() throws Exception {
+        Fixture.Prompt p = fixture.prompts().get(1);
+        Run full = generate(engine, "s0", p.text(), List.of(), GenerationParams.greedy(40)).get(60, TimeUnit.SECONDS);
+        String text = full.generation().text();
+        String stop = text.substring(10, 13);
+        Run r = generate(engine, "s1", p.text(), List.of(), new GenerationParams(40, 0, 1, 0, List.of(stop)))
+                .get(60, TimeUnit.SECONDS);
+        assertEquals(FinishReason.STOP, r.generation().finishReason());
+        assertTrue(r.generation().text().contains(stop));
+        assertTrue(r.generation().outputTokens() < 40);
+        assertTrue(text.startsWith(r.generation().text()));
+    }
+
+    @Test
+    void seededSamplingIsReproducibleAndDiffersAcrossSeeds() throws Exception {
+        String prompt = fixture.prompts().get(2).text();
+        GenerationParams a = new GenerationParams(24, 0.9, 0.95, 7, List.of());
+        int[] first = generate(engine, "r1", prompt, List.of(), a).get(60, TimeUnit.SECONDS).ids();
+        int[] again = generate(engine, "r2", prompt, List.of(), a).get(60, TimeUnit.SECONDS).ids();
+        int[] other = generate(engine, "r3", prompt, List.of(), new GenerationParams(24, 0.9, 0.95, 8, List.of()))
+                .get(60, TimeUnit.SECONDS).ids();
+        assertArrayEquals(first, again);
+        assertNotEquals(java.util.Arrays.toString(first), java.util.Arrays.toString(other));
+        assertFalse(java.util.Arrays.equals(first, fixture.prompts().get(2).greedy()));
+    }
+
+    @Test
+    void cancelEndsAGenerationWithCancelled() throws Exception {
+        EngineSession s = engine.open(request("x", fixture.prompts().get(3).text()));
+        CompletableFuture<Generation> g = s.generate(GenerationParams.greedy(400), t -> {
+            if (t.id() >= 0) {
+                s.cancel();
+            }
+        });
+        Generation done = g.get(60, TimeUnit.SECONDS);
+        assertEquals(FinishReason.CANCELLED, done.finishReason());
+        assertTrue(done.outputTokens() < 400);
+        s.close();
+        assertThrows(IllegalStateException.class, () -> s.append("more"));
+    }
+
+    @Test
+    void aRequestThatCanNeverFitFailsAtOnceAndOneThatCanWaitsItsTurn() throws Exception {
+        // tiny-llama: 2 layers × 2 kv heads × 16 dims × 2 × 4 B = 512 B per token; 1 MB holds 2048 tokens.
+        try (LlmEngine small = new DjlEngineFactory().create(fixture.spec(Map.of("kv_cache_mb", "1")))) {
+            Fixture.Prompt p = fixture.prompts().get(4); // 194 prompt tokens
+            // max_tokens 300 with a 512 context: needs min(512, 494) = 494 tokens; two of them do not fit together
+            // in 2048 - but five do not either: run five at once and all must finish, some after queueing.
+            List<CompletableFuture<Run>> runs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                runs.add(generate(small, "q" + i, p.text(), List.of(), GenerationParams.greedy(300)));
+            }
+            double queued = 0;
+            for (CompletableFuture<Run> r : runs) {
+                Run run = r.get(90, TimeUnit.SECONDS);
+                assertEquals(FinishReason.LENGTH, run.generation().finishReason(), run.generation().error());
+                queued += run.generation().timings().queueMs();
+            }
+            assertTrue(queued > 0, "some requests should have waited for KV memory");
+        }
+        try (LlmEngine tiny = new DjlEngineFactory().create(fixture.spec(Map.of("kv_cache_mb", "1")))) {
+            DjlEngine d = (DjlEngine) tiny;
+            assertEquals(2048, d.capacityTokens());
+        }
+        // A prompt longer than the context is refused when it is appended.
+        try (LlmEngine e = new DjlEngineFactory().create(fixture.spec(Map.of()))) {
+            EngineSession s = e.open(request("long", "x"));
+            EngineException refused = assertThrows(EngineException.class, () -> s.append(" word".repeat(600)));
+            assertTrue(refused.getMessage().contains("context"), refused.getMessage());
+            s.close();
+        }
+    }
+
+    @Test
+    void aGenerationLargerThanTheBudgetIsAnErrorWithTheNumbers() throws Exception {
+        try (LlmEngine e = new DjlEngine("tiny", fixture.dir(), new DjlOptions(fixture.dir().toString(), "cpu", 0, 16,
+                "none"))) {
+            // kv_cache_mb 0 → no tokens at all
+            EngineException refused = assertThrows(EngineException.class, () -> e.open(request("n", "hello")));
+            assertTrue(refused.getMessage().contains("KV cache"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void theRegistryKeepsOneCopyPerJvm() {
+        EngineRegistry registry = new EngineRegistry(java.util.ServiceLoader.load(dev.moaflink.engine.EngineFactory.class));
+        try (EngineRegistry.Lease a = registry.acquire(fixture.spec(Map.of()));
+             EngineRegistry.Lease b = registry.acquire(fixture.spec(Map.of()))) {
+            assertTrue(a.engine() == b.engine());
+        }
+    }
+}
