@@ -341,20 +341,14 @@ public final class DjlEngine implements LlmEngine {
         if (s.firstTokenNanos < 0) {
             s.firstTokenNanos = now;
         }
-        if (codec.isEos(id)) {
+        if (codec.isEos(id) && !options.ignoreEos()) {
             finish(s, FinishReason.STOP, null);
             return;
         }
         s.output[s.outputCount++] = id;
         s.sumLogProb += lp;
-        String full = codec.decode(s.output, s.outputCount);
-        String delta = "";
-        if (!full.endsWith("\uFFFD") && full.startsWith(s.outputText)) {
-            delta = full.substring(s.outputText.length());
-            s.outputText = full;
-        } else if (!full.endsWith("\uFFFD")) {
-            s.outputText = full;
-        }
+        String delta = s.detokenizer.next(codec, s.output, s.outputCount);
+        s.outputText = s.outputText + delta;
         try {
             s.listener.onToken(new Token(id, delta, lp));
         } catch (RuntimeException e) {

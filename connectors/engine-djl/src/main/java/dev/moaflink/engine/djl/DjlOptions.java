@@ -13,12 +13,18 @@ import java.util.Set;
  *   <li>{@code device}: {@code auto} (CUDA when libtorch sees a GPU, default), {@code cpu} or {@code gpu};</li>
  *   <li>{@code kv_cache_mb}: KV cache budget per model and JVM (default 512);</li>
  *   <li>{@code max_batch}: sessions decoded together in one step (default 16);</li>
- *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2}.</li>
+ *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2};</li>
+ *   <li>{@code ignore_eos}: keep decoding past end-of-sequence tokens until max_tokens (benchmarks; default false).</li>
  * </ul>
  */
-public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
+public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
+                         boolean ignoreEos) {
 
-    static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template");
+    static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos");
+
+    public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false);
+    }
 
     public static DjlOptions of(EngineSpec spec) {
         Map<String, String> o = spec.options();
@@ -43,7 +49,11 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
         if (!chat.equals("auto")) {
             ChatFormat.named(chat, null); // validates the name
         }
-        return new DjlOptions(path, device, kv, batch, chat);
+        String ignoreEos = o.getOrDefault("ignore_eos", "false");
+        if (!ignoreEos.equals("true") && !ignoreEos.equals("false")) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': ignore_eos must be true or false, was " + ignoreEos);
+        }
+        return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos));
     }
 
     Device device() {

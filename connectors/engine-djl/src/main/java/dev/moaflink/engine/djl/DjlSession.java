@@ -39,6 +39,7 @@ final class DjlSession implements EngineSession {
     int[] output;
     int outputCount;
     String outputText = "";
+    final Detokenizer detokenizer = new Detokenizer();
     double sumLogProb;
     int pendingToken = -1;
     boolean decoding;

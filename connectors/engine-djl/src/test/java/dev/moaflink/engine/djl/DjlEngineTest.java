@@ -88,6 +88,7 @@ class DjlEngineTest {
         assertEquals(p.ids().length, r.generation().promptTokens());
         String streamed = String.join("", r.tokens().stream().map(Token::text).toList());
         assertEquals(r.generation().text(), streamed);
+        assertEquals(((DjlEngine) engine).codec().decode(r.ids(), r.ids().length), streamed);
         double sum = 0;
         for (Token t : r.tokens()) {
             assertTrue(t.logProb() <= 0, "log-prob " + t.logProb());

@@ -1,0 +1,191 @@
+package dev.moaflink.bench;
+
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.PromptContext;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.TokenListener;
+import dev.moaflink.engine.djl.DjlEngineFactory;
+import dev.moaflink.engine.djl.RawLoop;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The DJL engine on each bundled model: prefill tokens/s; decode tokens/s at batch 1, 4, 8, 16 (concurrent
+ * sessions decoded together by continuous batching); the same model driven by a plain libtorch forward loop
+ * (ratio); batching speed-up; peak RSS. CPU unless a GPU is visible to libtorch.
+ */
+final class EngineBench implements Bench.Runner {
+
+    @Override
+    public BenchReport run(Bench.Options o) throws Exception {
+        String models = o.string("models", "expert-small,expert-medium,expert-large,aggregator");
+        int tokens = o.integer("tokens", 64);
+        int promptWords = o.integer("prompt-words", 60);
+        String device = o.string("device", "auto");
+        int[] batches = {1, 4, 8, 16};
+        List<Map<String, Object>> rows = new ArrayList<>();
+        StringBuilder md = new StringBuilder("""
+                # Benchmark `engine` (DJL, PyTorch)
+
+                Decode tokens/s count every sequence of the batch; the raw loop runs the same weights and forward code
+                with a plain greedy loop (no scheduler, tokenizer or sessions). Peak RSS is the process high-water mark
+                after the model's runs (cumulative over the models before it).
+
+                | model | params | prefill tok/s | decode b1 | b4 | b8 | b16 | raw b1 | raw ratio | batch-8 speed-up | peak RSS MB |
+                |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+                """);
+        for (String name : models.split(",")) {
+            String path = name.contains("/") ? name : "classpath:dev/moaflink/models/" + name.strip();
+            String label = name.contains("/") ? Path.of(name).getFileName().toString() : name.strip();
+            EngineSpec spec = new EngineSpec("djl", label, Map.of("path", path, "device", device, "ignore_eos", "true",
+                    "chat_template", "none", "max_batch", "16", "kv_cache_mb", "512"));
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", label);
+            double[] decode = new double[batches.length];
+            double prefill;
+            try (LlmEngine engine = new DjlEngineFactory().create(spec)) {
+                System.out.printf("[engine] %s: warm-up%n", label);
+                measure(engine, 2, promptWords, tokens); // warm-up (JIT, allocator)
+                prefill = prefillTps(engine, promptWords * 4);
+                for (int i = 0; i < batches.length; i++) {
+                    decode[i] = measure(engine, batches[i], promptWords, tokens);
+                    System.out.printf(Locale.ROOT, "[engine] %s: batch %d → %.0f tokens/s%n", label, batches[i], decode[i]);
+                }
+            }
+            double raw1;
+            double raw8;
+            long params;
+            Path dir = dirOf(path);
+            try (RawLoop raw = new RawLoop(dir)) {
+                raw.decodeTokensPerSecond(1, 16, 16);
+                raw1 = raw.decodeTokensPerSecond(1, promptWords, tokens);
+                raw8 = raw.decodeTokensPerSecond(8, promptWords, tokens);
+                params = parameterCount(raw);
+            }
+            System.out.printf(Locale.ROOT, "[engine] %s: raw loop batch 1 → %.0f tokens/s, batch 8 → %.0f%n", label, raw1, raw8);
+            long rss = peakRssMb();
+            row.put("params", params);
+            row.put("prefill_tps", round(prefill));
+            row.put("decode_tps_b1", round(decode[0]));
+            row.put("decode_tps_b4", round(decode[1]));
+            row.put("decode_tps_b8", round(decode[2]));
+            row.put("decode_tps_b16", round(decode[3]));
+            row.put("raw_decode_tps_b1", round(raw1));
+            row.put("raw_decode_tps_b8", round(raw8));
+            row.put("batch8_speedup", round(decode[2] / decode[0]));
+            row.put("raw_ratio", round(decode[0] / raw1));
+            row.put("peak_rss_mb", rss);
+            rows.add(row);
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f× | %d |%n",
+                    label, params, prefill, decode[0], decode[1], decode[2], decode[3], raw1, decode[0] / raw1,
+                    decode[2] / decode[0], rss));
+        }
+        md.append(String.format(Locale.ROOT, "%nTargets: decode ≥ 0.9 of the raw loop; batch 8 ≥ 4× the tokens/s of batch 1. "
+                + "%d cores, %d output tokens per sequence, prompts of about %d words.%n",
+                Runtime.getRuntime().availableProcessors(), tokens, promptWords));
+        return new BenchReport("engine").put("engine", "djl-pytorch").put("device", device)
+                .put("cores", Runtime.getRuntime().availableProcessors()).put("tokens", tokens).put("models", rows)
+                .md(md.toString());
+    }
+
+    /** B concurrent sessions, each decoding {@code tokens}; decode tokens/s over the run minus its prefill time. */
+    private static double measure(LlmEngine engine, int batch, int promptWords, int tokens) throws Exception {
+        List<EngineSession> sessions = new ArrayList<>();
+        List<CompletableFuture<Generation>> runs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int b = 0; b < batch; b++) {
+            EngineSession s = engine.open(new SessionRequest("b" + batch + "-" + b, prompt(promptWords, b),
+                    PromptContext.freeText("q" + b), SessionRequest.Role.PROPOSER));
+            sessions.add(s);
+            runs.add(s.generate(GenerationParams.greedy(tokens), TokenListener.NONE));
+        }
+        double prefillMs = 0;
+        int out = 0;
+        for (CompletableFuture<Generation> r : runs) {
+            Generation g = r.get(10, TimeUnit.MINUTES);
+            if (g.error() != null) {
+                throw new IllegalStateException("generation failed: " + g.error());
+            }
+            prefillMs += g.timings().prefillMs();
+            out += g.outputTokens();
+        }
+        double wallMs = (System.nanoTime() - t0) / 1e6;
+        sessions.forEach(EngineSession::close);
+        return out / ((wallMs - prefillMs) / 1000.0);
+    }
+
+    private static double prefillTps(LlmEngine engine, int words) throws Exception {
+        double best = 0;
+        for (int r = 0; r < 3; r++) {
+            EngineSession s = engine.open(new SessionRequest("p" + r, prompt(words, 100 + r), PromptContext.freeText("p"),
+                    SessionRequest.Role.PROPOSER));
+            Generation g = s.generate(GenerationParams.greedy(1), TokenListener.NONE).get(5, TimeUnit.MINUTES);
+            s.close();
+            best = Math.max(best, g.promptTokens() / (g.timings().prefillMs() / 1000.0));
+        }
+        return best;
+    }
+
+    private static String prompt(int words, int salt) {
+        String[] vocab = {"which", "word", "means", "a", "small", "animal", "that", "lives", "in", "water", "what", "is",
+            "seven", "plus", "nine", "the", "next", "number", "sequence", "larger"};
+        StringBuilder sb = new StringBuilder("Question: ");
+        for (int i = 0; i < words; i++) {
+            sb.append(vocab[(i * 7 + salt * 3) % vocab.length]).append(i % 9 == 8 ? ". " : " ");
+        }
+        return sb.toString().strip();
+    }
+
+    private static Path dirOf(String path) throws Exception {
+        if (!path.startsWith("classpath:")) {
+            return Path.of(path);
+        }
+        String prefix = path.substring("classpath:".length());
+        Path dir = Files.createTempDirectory("moa-bench-model-");
+        for (String f : new String[] {"config.json", "model.safetensors"}) {
+            try (var in = EngineBench.class.getClassLoader().getResourceAsStream(prefix + "/" + f)) {
+                if (in == null) {
+                    throw new IllegalArgumentException("no " + prefix + "/" + f + " on the classpath");
+                }
+                Files.copy(in, dir.resolve(f));
+            }
+        }
+        return dir;
+    }
+
+    private static long parameterCount(RawLoop raw) {
+        var c = raw.config();
+        long h = c.hiddenSize();
+        long perLayer = h * (long) (c.heads() + 2 * c.kvHeads()) * c.headDim() + (long) c.heads() * c.headDim() * h
+                + 3L * h * c.intermediateSize() + 2 * h;
+        return c.vocabSize() * h * (c.tiedEmbeddings() ? 1 : 2) + c.layers() * perLayer + h;
+    }
+
+    private static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
