@@ -22,80 +22,108 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LlamaModelTest {
 
     private static NDManager manager;
+    /** Model work runs off the JUnit main thread (see RawLoop: libtorch's OpenMP pool is slow there). */
+    private static java.util.concurrent.ExecutorService worker;
 
     @BeforeAll
     static void start() {
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        worker = java.util.concurrent.Executors.newSingleThreadExecutor();
     }
 
     @AfterAll
     static void stop() {
+        worker.shutdownNow();
         manager.close();
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private static void onWorker(Work work) throws Exception {
+        try {
+            worker.submit(() -> {
+                work.run();
+                return null;
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw (Exception) e.getCause();
+        }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-llama-f16", "tiny-qwen2"})
     void logitsMatchTheReferenceWithin1e3(String name) throws Exception {
-        Fixture f = Fixture.load(name);
-        try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
-            for (Fixture.Prompt p : f.prompts()) {
-                try (NDManager step = manager.newSubManager(); KvCache cache = new KvCache(manager, model.config().layers())) {
-                    NDArray logits = model.prefill(step, p.ids(), cache);
-                    float[] last = logits.get(p.ids().length - 1).toFloatArray();
-                    assertClose(p.lastLogits(), last, 1e-3, name + " '" + p.text() + "'");
-                    if (p == f.prompts().get(0)) {
-                        for (int t = 0; t < f.allLogits().length; t++) {
-                            assertClose(f.allLogits()[t], logits.get(t).toFloatArray(), 1e-3, name + " position " + t);
+        onWorker(() -> {
+            Fixture f = Fixture.load(name);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+                for (Fixture.Prompt p : f.prompts()) {
+                    try (NDManager step = manager.newSubManager(); KvCache cache = new KvCache(manager, model.config().layers())) {
+                        NDArray logits = model.prefill(step, p.ids(), cache);
+                        float[] last = logits.get(p.ids().length - 1).toFloatArray();
+                        assertClose(p.lastLogits(), last, 1e-3, name + " '" + p.text() + "'");
+                        if (p == f.prompts().get(0)) {
+                            for (int t = 0; t < f.allLogits().length; t++) {
+                                assertClose(f.allLogits()[t], logits.get(t).toFloatArray(), 1e-3, name + " position " + t);
+                            }
                         }
                     }
                 }
             }
-        }
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-llama-f16", "tiny-qwen2"})
     void greedyTokensMatchTheReferenceFor64Tokens(String name) throws Exception {
-        Fixture f = Fixture.load(name);
-        try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
-            for (Fixture.Prompt p : f.prompts()) {
-                assertArrayEquals(p.greedy(), greedy(model, p.ids(), p.greedy().length), name + " '" + p.text() + "'");
+        onWorker(() -> {
+            Fixture f = Fixture.load(name);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+                for (Fixture.Prompt p : f.prompts()) {
+                    assertArrayEquals(p.greedy(), greedy(model, p.ids(), p.greedy().length), name + " '" + p.text() + "'");
+                }
             }
-        }
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-qwen2"})
     void batchedDecodeOfUnequalSequencesEqualsOneByOne(String name) throws Exception {
-        Fixture f = Fixture.load(name);
-        try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
-            int n = f.prompts().size();
-            KvCache[] caches = new KvCache[n];
-            int[] next = new int[n];
-            int[][] out = new int[n][24];
-            for (int i = 0; i < n; i++) {
-                caches[i] = new KvCache(manager, model.config().layers());
-                try (NDManager step = manager.newSubManager()) {
-                    next[i] = argMax(model.prefill(step, f.prompts().get(i).ids(), caches[i])
-                            .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
-                }
-            }
-            for (int t = 0; t < 24; t++) {
+        onWorker(() -> {
+            Fixture f = Fixture.load(name);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+                int n = f.prompts().size();
+                KvCache[] caches = new KvCache[n];
+                int[] next = new int[n];
+                int[][] out = new int[n][24];
                 for (int i = 0; i < n; i++) {
-                    out[i][t] = next[i];
-                }
-                try (NDManager step = manager.newSubManager()) {
-                    float[] logits = model.decode(step, next, caches).toFloatArray();
-                    for (int i = 0; i < n; i++) {
-                        next[i] = argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
+                    caches[i] = new KvCache(manager, model.config().layers());
+                    try (NDManager step = manager.newSubManager()) {
+                        next[i] = argMax(model.prefill(step, f.prompts().get(i).ids(), caches[i])
+                                .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
                     }
                 }
+                for (int t = 0; t < 24; t++) {
+                    for (int i = 0; i < n; i++) {
+                        out[i][t] = next[i];
+                    }
+                    try (NDManager step = manager.newSubManager()) {
+                        float[] logits = model.decode(step, next, caches).toFloatArray();
+                        for (int i = 0; i < n; i++) {
+                            next[i] = argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
+                        }
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    assertArrayEquals(Arrays.copyOf(f.prompts().get(i).greedy(), 24), out[i], "sequence " + i);
+                    caches[i].close();
+                }
             }
-            for (int i = 0; i < n; i++) {
-                assertArrayEquals(Arrays.copyOf(f.prompts().get(i).greedy(), 24), out[i], "sequence " + i);
-                caches[i].close();
-            }
-        }
+        });
     }
 
     /** Prefill, then one decode per token: what a plain libtorch loop does. */
