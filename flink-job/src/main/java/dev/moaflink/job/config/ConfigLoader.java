@@ -42,6 +42,7 @@ public final class ConfigLoader {
     /** Parses {@code args} ({@code --config FILE} and {@code --key value} pairs) into a validated config. */
     public static JobConfig fromArgs(String... args) {
         Path file = null;
+        String preset = null;
         List<String[]> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -61,16 +62,29 @@ public final class ConfigLoader {
             }
             if (key.equals("config")) {
                 file = Path.of(value);
+            } else if (key.equals("preset")) {
+                preset = value;
             } else {
                 overrides.add(new String[] {key, value});
             }
         }
-        return load(file, overrides);
+        return load(preset, file, overrides);
     }
 
     /** Loads defaults, then {@code file} (may be null), then overrides as (dotted key, value) pairs. */
     public static JobConfig load(Path file, List<String[]> overrides) {
+        return load(null, file, overrides);
+    }
+
+    /**
+     * Loads defaults, then a bundled preset (may be null: {@code --preset sim} swaps the bundled models for
+     * simulated ones of the same names), then {@code file} (may be null), then overrides.
+     */
+    public static JobConfig load(String preset, Path file, List<String[]> overrides) {
         ObjectNode tree = readDefaults();
+        if (preset != null) {
+            merge(tree, readResource("/moa-preset-" + preset + ".yaml", "preset '" + preset + "' (known: sim)"));
+        }
         if (file != null) {
             merge(tree, readFile(file));
         }
@@ -83,13 +97,20 @@ public final class ConfigLoader {
     }
 
     private static ObjectNode readDefaults() {
-        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+        return readResource(DEFAULTS_RESOURCE, null);
+    }
+
+    private static ObjectNode readResource(String resource, String unknown) {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+                if (unknown != null) {
+                    throw new ConfigException("unknown " + unknown);
+                }
+                throw new IllegalStateException(resource + " is missing from the classpath");
             }
             return (ObjectNode) YAML.readTree(in);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
+            throw new IllegalStateException("cannot read " + resource, e);
         }
     }
 

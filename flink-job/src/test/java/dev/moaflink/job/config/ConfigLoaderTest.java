@@ -26,6 +26,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theSimPresetServesEveryDefaultModelWithTheSimulatedEngine() {
+        JobConfig c = ConfigLoader.fromArgs("--preset", "sim");
+        assertEquals(java.util.Set.of("expert-small", "expert-medium", "expert-large", "aggregator"), c.models().keySet());
+        c.models().values().forEach(m -> assertEquals("sim", m.backend()));
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.fromArgs("--preset", "nope"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("nope"), e.getMessage());
+    }
+
+    @Test
     void flagsOverrideFileAndDefaults() throws Exception {
         Path file = dir.resolve("job.yaml");
         Files.writeString(file, "kafka:\n  queries_topic: from-file\n  answers_topic: answers-file\nagent:\n  capacity: 7\n");
