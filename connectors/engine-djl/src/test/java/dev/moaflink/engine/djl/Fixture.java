@@ -13,7 +13,8 @@ import java.util.Map;
 /** A committed test model with reference outputs of the PyTorch implementation used for training. */
 record Fixture(Path dir, List<Prompt> prompts, float[][] allLogits, List<Prompt> tokenizerCases) {
 
-    record Prompt(String text, int[] ids, float[] lastLogits, int[] greedy) {}
+    /** @param minGap smallest top-1 minus top-2 logit over the greedy steps: how close the reference came to a tie */
+    record Prompt(String text, int[] ids, float[] lastLogits, int[] greedy, double minGap) {}
 
     static Fixture load(String name) throws Exception {
         Path dir = Path.of(Fixture.class.getResource("/fixtures/" + name).toURI());
@@ -21,11 +22,11 @@ record Fixture(Path dir, List<Prompt> prompts, float[][] allLogits, List<Prompt>
         List<Prompt> prompts = new ArrayList<>();
         for (JsonNode p : r.get("prompts")) {
             prompts.add(new Prompt(p.get("text").asText(), ints(p.get("ids")), floats(p.get("last_logits")),
-                    ints(p.get("greedy"))));
+                    ints(p.get("greedy")), p.path("greedy_min_top2_gap").asDouble(Double.NaN)));
         }
         List<Prompt> cases = new ArrayList<>();
         for (JsonNode p : r.get("tokenizer_cases")) {
-            cases.add(new Prompt(p.get("text").asText(), ints(p.get("ids")), null, null));
+            cases.add(new Prompt(p.get("text").asText(), ints(p.get("ids")), null, null, Double.NaN));
         }
         JsonNode all = r.get("all_logits");
         float[][] allLogits = new float[all.size()][];

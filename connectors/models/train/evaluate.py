@@ -1,0 +1,58 @@
+"""The tool's own scorer: greedy decoding, the text after the last "Answer:" against gold (as the Java
+AnswerExtractor does), per skill; majority vote over experts; the aggregator over the experts' outputs."""
+import os
+import sys
+from collections import Counter
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import extract, score  # noqa: E402
+from data import aggregator_text, proposer_text  # noqa: E402
+from tasks import SKILLS  # noqa: E402
+
+MAX_NEW_TOKENS = 16
+
+
+@torch.no_grad()
+def generate_texts(model, tok, texts, batch=64, max_new_tokens=MAX_NEW_TOKENS):
+    """Greedy outputs (decoded, without special tokens) for chat-wrapped prompt texts."""
+    enc = [tok.encode(t) for t in texts]
+    order = sorted(range(len(enc)), key=lambda i: len(enc[i]))
+    out = [None] * len(enc)
+    for s in range(0, len(order), batch):
+        idx = order[s:s + batch]
+        gen = model.generate([enc[i] for i in idx], max_new_tokens, eos_id=tok.eos_id)
+        for i, g in zip(idx, gen):
+            out[i] = tok.decode(g)
+    return out
+
+
+def proposer_outputs(model, tok, qs):
+    return generate_texts(model, tok, [proposer_text(q) for q in qs])
+
+
+def aggregator_outputs(model, tok, qs, responses):
+    """responses[i]: the list of response texts for question i."""
+    return generate_texts(model, tok, [aggregator_text(q, r) for q, r in zip(qs, responses)])
+
+
+def accuracy(qs, outputs):
+    """{skill: accuracy, ..., "all": accuracy}."""
+    by = {}
+    for q, o in zip(qs, outputs):
+        by.setdefault(q["skill"], []).append(score(o, q))
+    res = {k: sum(v) / len(v) for k, v in by.items()}
+    res["all"] = sum(sum(v) for v in by.values()) / max(1, len(qs))
+    return {k: res[k] for k in SKILLS + ["all"] if k in res}
+
+
+def majority_outputs(qs, outputs_per_expert):
+    """Majority vote of the extracted answers; ties go to the answer seen first (experts in the given order);
+    no extractable answer abstains."""
+    res = []
+    for i, q in enumerate(qs):
+        votes = [extract(o[i], q) for o in outputs_per_expert]
+        votes = [v for v in votes if v is not None]
+        res.append("Answer: " + Counter(votes).most_common(1)[0][0] if votes else "")
+    return res

@@ -1,0 +1,191 @@
+"""Trains one model (expert or aggregator) on CPU and saves a checkpoint under work/<name>/.
+
+Loss only on the output tokens ("Answer: X<|im_end|>"); AdamW, linear warm-up then cosine decay; batches of
+similar-length examples. The lm_head is applied to the output positions only (saves most of its cost).
+"""
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import WORK_DIR  # noqa: E402
+from data import aggregator_text, example_ids, proposer_text, synthetic_responses  # noqa: E402
+from llama import Config, LlamaForCausalLM  # noqa: E402
+
+MAX_LEN = 512
+
+
+def hidden_states(model, ids, shared=0):
+    """Final-norm hidden states of ids (B, T) for positions shared..T-1. The first `shared` tokens are the
+    same in every row (the fixed chat/instruction prefix): they are computed once, with batch 1, and their
+    keys/values broadcast to the batch (gradients flow back through the broadcast)."""
+    B, T = ids.shape
+    neg = torch.finfo(torch.float32).min
+    caches = [dict() for _ in model.model.layers]
+    if shared > 0:
+        pos = torch.arange(shared)[None]
+        cos, sin = model.rotary(pos)
+        x = model.model.embed_tokens(ids[:1, :shared])
+        mask = torch.full((shared, shared), neg).triu(1)[None, None]
+        for layer, cache in zip(model.model.layers, caches):
+            x = layer(x, cos, sin, mask, cache)
+        for cache in caches:
+            cache["k"] = cache["k"].expand(B, -1, -1, -1)
+            cache["v"] = cache["v"].expand(B, -1, -1, -1)
+    n = T - shared
+    pos = torch.arange(shared, T)[None].expand(B, n)
+    cos, sin = model.rotary(pos)
+    mask = torch.full((n, T), neg).triu(shared + 1)[None, None]
+    x = model.model.embed_tokens(ids[:, shared:])
+    for layer, cache in zip(model.model.layers, caches):
+        x = layer(x, cos, sin, mask, cache if shared > 0 else None)
+    return model.model.norm(x)
+
+
+def shared_prefix(examples):
+    """Length of the common prefix of all rows, kept before every row's first output position."""
+    first = examples[0][0]
+    p = min(len(e[0]) for e in examples)
+    for seq, _ in examples[1:]:
+        i = 0
+        while i < p and seq[i] == first[i]:
+            i += 1
+        p = i
+    return max(0, min(p, min(n for _, n in examples) - 1))
+
+
+def collate(examples, pad_id=0):
+    """examples: list of (ids, n_prompt). Right padding; returns ids, flat target index and target ids."""
+    L = max(len(e[0]) for e in examples)
+    ids = torch.full((len(examples), L), pad_id, dtype=torch.long)
+    rows, cols, tgt = [], [], []
+    for b, (seq, n) in enumerate(examples):
+        ids[b, :len(seq)] = torch.tensor(seq)
+        for t in range(n, len(seq)):
+            rows.append(b)
+            cols.append(t - 1)
+            tgt.append(seq[t])
+    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(tgt)
+
+
+class ExampleSource:
+    """Endless training examples for a spec: proposer prompts from the train split with the spec's skill mix,
+    and for aggregators, aggregator prompts over synthetic or recorded expert responses."""
+
+    def __init__(self, suite, tok, spec, recorded=None):
+        self.tok, self.spec = tok, spec
+        self.rng = random.Random(spec["seed"] + 1)
+        self.stream = suite.stream("train", spec["mix"], spec["seed"])
+        self.recorded = recorded or []  # [(question, [responses])] from the experts on the validation split
+
+    def next(self):
+        s = self.spec
+        if s["kind"] == "aggregator" and self.rng.random() >= s.get("proposer_fraction", 0.0):
+            if self.recorded and self.rng.random() < s.get("recorded_fraction", 0.0):
+                q, rs = self.rng.choice(self.recorded)
+                rs = list(rs)
+                self.rng.shuffle(rs)
+                if self.rng.random() < 0.3:  # dense topologies: 9 responses (three rounds of three)
+                    rs = rs * 3
+                    self.rng.shuffle(rs)
+            else:
+                q = next(self.stream)
+                rs = synthetic_responses(q, self.rng)
+            text = aggregator_text(q, rs)
+        else:
+            q = next(self.stream)
+            text = proposer_text(q)
+        ids, n = example_ids(self.tok, text, q)
+        assert len(ids) <= MAX_LEN, len(ids)
+        return ids, n
+
+    def batches(self, batch, bucket=8):
+        while True:
+            pool = sorted((self.next() for _ in range(batch * bucket)), key=lambda e: len(e[0]))
+            chunks = [pool[i:i + batch] for i in range(0, len(pool), batch)]
+            self.rng.shuffle(chunks)
+            for c in chunks:
+                yield c
+
+
+@torch.no_grad()
+def teacher_forced_accuracy(model, examples, batch=64):
+    """Share of examples whose every output token is the argmax: greedy decoding would produce the target."""
+    model.eval()
+    ok = 0
+    for i in range(0, len(examples), batch):
+        chunk = examples[i:i + batch]
+        ids, rows, cols, tgt = collate(chunk)
+        p = shared_prefix(chunk)
+        h = hidden_states(model, ids, p)
+        pred = model.lm_head(h[rows, cols - p]).argmax(-1)
+        wrong = torch.zeros(len(chunk), dtype=torch.long).index_add_(0, rows, (pred != tgt).long())
+        ok += int((wrong == 0).sum())
+    model.train()
+    return ok / max(1, len(examples))
+
+
+def train(spec, suite, tok, val_examples, recorded=None, log=print):
+    """spec: name, config (dict for Config), kind, mix, steps, batch, lr, seed, ... Returns (model, info)."""
+    torch.manual_seed(spec["seed"])
+    c = Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, max_position_embeddings=MAX_LEN,
+               **spec["config"])
+    model = LlamaForCausalLM(c)
+    model.init_weights(0.02)
+    model.train()
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=spec["lr"], betas=(0.9, 0.95), eps=1e-8)
+    steps, warm = spec["steps"], max(1, int(spec["steps"] * 0.04))
+
+    def lr_at(s):
+        if s < warm:
+            return spec["lr"] * (s + 1) / warm
+        return spec["lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
+
+    src = ExampleSource(suite, tok, spec, recorded)
+    it = src.batches(spec["batch"])
+    t0 = time.time()
+    history, ema = [], None
+    tokens = 0
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        chunk = next(it)
+        ids, rows, cols, tgt = collate(chunk)
+        p = shared_prefix(chunk)
+        tokens += ids.numel()
+        h = hidden_states(model, ids, p)
+        loss = F.cross_entropy(model.lm_head(h[rows, cols - p]), tgt)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        ema = float(loss) if ema is None else 0.98 * ema + 0.02 * float(loss)
+        if (step + 1) % spec.get("eval_every", 100) == 0 or step + 1 == steps:
+            acc = teacher_forced_accuracy(model, val_examples)
+            history.append({"step": step + 1, "loss_ema": round(ema, 4), "val_exact": round(acc, 4),
+                            "elapsed_s": round(time.time() - t0, 1)})
+            log("%s step %d loss %.3f val %.3f (%.0fs, %.0f tok/s)" % (spec["name"], step + 1, ema, acc,
+                                                                    time.time() - t0, tokens / (time.time() - t0)))
+    info = {"steps": steps, "batch": spec["batch"], "lr": spec["lr"], "seed": spec["seed"],
+            "train_seconds": round(time.time() - t0, 1), "tokens_seen": tokens, "history": history,
+            "params": model.num_params()}
+    model.eval()
+    return model, info
+
+
+def save_checkpoint(model, info, name):
+    d = os.path.join(WORK_DIR, name)
+    os.makedirs(d, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(d, "model.pt"))
+    with open(os.path.join(d, "train_info.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    return d
