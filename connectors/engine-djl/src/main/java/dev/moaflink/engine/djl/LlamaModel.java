@@ -179,12 +179,7 @@ public final class LlamaModel implements AutoCloseable {
         NDArray mask = step.create(m, new Shape(1, 1, t, past + t));
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray h = rmsNorm(x, layer.attnNorm);
-            NDArray qkv = h.matMul(layer.qkvT);
-            if (layer.qkvBias != null) {
-                qkv = qkv.add(layer.qkvBias);
-            }
-            NDList parts = qkv.split(new long[] {(long) nh * d, (long) (nh + nkv) * d}, 1);
+            NDList parts = projectQkv(x, layer);
             NDArray q = parts.get(0).reshape(t, nh, d).transpose(1, 0, 2);              // [nH, T, D]
             NDArray k = parts.get(1).reshape(t, nkv, d).transpose(1, 0, 2);             // [nKV, T, D]
             NDArray v = parts.get(2).reshape(t, nkv, d).transpose(1, 0, 2);
@@ -239,12 +234,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            NDArray h = rmsNorm(x, layer.attnNorm);
-            NDArray qkv = h.matMul(layer.qkvT);
-            if (layer.qkvBias != null) {
-                qkv = qkv.add(layer.qkvBias);
-            }
-            NDList parts = qkv.split(new long[] {(long) nh * d, (long) (nh + nkv) * d}, 1);
+            NDList parts = projectQkv(x, layer);
             NDArray q = rope(parts.get(0).reshape(b, nh, d), cosB, sinB);               // [B, nH, D]
             NDArray k = rope(parts.get(1).reshape(b, nkv, d), cosB, sinB);              // [B, nKV, D]
             NDArray v = parts.get(2).reshape(b, nkv, d);
@@ -291,6 +281,16 @@ public final class LlamaModel implements AutoCloseable {
             c.setLength(c.length() + 1);
         }
         return rmsNorm(x, finalNorm).matMul(lmHeadT);
+    }
+
+    /** Normalised input → q | k | v, each {@code [rows, heads × head_dim]}. */
+    private NDList projectQkv(NDArray x, Layer layer) {
+        NDArray qkv = rmsNorm(x, layer.attnNorm).matMul(layer.qkvT);
+        if (layer.qkvBias != null) {
+            qkv = qkv.add(layer.qkvBias);
+        }
+        long qEnd = (long) cfg.heads() * cfg.headDim();
+        return qkv.split(new long[] {qEnd, qEnd + (long) cfg.kvHeads() * cfg.headDim()}, 1);
     }
 
     private NDArray mlp(NDArray h, Layer layer) {
