@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_tokenizer  # noqa: E402
 from common import FIXTURES_DIR, MODELS_DIR, WORK_DIR  # noqa: E402
 from data import aggregator_text, example_ids, proposer_text, synthetic_responses  # noqa: E402
-from evaluate import accuracy, aggregator_outputs, majority_outputs, proposer_outputs  # noqa: E402
+from evaluate import accuracy, aggregator_outputs, following, majority_outputs, proposer_outputs  # noqa: E402
 from hf_export import load_model, save_model  # noqa: E402
 from llama import Config, LlamaForCausalLM  # noqa: E402
 from specs import AGGREGATOR, EXPERTS, SPECS  # noqa: E402
@@ -67,7 +67,7 @@ def val_examples(suite, tok, spec, recorded):
 def get_model(name, suite, tok, args, recorded=None):
     spec = dict(SPECS[name])
     spec["steps"] = max(1, int(round(spec["steps"] * args.steps_scale)))
-    m, info = (None, None) if args.force else load_checkpoint(name, tok)
+    m, info = (None, None) if args.force or name in args.retrain else load_checkpoint(name, tok)
     if m is not None and info["steps"] == spec["steps"]:
         log("%s: reusing checkpoint (%d steps)" % (name, info["steps"]))
         return m, info
@@ -92,6 +92,7 @@ def export(name, model, tok_dir):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--force", action="store_true", help="retrain even when a checkpoint exists")
+    ap.add_argument("--retrain", nargs="*", default=[], metavar="NAME", help="retrain these models only")
     ap.add_argument("--skip-fixtures", action="store_true")
     ap.add_argument("--steps-scale", type=float, default=1.0, help="scale every model's steps (quick tries)")
     args = ap.parse_args()
@@ -140,7 +141,8 @@ def main():
     own = proposer_outputs(m, tok, test)
     results[AGGREGATOR] = {"train": info, "test_accuracy": accuracy(test, agg),
                            "test_accuracy_9_responses": accuracy(test, agg9),
-                           "test_accuracy_as_proposer": accuracy(test, own)}
+                           "test_accuracy_as_proposer": accuracy(test, own),
+                           "following": following(test, [expert_test[n] for n in EXPERTS], agg)}
     log("aggregator over experts %s" % json.dumps({k: round(v, 3) for k, v in accuracy(test, agg).items()}))
 
     outs_path = os.path.join(WORK_DIR, "test_outputs.jsonl")

@@ -82,15 +82,20 @@ def model_card(name, results):
               "question + choices + answer-format line) in the ChatML template; target `Answer: X<|im_end|>`.\n\n")
     else:
         s += ("Prompt: the job's aggregator prompt (MoA aggregate-and-synthesize instruction, `n. <response>` "
-              "lines, `User query:` + question) in the ChatML template; target `Answer: <gold>`. Half of the "
-              "examples carry 1-9 synthetic expert-style responses (`Answer: X`, each correct with a "
-              "per-example probability drawn from U(0.1, 0.95), wrong ones often agreeing on one distractor); "
-              "the other half carry the three trained experts' real greedy outputs on validation-split "
-              "questions (3 responses, or 9 as three shuffled copies).\n\n")
+              "lines, `User query:` + question) in the ChatML template; target `Answer: <gold>`. %d%% of the "
+              "examples carry the three trained experts' real greedy outputs on validation-split questions (3 "
+              "responses, or 9 as three shuffled copies); the rest carry 1-9 synthetic expert-style responses "
+              "(`Answer: X`, each correct with a per-example probability drawn from U(0.1, 0.95), wrong ones "
+              "often agreeing on one distractor). Besides the output tokens, the loss also covers the answer "
+              "tokens inside the numbered responses (predicting response n from responses 1..n-1 is the "
+              "follow-the-majority skill); output tokens alone gave too little signal for this budget.\n\n"
+              % round(100 * spec.get("recorded_fraction", 0)))
     s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), learning rate %g with 4%% "
           "warm-up and cosine decay to 10%%, batch %d, %d steps, gradient clipping 1.0, loss on the output "
-          "tokens only. Seed %d. %s tokens processed (padded) in %.0f s (%.1f min) of CPU time on 2 shared "
-          "cores (torch %s).\n\n" % (info["lr"], info["batch"], info["steps"], info["seed"],
+          "tokens%s. Seed %d. %s tokens processed (padded) in %.0f s (%.1f min) of CPU time on 2 shared "
+          "cores (torch %s).\n\n" % (info["lr"], info["batch"], info["steps"],
+                                     " and the responses' answer tokens" if spec.get("aux_response_loss") else
+                                     " only", info["seed"],
                                      "{:,}".format(info["tokens_seen"]), info["train_seconds"],
                                      info["train_seconds"] / 60, results.get("torch", "1.13")))
     h = info["history"]
@@ -111,6 +116,14 @@ def model_card(name, results):
         s += _acc_table(rows)
         s += ("\nMajority vote: the most common extracted answer; ties go to the larger expert "
               "(expert-large, then expert-medium, then expert-small).\n\n")
+        f = r.get("following")
+        if f:
+            s += ("What it learned: on the test split it repeats the experts' answer in %d of the %d questions "
+                  "where all three agree, and the two-vote majority in %d of %d where exactly two agree. With "
+                  "experts this close to chance that cannot lift accuracy much; the differences from the "
+                  "experts and the majority vote above are within noise (100 questions per skill: one "
+                  "standard error is about 4-5 points).\n\n" % (f["unanimous_followed"], f["unanimous"],
+                                                                  f["majority_followed"], f["majority"]))
     else:
         s += _acc_table([(name, r["test_accuracy"]), _chance_row()]) + "\n"
     s += LICENCE
@@ -141,6 +154,12 @@ def readme(results):
     rows += [("majority vote of the 3 experts", results["majority_vote"]),
              ("aggregator over the 3 experts", results[AGGREGATOR]["test_accuracy"]), _chance_row()]
     s += _acc_table(rows)
+    s += ("\nRead these numbers as \"the pipeline works, the models barely learned\": about 10 CPU-minutes per "
+          "model on two shared cores teaches the answer format, some digit patterns and (aggregator) following "
+          "the majority, little more. WordNet test questions use synsets never seen in training, so ~25% is "
+          "what word-form cues alone give. The majority vote does not beat the best single expert on any "
+          "skill here; all differences are within noise (one standard error is 4-5 points at 100 "
+          "questions).\n")
     s += "\n## Question suite\n\n`tasks.py` generates questions in the job's Query JSONL format " \
          "(`id`, `text`, `choices`, `task_type`, `gold`, plus `skill`):\n\n"
     for k in SKILLS:

@@ -56,3 +56,20 @@ def majority_outputs(qs, outputs_per_expert):
         votes = [v for v in votes if v is not None]
         res.append("Answer: " + Counter(votes).most_common(1)[0][0] if votes else "")
     return res
+
+
+def following(qs, outputs_per_expert, agg_outputs):
+    """How often the aggregator's extracted answer equals the experts' answer when all three agree, and the
+    majority answer when exactly two agree."""
+    all_n = all_f = two_n = two_f = 0
+    for i, q in enumerate(qs):
+        votes = [extract(o[i], q) for o in outputs_per_expert]
+        top, n = Counter(votes).most_common(1)[0]
+        if top is None:
+            continue
+        a = extract(agg_outputs[i], q)
+        if n == len(votes):
+            all_n, all_f = all_n + 1, all_f + (a == top)
+        elif n * 2 > len(votes):
+            two_n, two_f = two_n + 1, two_f + (a == top)
+    return {"unanimous": all_n, "unanimous_followed": all_f, "majority": two_n, "majority_followed": two_f}

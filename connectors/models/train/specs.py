@@ -26,13 +26,14 @@ SPECS = {
         mix=dict(word_for_gloss=0.2, gloss_for_word=0.2, arithmetic=0.2, compare=0.2, sequence=0.2),
         summary="everything, evenly"),
     "aggregator": dict(
-        kind="aggregator", seed=404, steps=450, batch=32, lr=2.5e-3, recorded_fraction=0.5,
+        kind="aggregator", seed=404, steps=450, batch=32, lr=2.5e-3, recorded_fraction=0.15,
+        aux_response_loss=True,
         config=dict(model_type="llama", hidden_size=128, intermediate_size=384, num_hidden_layers=5,
                     num_attention_heads=8, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
                     tie_word_embeddings=True),
         mix=dict(word_for_gloss=0.2, gloss_for_word=0.2, arithmetic=0.2, compare=0.2, sequence=0.2),
-        summary="aggregator prompts (MoA aggregate-and-synthesize) over 1-9 responses: synthetic expert-style "
-                "answers and the three experts' real outputs on the validation split"),
+        summary="aggregator prompts (MoA aggregate-and-synthesize) over 1-9 responses: mostly synthetic "
+                "expert-style answers, 15% the three experts' real outputs on the validation split"),
 }
 
 for _name, _s in SPECS.items():

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import WORK_DIR  # noqa: E402
-from data import aggregator_text, example_ids, proposer_text, synthetic_responses  # noqa: E402
+from data import (aggregator_text, example_ids, proposer_text, response_answer_positions,  # noqa: E402
+                  synthetic_responses)
 from llama import Config, LlamaForCausalLM  # noqa: E402
 
 MAX_LEN = 512
@@ -52,22 +53,27 @@ def shared_prefix(examples):
     """Length of the common prefix of all rows, kept before every row's first output position."""
     first = examples[0][0]
     p = min(len(e[0]) for e in examples)
-    for seq, _ in examples[1:]:
+    for e in examples[1:]:
+        seq = e[0]
         i = 0
         while i < p and seq[i] == first[i]:
             i += 1
         p = i
-    return max(0, min(p, min(n for _, n in examples) - 1))
+    first = min(min([e[1]] + list(e[2] if len(e) > 2 else [])) for e in examples)
+    return max(0, min(p, first - 1))
 
 
-def collate(examples, pad_id=0):
-    """examples: list of (ids, n_prompt). Right padding; returns ids, flat target index and target ids."""
+def collate(examples, pad_id=0, aux=True):
+    """examples: list of (ids, n_prompt[, aux target positions]). Right padding; returns ids, flat target
+    index (row, position predicting it) and target ids: the output tokens, plus the auxiliary ones if aux."""
     L = max(len(e[0]) for e in examples)
     ids = torch.full((len(examples), L), pad_id, dtype=torch.long)
     rows, cols, tgt = [], [], []
-    for b, (seq, n) in enumerate(examples):
+    for b, e in enumerate(examples):
+        seq, n = e[0], e[1]
         ids[b, :len(seq)] = torch.tensor(seq)
-        for t in range(n, len(seq)):
+        extra = list(e[2]) if aux and len(e) > 2 else []
+        for t in extra + list(range(n, len(seq))):
             rows.append(b)
             cols.append(t - 1)
             tgt.append(seq[t])
@@ -103,6 +109,8 @@ class ExampleSource:
             text = proposer_text(q)
         ids, n = example_ids(self.tok, text, q)
         assert len(ids) <= MAX_LEN, len(ids)
+        if s["kind"] == "aggregator" and s.get("aux_response_loss"):
+            return ids, n, response_answer_positions(self.tok, ids)
         return ids, n
 
     def batches(self, batch, bucket=8):
@@ -121,7 +129,7 @@ def teacher_forced_accuracy(model, examples, batch=64):
     ok = 0
     for i in range(0, len(examples), batch):
         chunk = examples[i:i + batch]
-        ids, rows, cols, tgt = collate(chunk)
+        ids, rows, cols, tgt = collate(chunk, aux=False)
         p = shared_prefix(chunk)
         h = hidden_states(model, ids, p)
         pred = model.lm_head(h[rows, cols - p]).argmax(-1)
