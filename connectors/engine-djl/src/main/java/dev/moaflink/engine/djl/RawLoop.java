@@ -45,7 +45,7 @@ public final class RawLoop implements AutoCloseable {
                 try (NDManager step = manager.newSubManager()) {
                     float[] logits = model.prefill(step, prompt(promptTokens, b), caches[b])
                             .get(promptTokens - 1).toFloatArray();
-                    next[b] = argMax(logits, 0, vocab);
+                    next[b] = Sampler.argMax(logits, 0, vocab);
                 }
             }
             long t0 = System.nanoTime();
@@ -53,7 +53,7 @@ public final class RawLoop implements AutoCloseable {
                 try (NDManager step = manager.newSubManager()) {
                     float[] logits = model.decode(step, next, caches).logSoftmax(-1).toFloatArray();
                     for (int b = 0; b < batch; b++) {
-                        next[b] = argMax(logits, b * vocab, vocab);
+                        next[b] = Sampler.argMax(logits, b * vocab, vocab);
                     }
                 }
             }
@@ -116,15 +116,6 @@ public final class RawLoop implements AutoCloseable {
         return ids;
     }
 
-    private static int argMax(float[] a, int offset, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (a[offset + i] > a[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     @Override
     public void close() {

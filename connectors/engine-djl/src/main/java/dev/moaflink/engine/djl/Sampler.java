@@ -17,18 +17,21 @@ final class Sampler {
         this.random = new SplittableRandom(params.seed());
     }
 
+    /** Index of the largest of {@code n} values from {@code offset} (the first one on ties). */
+    static int argMax(float[] a, int offset, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (a[offset + i] > a[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     /** @param logProbs one row of log-softmax output, read from {@code offset} for {@code vocab} entries */
     int pick(float[] logProbs, int offset, int vocab) {
         if (temperature == 0) {
-            int best = 0;
-            float bestValue = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) {
-                if (logProbs[offset + i] > bestValue) {
-                    bestValue = logProbs[offset + i];
-                    best = i;
-                }
-            }
-            return best;
+            return argMax(logProbs, offset, vocab);
         }
         // p_i ∝ exp(logp_i / T), then keep the smallest set of most likely tokens whose mass reaches top_p.
         double max = Double.NEGATIVE_INFINITY;

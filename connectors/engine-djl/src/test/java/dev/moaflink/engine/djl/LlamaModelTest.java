@@ -103,7 +103,7 @@ class LlamaModelTest {
                 for (int i = 0; i < n; i++) {
                     caches[i] = new KvCache(manager, model.config().layers());
                     try (NDManager step = manager.newSubManager()) {
-                        next[i] = argMax(model.prefill(step, f.prompts().get(i).ids(), caches[i])
+                        next[i] = Sampler.argMax(model.prefill(step, f.prompts().get(i).ids(), caches[i])
                                 .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
                     }
                 }
@@ -114,7 +114,7 @@ class LlamaModelTest {
                     try (NDManager step = manager.newSubManager()) {
                         float[] logits = model.decode(step, next, caches).toFloatArray();
                         for (int i = 0; i < n; i++) {
-                            next[i] = argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
+                            next[i] = Sampler.argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
                         }
                     }
                 }
@@ -133,27 +133,18 @@ class LlamaModelTest {
         try (KvCache cache = new KvCache(manager, model.config().layers())) {
             int next;
             try (NDManager step = manager.newSubManager()) {
-                next = argMax(model.prefill(step, prompt, cache).get(prompt.length - 1).toFloatArray(), 0, vocab);
+                next = Sampler.argMax(model.prefill(step, prompt, cache).get(prompt.length - 1).toFloatArray(), 0, vocab);
             }
             for (int t = 0; t < n; t++) {
                 out[t] = next;
                 try (NDManager step = manager.newSubManager()) {
-                    next = argMax(model.decode(step, new int[] {next}, new KvCache[] {cache}).toFloatArray(), 0, vocab);
+                    next = Sampler.argMax(model.decode(step, new int[] {next}, new KvCache[] {cache}).toFloatArray(), 0, vocab);
                 }
             }
         }
         return out;
     }
 
-    static int argMax(float[] a, int offset, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (a[offset + i] > a[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
