@@ -24,9 +24,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The embedded demo: an in-JVM KRaft broker, a local Flink MiniCluster, the streaming job on its default
- * topology, ~20 bundled sample queries (and one malformed record) produced to Kafka, and each answer
- * printed with its latency and a one-line trace summary as it is committed. Extra arguments are job
- * configuration flags, e.g. {@code --default_topology dense-9-9-1}.
+ * topology, 20 bundled sample queries (held-out questions of the bundled models' task suite) and one malformed
+ * record produced to Kafka, and each answer printed with its latency and a one-line trace summary as it is
+ * committed. By default the agents are the bundled tiny models on the DJL engine; {@code --preset sim} runs the
+ * simulated engine instead. Extra arguments are job configuration flags, e.g.
+ * {@code --default_topology dense-9-9-1}.
  */
 public final class EmbeddedDemo {
 
@@ -59,6 +61,8 @@ public final class EmbeddedDemo {
             JobClient job = env.executeAsync(config.jobName());
             System.out.printf("Flink job %s running on a local MiniCluster, default topology %s%n",
                     job.getJobID(), config.defaultTopology());
+            config.models().forEach((name, m) -> System.out.printf("  model %-14s backend %-4s %s%n", name,
+                    m.backend(), m.options().getOrDefault("path", "")));
 
             KafkaConnection connection = KafkaConnection.of(kafka.bootstrapServers());
             List<Query> queries = QueryFiles.samples();

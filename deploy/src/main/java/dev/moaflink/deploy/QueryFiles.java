@@ -30,10 +30,16 @@ public final class QueryFiles {
         }
     }
 
+    /** Where the demo's sample queries live: 20 held-out questions of the bundled models' task suite (moa-models). */
+    static final String SAMPLES = "/dev/moaflink/models/demo-queries.jsonl";
+
     /** The demo's bundled sample queries. */
     public static List<Query> samples() {
-        try (InputStream in = QueryFiles.class.getResourceAsStream("/sample-queries.jsonl")) {
-            return read(in, "sample-queries.jsonl");
+        try (InputStream in = QueryFiles.class.getResourceAsStream(SAMPLES)) {
+            if (in == null) {
+                throw new IllegalStateException(SAMPLES + " is not on the classpath (module moa-models)");
+            }
+            return read(in, SAMPLES);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Command-line style overrides of the job configuration used by tests and benchmarks. */
+/**
+ * Command-line style overrides of the job configuration used by tests and benchmarks. They start from
+ * {@code --preset sim} (the simulated engine under the default model names); {@link #bundledModels()} starts
+ * from the real defaults (the bundled tiny models on the DJL engine).
+ */
 public final class JobArgs {
 
     /** The models of the bundled default configuration. */
@@ -12,6 +16,21 @@ public final class JobArgs {
             "aggregator");
 
     private final List<String> args = new ArrayList<>();
+
+    public JobArgs() {
+        set("preset", "sim");
+    }
+
+    private JobArgs(boolean sim) {
+        if (sim) {
+            set("preset", "sim");
+        }
+    }
+
+    /** No preset: the default configuration's models (the bundled tiny models, DJL engine). */
+    public static JobArgs bundledModels() {
+        return new JobArgs(false);
+    }
 
     public static JobArgs kafka(String bootstrap, String queries, String answers, String deadLetters) {
         JobArgs a = new JobArgs();

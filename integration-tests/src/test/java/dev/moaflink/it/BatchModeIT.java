@@ -85,4 +85,46 @@ class BatchModeIT {
         assertTrue(Files.exists(summary));
         assertTrue(Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
     }
+
+    /** The default configuration: the bundled tiny models, run by the DJL engine inside the job's operators. */
+    @Test
+    void theBundledModelsAnswerSuiteQuestionsOnTheDjlEngine() throws Exception {
+        List<String> lines;
+        try (var in = BatchModeIT.class.getResourceAsStream("/dev/moaflink/models/suite-test.jsonl")) {
+            assertNotNull(in, "suite-test.jsonl from moa-models");
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().limit(15).toList();
+        }
+        Path input = dir.resolve("suite.jsonl");
+        Files.write(input, lines);
+        Path output = dir.resolve("out/real.jsonl");
+        JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
+                .set("batch.output", output).set("agent.max_tokens", 24).toArray());
+        config.models().values().forEach(m -> assertEquals("djl", m.backend()));
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        MoaJob.build(env, config);
+        env.execute("batch-real-models");
+        BatchReport report = MoaJob.writeBatchReport(config);
+
+        List<String> answers = Files.readAllLines(output);
+        assertEquals(15, answers.size());
+        int extracted = 0;
+        for (String line : answers) {
+            JsonNode a = JSON.readTree(line);
+            assertTrue(!a.get("simulated").asBoolean(), line);
+            assertEquals(13, a.get("trace").size(), line);
+            for (JsonNode node : a.get("trace")) {
+                assertEquals("RAN", node.get("status").asText(), node.toString());
+                assertTrue(node.get("output_tokens").asInt() > 0, node.toString());
+                assertTrue(node.get("prompt_tokens").asInt() > 20, node.toString());
+            }
+            if (!a.get("extracted_answer").isNull()) {
+                extracted++;
+            }
+        }
+        assertTrue(extracted >= 12, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
+        assertEquals(15, report.overall().withGold());
+        assertTrue(!Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+    }
 }

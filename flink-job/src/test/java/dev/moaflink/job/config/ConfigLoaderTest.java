@@ -23,6 +23,10 @@ class ConfigLoaderTest {
         assertEquals("tree-9-3-1", c.defaultTopology());
         assertEquals(JobConfig.Delivery.EXACTLY_ONCE, c.kafka().delivery());
         assertEquals(2, ConfigValidator.topologies(c).all().size());
+        c.models().forEach((name, m) -> {
+            assertEquals("djl", m.backend(), name);
+            assertEquals("classpath:dev/moaflink/models/" + name, m.options().get("path"));
+        });
     }
 
     @Test

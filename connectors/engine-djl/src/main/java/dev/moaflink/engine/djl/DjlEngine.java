@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One scheduler thread owns the model and every session's KV cache. Each turn it applies the commands
  * callers queued (new prompt text, generate, cancel, close), runs one prefill of the oldest session with
- * unprefilled prompt, then one batched decode step for every decoding session (continuous batching: sessions
+ * unprefilled prompt, then one batched decode step for up to max_batch decoding sessions (continuous batching: sessions
  * join and leave between steps). Prompt text is prefilled as it is appended; the last few tokens wait for the
  * next part (they may merge with it), and if re-tokenising the longer text changes earlier tokens, the cache is
  * cut back to the common prefix.
@@ -63,6 +63,9 @@ public final class DjlEngine implements LlmEngine {
     private final Set<DjlSession> prefillQueue = new LinkedHashSet<>();
     private final Deque<DjlSession> admissionQueue = new ArrayDeque<>();
     private final List<DjlSession> decoding = new ArrayList<>();
+    /** Keys and values of the sessions decoding together; row i belongs to batchRows.get(i). */
+    private final DecodeBatch batch;
+    private final List<DjlSession> batchRows = new ArrayList<>();
     private long reservedTokens;
     private long steps;
 
@@ -74,6 +77,7 @@ public final class DjlEngine implements LlmEngine {
         try {
             this.model = LlamaModel.load(dir, manager);
             this.codec = TextCodec.load(dir, model.config(), options.chatTemplate());
+            this.batch = new DecodeBatch(manager, model.config());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -296,7 +300,11 @@ public final class DjlEngine implements LlmEngine {
         }
     }
 
-    /** One batched forward for every decoding session (up to max_batch, oldest first). */
+    /**
+     * One batched forward for the sessions in the decode batch. Finished sessions leave it first; then waiting
+     * decoding sessions join, oldest first, up to max_batch (their prefilled cache is copied into the batch and
+     * freed). Membership, and so the batch's tensors, change only when a session joins or leaves.
+     */
     private void decodeStep() {
         decoding.removeIf(s -> {
             if (s.cancelRequested && !s.result.isDone()) {
@@ -304,31 +312,47 @@ public final class DjlEngine implements LlmEngine {
             }
             return s.result.isDone();
         });
-        if (decoding.isEmpty()) {
+        int[] keep = new int[batchRows.size()];
+        int kept = 0;
+        for (int i = 0; i < batchRows.size(); i++) {
+            if (decoding.contains(batchRows.get(i))) {
+                keep[kept++] = i;
+            } else {
+                batchRows.get(i).inBatch = false;
+            }
+        }
+        if (kept < batchRows.size()) {
+            batch.retain(Arrays.copyOf(keep, kept));
+            batchRows.removeIf(s -> !s.inBatch);
+        }
+        for (DjlSession s : decoding) {
+            if (batchRows.size() >= options.maxBatch()) {
+                break;
+            }
+            if (!s.inBatch) {
+                batch.add(s.cache);
+                s.cache.close();
+                s.cache = null;
+                s.inBatch = true;
+                batchRows.add(s);
+            }
+        }
+        int b = batchRows.size();
+        if (b == 0) {
             return;
         }
-        int b = Math.min(decoding.size(), options.maxBatch());
-        DjlSession[] batch = decoding.subList(0, b).toArray(DjlSession[]::new);
         int[] tokens = new int[b];
-        KvCache[] caches = new KvCache[b];
         for (int i = 0; i < b; i++) {
-            tokens[i] = batch[i].pendingToken;
-            caches[i] = batch[i].cache;
+            tokens[i] = batchRows.get(i).pendingToken;
         }
         float[] logProbs;
         try (NDManager step = manager.newSubManager()) {
-            logProbs = model.decode(step, tokens, caches).logSoftmax(-1).toFloatArray();
+            logProbs = model.decode(step, tokens, batch).logSoftmax(-1).toFloatArray();
         }
         steps++;
         int vocab = model.config().vocabSize();
         for (int i = 0; i < b; i++) {
-            accept(batch[i], logProbs, i * vocab);
-        }
-        // Round-robin beyond max_batch: sessions that ran move behind those that waited.
-        if (decoding.size() > b) {
-            List<DjlSession> ran = new ArrayList<>(decoding.subList(0, b));
-            decoding.subList(0, b).clear();
-            decoding.addAll(ran);
+            accept(batchRows.get(i), logProbs, i * vocab);
         }
     }
 
@@ -363,9 +387,17 @@ public final class DjlEngine implements LlmEngine {
                 return;
             }
         }
-        if (s.outputCount >= s.params.maxTokens() || s.cache.length() + 1 >= model.config().maxPositions()) {
+        if (s.outputCount >= s.params.maxTokens() || positions(s) + 1 >= model.config().maxPositions()) {
             finish(s, FinishReason.LENGTH, null);
         }
+    }
+
+    /** Positions a session's keys and values hold (the pending output token not yet among them). */
+    private static int positions(DjlSession s) {
+        if (s.inBatch) {
+            return s.cachedIds.length + s.outputCount - 1;
+        }
+        return s.cache == null ? 0 : s.cache.length();
     }
 
     private void finish(DjlSession s, FinishReason reason, String error) {
@@ -383,8 +415,9 @@ public final class DjlEngine implements LlmEngine {
         } else {
             s.result.complete(new Generation(text, reason, s.targetIds.length, s.outputCount, s.sumLogProb, t, null));
         }
-        // The cache stays until close(); a finished session keeps only its reservation for the tokens it used.
-        long used = s.cache == null ? 0 : s.cache.length();
+        // A cache not yet in the decode batch stays until close() and keeps its reservation for the tokens it
+        // used; the batch drops a finished session's row at the next step.
+        long used = s.inBatch || s.cache == null ? 0 : s.cache.length();
         long free = Math.max(0, s.reservedTokens - used);
         reservedTokens -= free;
         s.reservedTokens -= (int) free;
@@ -399,6 +432,9 @@ public final class DjlEngine implements LlmEngine {
             release(s);
         }
         decoding.clear();
+        batchRows.forEach(s -> s.inBatch = false);
+        batchRows.clear();
+        batch.clear();
         prefillQueue.clear();
         admissionQueue.clear();
     }
@@ -425,6 +461,7 @@ public final class DjlEngine implements LlmEngine {
             Thread.currentThread().interrupt();
         }
         running = false;
+        batch.close();
         codec.close();
         model.close();
         manager.close();

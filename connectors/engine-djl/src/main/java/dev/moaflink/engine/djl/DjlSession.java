@@ -42,6 +42,8 @@ final class DjlSession implements EngineSession {
     final Detokenizer detokenizer = new Detokenizer();
     double sumLogProb;
     int pendingToken = -1;
+    /** Decoding in the engine's decode batch (its keys and values live there, not in {@link #cache}). */
+    boolean inBatch;
     boolean decoding;
     long generateAtNanos;
     long queueNanos;

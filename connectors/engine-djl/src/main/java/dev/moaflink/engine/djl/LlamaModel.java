@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.io.IOException;
@@ -24,9 +23,9 @@ import java.util.stream.Stream;
  * (q|k|v in one matrix, gate|up in another) so that a layer is a handful of kernel calls.
  *
  * <p>Two entry points: {@link #prefill} runs any number of new tokens of one sequence (causal attention over
- * its cache), {@link #decode} runs one new token for each of several sequences in one batched forward.
- * Every intermediate array is created under the caller's step manager, which the caller closes; only cache
- * tensors move to the sequence's {@link KvCache}.
+ * its {@link KvCache}), {@link #decode} runs one new token for each row of a {@link DecodeBatch} in one batched
+ * forward. Every intermediate array is created under the caller's step manager, which the caller closes; only
+ * cache tensors move to the sequence's cache or the batch.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -200,74 +199,41 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * One new token for each sequence, in one batched forward; sequences may have different lengths (keys are
-     * padded and masked). Returns logits {@code [B, V]}.
+     * One new token for each row of {@code batch} (token {@code i} belongs to row {@code i}), in one batched forward:
+     * the new keys and values are written into the batch's step column, attention runs over every row's positions
+     * (rows of different lengths are right-aligned and masked), and the batch advances by one position. Returns
+     * logits {@code [B, V]}.
      */
-    public NDArray decode(NDManager step, int[] tokens, KvCache[] caches) {
+    public NDArray decode(NDManager step, int[] tokens, DecodeBatch batch) {
         int b = tokens.length;
+        if (b != batch.size()) {
+            throw new IllegalArgumentException(b + " tokens for a decode batch of " + batch.size() + " rows");
+        }
         int d = cfg.headDim();
         int nh = cfg.heads();
         int nkv = cfg.kvHeads();
         int g = cfg.groups();
         int[] positions = new int[b];
-        int maxLen = 0;
         for (int i = 0; i < b; i++) {
-            positions[i] = caches[i].length();
+            positions[i] = batch.length(i);
             if (positions[i] + 1 > cfg.maxPositions()) {
                 throw new IllegalArgumentException("sequence exceeds max_position_embeddings " + cfg.maxPositions());
             }
-            maxLen = Math.max(maxLen, positions[i] + 1);
         }
+        batch.reserveStep();
         NDArray x = embed.get(step, new NDIndex("{}", step.create(tokens)));              // [B, H]
         NDArray pos = step.create(positions);
         NDArray cosB = cos.get(step, new NDIndex("{}", pos)).reshape(b, 1, d);           // [B, 1, D]
         NDArray sinB = sin.get(step, new NDIndex("{}", pos)).reshape(b, 1, d);
-        NDArray mask = null;
-        if (b > 1) {
-            float[] m = new float[b * maxLen];
-            for (int i = 0; i < b; i++) {
-                for (int j = positions[i] + 1; j < maxLen; j++) {
-                    m[i * maxLen + j] = Float.NEGATIVE_INFINITY;
-                }
-            }
-            mask = step.create(m, new Shape(b, 1, 1, maxLen));
-        }
+        NDArray mask = batch.mask(step);                                                 // [B, 1, 1, L] or null
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
             NDList parts = projectQkv(x, layer);
             NDArray q = rope(parts.get(0).reshape(b, nh, d), cosB, sinB);               // [B, nH, D]
             NDArray k = rope(parts.get(1).reshape(b, nkv, d), cosB, sinB);              // [B, nKV, D]
-            NDArray v = parts.get(2).reshape(b, nkv, d);
-            NDList padK = new NDList(b);
-            NDList padV = new NDList(b);
-            for (int i = 0; i < b; i++) {
-                NDArray ki = k.get(i).expandDims(1);                                    // [nKV, 1, D]
-                NDArray vi = v.get(i).expandDims(1);
-                KvCache c = caches[i];
-                NDArray keys = c.keys(l) == null ? ki : c.keys(l).concat(ki, 1);
-                NDArray values = c.values(l) == null ? vi : c.values(l).concat(vi, 1);
-                c.set(l, keys, values);
-                int len = positions[i] + 1;
-                if (b == 1) {
-                    padK.add(keys);
-                    padV.add(values);
-                } else if (len < maxLen) {
-                    NDArray zeros = step.zeros(new Shape(nkv, maxLen - len, d), DataType.FLOAT32);
-                    NDArray pk = keys.concat(zeros, 1);
-                    NDArray pv = values.concat(zeros, 1);
-                    pk.attach(step); // results belong to the first operand's manager: the cache's
-                    pv.attach(step);
-                    padK.add(pk);
-                    padV.add(pv);
-                } else {
-                    padK.add(keys);
-                    padV.add(values);
-                }
-            }
-            NDArray keys = b == 1 ? padK.get(0).expandDims(0) : NDArrays.stack(padK, 0);  // [B, nKV, L, D]
-            NDArray values = b == 1 ? padV.get(0).expandDims(0) : NDArrays.stack(padV, 0);
-            keys.attach(step); // a view or copy made from the cache's arrays: the step frees it
-            values.attach(step);
+            batch.write(l, k, parts.get(2).reshape(b, nkv, d));
+            NDArray keys = batch.keys(step, l);                                          // [B, nKV, L, D]
+            NDArray values = batch.values(step, l);
             NDArray qg = q.reshape(b, nkv, g, d);
             NDArray scores = qg.matMul(keys.transpose(0, 1, 3, 2)).mul(scale);          // [B, nKV, g, L]
             if (mask != null) {
@@ -277,9 +243,7 @@ public final class LlamaModel implements AutoCloseable {
             x = x.add(attn.matMul(layer.oT));
             x = x.add(mlp(rmsNorm(x, layer.mlpNorm), layer));
         }
-        for (KvCache c : caches) {
-            c.setLength(c.length() + 1);
-        }
+        batch.advance();
         return rmsNorm(x, finalNorm).matMul(lmHeadT);
     }
 

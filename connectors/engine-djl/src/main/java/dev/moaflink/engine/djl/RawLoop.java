@@ -37,33 +37,27 @@ public final class RawLoop implements AutoCloseable {
 
     private double decodeLoop(int batch, int promptTokens, int tokens) {
         int vocab = model.config().vocabSize();
-        KvCache[] caches = new KvCache[batch];
         int[] next = new int[batch];
-        try {
+        try (DecodeBatch rows = new DecodeBatch(manager, model.config())) {
             for (int b = 0; b < batch; b++) {
-                caches[b] = new KvCache(manager, model.config().layers());
-                try (NDManager step = manager.newSubManager()) {
-                    float[] logits = model.prefill(step, prompt(promptTokens, b), caches[b])
+                try (KvCache cache = new KvCache(manager, model.config().layers());
+                     NDManager step = manager.newSubManager()) {
+                    float[] logits = model.prefill(step, prompt(promptTokens, b), cache)
                             .get(promptTokens - 1).toFloatArray();
                     next[b] = Sampler.argMax(logits, 0, vocab);
+                    rows.add(cache);
                 }
             }
             long t0 = System.nanoTime();
             for (int t = 0; t < tokens; t++) {
                 try (NDManager step = manager.newSubManager()) {
-                    float[] logits = model.decode(step, next, caches).logSoftmax(-1).toFloatArray();
+                    float[] logits = model.decode(step, next, rows).logSoftmax(-1).toFloatArray();
                     for (int b = 0; b < batch; b++) {
                         next[b] = Sampler.argMax(logits, b * vocab, vocab);
                     }
                 }
             }
             return (double) batch * tokens / ((System.nanoTime() - t0) / 1e9);
-        } finally {
-            for (KvCache c : caches) {
-                if (c != null) {
-                    c.close();
-                }
-            }
         }
     }
 

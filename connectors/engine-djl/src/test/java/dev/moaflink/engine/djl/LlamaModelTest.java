@@ -97,30 +97,95 @@ class LlamaModelTest {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
                 int n = f.prompts().size();
-                KvCache[] caches = new KvCache[n];
                 int[] next = new int[n];
                 int[][] out = new int[n][24];
-                for (int i = 0; i < n; i++) {
-                    caches[i] = new KvCache(manager, model.config().layers());
-                    try (NDManager step = manager.newSubManager()) {
-                        next[i] = Sampler.argMax(model.prefill(step, f.prompts().get(i).ids(), caches[i])
-                                .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
-                    }
-                }
-                for (int t = 0; t < 24; t++) {
+                try (DecodeBatch batch = new DecodeBatch(manager, model.config())) {
                     for (int i = 0; i < n; i++) {
-                        out[i][t] = next[i];
+                        try (KvCache cache = new KvCache(manager, model.config().layers());
+                             NDManager step = manager.newSubManager()) {
+                            next[i] = Sampler.argMax(model.prefill(step, f.prompts().get(i).ids(), cache)
+                                    .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
+                            batch.add(cache);
+                        }
                     }
-                    try (NDManager step = manager.newSubManager()) {
-                        float[] logits = model.decode(step, next, caches).toFloatArray();
+                    for (int t = 0; t < 24; t++) {
                         for (int i = 0; i < n; i++) {
-                            next[i] = Sampler.argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
+                            out[i][t] = next[i];
+                        }
+                        try (NDManager step = manager.newSubManager()) {
+                            float[] logits = model.decode(step, next, batch).toFloatArray();
+                            for (int i = 0; i < n; i++) {
+                                next[i] = Sampler.argMax(logits, i * model.config().vocabSize(), model.config().vocabSize());
+                            }
                         }
                     }
                 }
                 for (int i = 0; i < n; i++) {
                     assertArrayEquals(Arrays.copyOf(f.prompts().get(i).greedy(), 24), out[i], "sequence " + i);
-                    caches[i].close();
+                }
+            }
+        });
+    }
+
+    /**
+     * Sequences join a running decode batch at different lengths (shorter and longer than those in it) and leave
+     * it in any order; every one still follows the reference's greedy path, and the batch's columns shrink back.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2"})
+    void sequencesJoiningAndLeavingARunningBatchKeepTheirGreedyPath(String name) throws Exception {
+        onWorker(() -> {
+            Fixture f = Fixture.load(name);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager);
+                 DecodeBatch batch = new DecodeBatch(manager, model.config())) {
+                int vocab = model.config().vocabSize();
+                int n = f.prompts().size();
+                int[][] out = new int[n][];
+                int[] produced = new int[n];
+                int[] next = new int[n];
+                java.util.List<Integer> rows = new java.util.ArrayList<>(); // prompt index per batch row
+                int joined = 0;
+                for (int t = 0; rows.size() > 0 || joined < n; t++) {
+                    if (t % 5 == 0 && joined < n) { // one joins every 5 steps
+                        int[] ids = f.prompts().get(joined).ids();
+                        try (KvCache cache = new KvCache(manager, model.config().layers());
+                             NDManager step = manager.newSubManager()) {
+                            next[joined] = Sampler.argMax(model.prefill(step, ids, cache).get(ids.length - 1)
+                                    .toFloatArray(), 0, vocab);
+                            batch.add(cache);
+                        }
+                        out[joined] = new int[8 + 3 * joined];
+                        rows.add(joined++);
+                    }
+                    int[] tokens = new int[rows.size()];
+                    for (int r = 0; r < rows.size(); r++) {
+                        int p = rows.get(r);
+                        out[p][produced[p]++] = next[p];
+                        tokens[r] = next[p];
+                    }
+                    try (NDManager step = manager.newSubManager()) {
+                        float[] logits = model.decode(step, tokens, batch).toFloatArray();
+                        for (int r = 0; r < rows.size(); r++) {
+                            next[rows.get(r)] = Sampler.argMax(logits, r * vocab, vocab);
+                        }
+                    }
+                    java.util.List<Integer> keep = new java.util.ArrayList<>();
+                    for (int r = 0; r < rows.size(); r++) {
+                        if (produced[rows.get(r)] < out[rows.get(r)].length) {
+                            keep.add(r);
+                        }
+                    }
+                    if (keep.size() < rows.size()) {
+                        java.util.List<Integer> left = new java.util.ArrayList<>();
+                        keep.forEach(r -> left.add(rows.get(r)));
+                        batch.retain(keep.stream().mapToInt(Integer::intValue).toArray());
+                        rows.clear();
+                        rows.addAll(left);
+                    }
+                }
+                assertEquals(0, batch.size());
+                for (int i = 0; i < n; i++) {
+                    assertArrayEquals(Arrays.copyOf(f.prompts().get(i).greedy(), out[i].length), out[i], "sequence " + i);
                 }
             }
         });
@@ -130,15 +195,17 @@ class LlamaModelTest {
     static int[] greedy(LlamaModel model, int[] prompt, int n) {
         int vocab = model.config().vocabSize();
         int[] out = new int[n];
-        try (KvCache cache = new KvCache(manager, model.config().layers())) {
+        try (KvCache cache = new KvCache(manager, model.config().layers());
+             DecodeBatch batch = new DecodeBatch(manager, model.config())) {
             int next;
             try (NDManager step = manager.newSubManager()) {
                 next = Sampler.argMax(model.prefill(step, prompt, cache).get(prompt.length - 1).toFloatArray(), 0, vocab);
             }
+            batch.add(cache);
             for (int t = 0; t < n; t++) {
                 out[t] = next;
                 try (NDManager step = manager.newSubManager()) {
-                    next = Sampler.argMax(model.decode(step, new int[] {next}, new KvCache[] {cache}).toFloatArray(), 0, vocab);
+                    next = Sampler.argMax(model.decode(step, new int[] {next}, batch).toFloatArray(), 0, vocab);
                 }
             }
         }
