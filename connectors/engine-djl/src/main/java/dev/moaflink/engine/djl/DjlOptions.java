@@ -59,7 +59,14 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
     Device device() {
         return switch (deviceName) {
             case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
+            case "gpu" -> {
+                if (!DjlEngine.gpuAvailable()) {
+                    throw new IllegalArgumentException("device gpu requested, but libtorch sees no CUDA device: point "
+                            + "PYTORCH_LIBRARY_PATH at a CUDA build of libtorch 2.7.1 (PYTORCH_FLAVOR=cu128), or use "
+                            + "device auto or cpu");
+                }
+                yield Device.gpu();
+            }
             default -> DjlEngine.gpuAvailable() ? Device.gpu() : Device.cpu();
         };
     }

@@ -211,6 +211,14 @@ class DjlEngineTest {
     }
 
     @Test
+    void askingForAGpuWhereLibtorchSeesNoneFailsAtStartWithAHint() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(DjlEngine.gpuAvailable(), "this machine has a CUDA device");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DjlEngineFactory().create(fixture.spec(Map.of("device", "gpu"))).close());
+        assertTrue(e.getMessage().contains("PYTORCH_LIBRARY_PATH"), e.getMessage());
+    }
+
+    @Test
     void theRegistryKeepsOneCopyPerJvm() {
         EngineRegistry registry = new EngineRegistry(java.util.ServiceLoader.load(dev.moaflink.engine.EngineFactory.class));
         try (EngineRegistry.Lease a = registry.acquire(fixture.spec(Map.of()));
