@@ -1,0 +1,7 @@
+package dev.moaflink.scheduler.placement;
+
+/** Which stage of the MoA pipeline a model serves: experts (proposers) first, then the aggregator. */
+public enum Stage {
+    EXPERT,
+    AGGREGATOR
+}
