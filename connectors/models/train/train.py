@@ -20,6 +20,7 @@ from data import (aggregator_text, example_ids, proposer_text, response_answer_p
 from llama import Config, LlamaForCausalLM  # noqa: E402
 
 MAX_LEN = 512
+CHUNK = 500  # steps per example-stream chunk and partial checkpoint (resumable training)
 
 
 def hidden_states(model, ids, shared=0):
@@ -158,12 +159,24 @@ def train(spec, suite, tok, val_examples, recorded=None, log=print):
             return spec["lr"] * (s + 1) / warm
         return spec["lr"] * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
 
-    src = ExampleSource(suite, tok, spec, recorded)
-    it = src.batches(spec["batch"])
+    # Resumable: the example stream restarts from a seed per chunk of CHUNK steps, and a partial checkpoint is
+    # saved at every chunk boundary, so an interrupted run continues exactly where the last chunk ended.
+    partial = os.path.join(WORK_DIR, spec["name"], "partial.pt")
+    key = json.dumps({k: spec[k] for k in sorted(spec) if k not in ("summary",)}, sort_keys=True, default=str)
     t0 = time.time()
-    history, ema = [], None
-    tokens = 0
-    for step in range(steps):
+    history, ema, tokens, start, spent = [], None, 0, 0, 0.0
+    if os.path.exists(partial):
+        st = torch.load(partial)
+        if st.get("key") == key:
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["opt"])
+            history, ema, tokens, start, spent = st["history"], st["ema"], st["tokens"], st["step"], st["spent"]
+            log("%s resuming at step %d" % (spec["name"], start))
+    it = None
+    for step in range(start, steps):
+        if step % CHUNK == 0 or it is None:
+            chunk_spec = dict(spec, seed=spec["seed"] + 7919 * (step // CHUNK))
+            it = ExampleSource(suite, tok, chunk_spec, recorded).batches(spec["batch"])
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         chunk = next(it)
@@ -177,14 +190,23 @@ def train(spec, suite, tok, val_examples, recorded=None, log=print):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         ema = float(loss) if ema is None else 0.98 * ema + 0.02 * float(loss)
+        elapsed = spent + time.time() - t0
         if (step + 1) % spec.get("eval_every", 100) == 0 or step + 1 == steps:
             acc = teacher_forced_accuracy(model, val_examples)
             history.append({"step": step + 1, "loss_ema": round(ema, 4), "val_exact": round(acc, 4),
-                            "elapsed_s": round(time.time() - t0, 1)})
+                            "elapsed_s": round(elapsed, 1)})
             log("%s step %d loss %.3f val %.3f (%.0fs, %.0f tok/s)" % (spec["name"], step + 1, ema, acc,
-                                                                    time.time() - t0, tokens / (time.time() - t0)))
+                                                                    elapsed, tokens / max(1e-9, elapsed)))
+        if (step + 1) % CHUNK == 0 and step + 1 < steps:
+            os.makedirs(os.path.dirname(partial), exist_ok=True)
+            torch.save({"key": key, "model": model.state_dict(), "opt": opt.state_dict(), "history": history,
+                        "ema": ema, "tokens": tokens, "step": step + 1, "spent": elapsed}, partial + ".tmp")
+            os.replace(partial + ".tmp", partial)
+    if os.path.exists(partial):
+        os.remove(partial)
+    spent = spent + time.time() - t0
     info = {"steps": steps, "batch": spec["batch"], "lr": spec["lr"], "seed": spec["seed"],
-            "train_seconds": round(time.time() - t0, 1), "tokens_seen": tokens, "history": history,
+            "train_seconds": round(spent, 1), "tokens_seen": tokens, "history": history,
             "params": model.num_params()}
     model.eval()
     return model, info
