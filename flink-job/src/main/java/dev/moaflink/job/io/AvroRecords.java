@@ -8,7 +8,6 @@ import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.DeadLetter;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -17,52 +16,26 @@ public final class AvroRecords {
 
     private AvroRecords() {}
 
+    // All-args constructors rather than builders: these run for every answer and each of its 13 or so
+    // traces, and a builder validates and tracks every field it sets. A required field that is null still
+    // fails, when the record is encoded.
     public static Answer answer(AnswerRecord a) {
-        List<AgentTrace> trace = new ArrayList<>(a.trace().length);
-        for (NodeTrace t : a.trace()) {
-            trace.add(trace(t));
+        NodeTrace[] traces = a.trace();
+        AgentTrace[] trace = new AgentTrace[traces.length];
+        for (int i = 0; i < traces.length; i++) {
+            trace[i] = trace(traces[i]);
         }
-        return Answer.newBuilder()
-                .setQueryId(a.queryId())
-                .setText(a.text())
-                .setExtractedAnswer(a.extractedAnswer())
-                .setConfidence(a.confidence())
-                .setAggregatorBypassed(a.aggregatorBypassed())
-                .setDegraded(a.degraded())
-                .setCorrect(a.correct())
-                .setTopology(a.topology())
-                .setTaskType(a.taskType())
-                .setSubmittedAt(Instant.ofEpochMilli(a.submittedAtMs()))
-                .setAnsweredAt(Instant.ofEpochMilli(a.answeredAtMs()))
-                .setLatencyMs(a.latencyMs())
-                .setEngineCriticalPathMs(a.engineCriticalPathMs())
-                .setSimulated(a.simulated())
-                .setTrace(trace)
-                .build();
+        return new Answer(a.queryId(), a.text(), a.extractedAnswer(), a.confidence(), a.aggregatorBypassed(),
+                a.degraded(), a.correct(), a.topology(), a.taskType(), Instant.ofEpochMilli(a.submittedAtMs()),
+                Instant.ofEpochMilli(a.answeredAtMs()), a.latencyMs(), a.engineCriticalPathMs(), a.simulated(),
+                Arrays.asList(trace));
     }
 
     public static AgentTrace trace(NodeTrace t) {
-        return AgentTrace.newBuilder()
-                .setNodeId(t.nodeId())
-                .setLevel(t.level())
-                .setModel(t.model())
-                .setWorker(t.worker())
-                .setReplica(t.replica())
-                .setStatus(t.status())
-                .setInputs(t.inputs() == null ? List.of() : Arrays.asList(t.inputs()))
-                .setQueueMs(t.queueMs())
-                .setPrefillMs(t.prefillMs())
-                .setPrefillExposedMs(t.prefillExposedMs())
-                .setDecodeMs(t.decodeMs())
-                .setFirstTokenMs(t.firstTokenMs())
-                .setStartOffsetMs(t.startOffsetMs())
-                .setEndOffsetMs(t.endOffsetMs())
-                .setPromptTokens(t.promptTokens())
-                .setOutputTokens(t.outputTokens())
-                .setConfidence(t.confidence())
-                .setExtractedAnswer(t.extractedAnswer())
-                .setError(t.error())
-                .build();
+        return new AgentTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), t.status(),
+                t.inputs() == null ? List.of() : Arrays.asList(t.inputs()), t.queueMs(), t.prefillMs(),
+                t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(), t.startOffsetMs(), t.endOffsetMs(),
+                t.promptTokens(), t.outputTokens(), t.confidence(), t.extractedAnswer(), t.error());
     }
 
     public static DeadLetter deadLetter(DeadLetterRecord d) {

@@ -1,5 +1,6 @@
 package dev.moaflink.job.operators;
 
+import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineRegistry;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
@@ -63,6 +64,11 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private final transient MailboxExecutor mailbox;
 
     private transient Map<String, EngineRegistry.Lease> leases;
+    /** Per model served: its engine and what its (constant) info says, read once instead of per call. */
+    private transient Map<String, Served> served;
+    // The prompt context of the last query started: a query's calls arrive together, so most calls reuse it.
+    private transient QueryTask lastQuery;
+    private transient PromptContext lastContext;
     private transient Thread taskThread;
     private transient int replica;
     private transient Set<InFlight> inFlight;
@@ -92,6 +98,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         super.open();
         leases = new HashMap<>();
         spec.engines().forEach((model, engineSpec) -> leases.put(model, EngineRegistry.global().acquire(engineSpec)));
+        served = new HashMap<>();
+        leases.forEach((model, lease) -> served.put(model, new Served(lease.engine())));
         taskThread = Thread.currentThread();
         replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
@@ -122,18 +130,15 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             return;
         }
         InFlight f = new InFlight(call, System.currentTimeMillis());
-        EngineRegistry.Lease lease = leases.get(call.model());
-        if (lease == null) {
+        Served engine = served.get(call.model());
+        if (engine == null) {
             emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "this agent operator has no engine for model '"
                     + call.model() + "' (serves " + leases.keySet() + ")");
             return;
         }
-        f.engine = lease.engine();
+        f.engine = engine;
         try {
-            QueryTask q = call.query();
-            PromptContext context = new PromptContext(q.id(), q.taskType(),
-                    q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
-            f.session = f.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context,
+            f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
                     call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR));
             for (String part : call.promptParts()) {
                 f.session.append(part);
@@ -147,8 +152,12 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         CompletableFuture<Generation> done = f.session.generate(params(f), new ChunkingListener(f));
         if (done.isDone()) {
-            // Completed synchronously (virtual-time engines): no bookkeeping, no timer.
-            done.whenComplete((g, err) -> complete(f, g, err));
+            // Completed synchronously (virtual-time engines): no bookkeeping, no timer, no callback.
+            if (done.isCompletedExceptionally()) {
+                done.whenComplete((g, err) -> complete(f, g, err));
+            } else {
+                complete(f, done.getNow(null), null);
+            }
             return;
         }
         // Tracked before any completion can run: engine-thread completions reach us through the mailbox.
@@ -156,6 +165,15 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
+    }
+
+    private PromptContext context(QueryTask q) {
+        if (q != lastQuery) {
+            lastContext = new PromptContext(q.id(), q.taskType(),
+                    q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
+            lastQuery = q;
+        }
+        return lastContext;
     }
 
     private GenerationParams params(InFlight f) {
@@ -206,8 +224,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                            int outputTokens, double confidence, String error) {
         AgentCall call = f.call;
         QueryTask q = call.query();
-        boolean simulated = f.engine != null && f.engine.info().simulated();
-        boolean virtualTime = f.engine != null && f.engine.info().virtualTime();
+        boolean simulated = f.engine != null && f.engine.simulated;
+        boolean virtualTime = f.engine != null && f.engine.virtualTime;
         double busy = t.queueMs() + t.prefillMs() + t.decodeMs();
         double start;
         double end;
@@ -300,7 +318,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         final AgentCall call;
         final long startedAtMs;
         final String requestId;
-        LlmEngine engine;
+        Served engine;
         EngineSession session;
         ScheduledFuture<?> timeout;
         boolean finished;
@@ -311,6 +329,20 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             this.call = call;
             this.startedAtMs = startedAtMs;
             this.requestId = call.requestId();
+        }
+    }
+
+    /** An engine this operator serves, with its info's flags. */
+    private static final class Served {
+        final LlmEngine engine;
+        final boolean simulated;
+        final boolean virtualTime;
+
+        Served(LlmEngine engine) {
+            this.engine = engine;
+            EngineInfo info = engine.info();
+            this.simulated = info.simulated();
+            this.virtualTime = info.virtualTime();
         }
     }
 

@@ -18,8 +18,35 @@ public record AgentRoutes(boolean fused) implements Serializable {
     private static final TypeInformation<AgentCall> CALL_TYPE = TypeInformation.of(AgentCall.class);
     // Tags are looked up per record: building one runs Flink's type extraction, far too slow for the hot path.
     private static final Map<String, OutputTag<AgentCall>> TAGS = new ConcurrentHashMap<>();
+    // Per-record lookups: fused tags by level (no string building), per-model tags by (level, model).
+    private static final int CACHED_LEVELS = 64;
+    @SuppressWarnings("unchecked")
+    private static final OutputTag<AgentCall>[] FUSED = new OutputTag[CACHED_LEVELS];
+    @SuppressWarnings("unchecked")
+    private static final Map<String, OutputTag<AgentCall>>[] PER_MODEL = new Map[CACHED_LEVELS];
+
+    static {
+        for (int i = 0; i < CACHED_LEVELS; i++) {
+            PER_MODEL[i] = new ConcurrentHashMap<>();
+        }
+    }
 
     public OutputTag<AgentCall> tag(int level, String model) {
+        if (level < 0 || level >= CACHED_LEVELS) {
+            return build(level, model);
+        }
+        if (fused) {
+            OutputTag<AgentCall> t = FUSED[level];
+            if (t == null) {
+                t = build(level, null);
+                FUSED[level] = t; // a benign race: every thread stores the same tag
+            }
+            return t;
+        }
+        return model == null ? build(level, null) : PER_MODEL[level].computeIfAbsent(model, m -> build(level, m));
+    }
+
+    private OutputTag<AgentCall> build(int level, String model) {
         String id = fused ? "calls-L" + level : "calls-L" + level + "-" + model;
         return TAGS.computeIfAbsent(id, k -> new OutputTag<>(k, CALL_TYPE));
     }

@@ -13,7 +13,8 @@ import dev.moaflink.job.topology.TopologyNode;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.schema.NodeStatus;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -45,6 +46,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
 
     private transient MapState<String, NodeResult> finished;
     private transient ValueState<Long> emittedParents;
+    // The closing prompt part of the last query seen: the same for all of a query's aggregators.
+    private transient QueryTask suffixQuery;
+    private transient String suffix;
 
     public LevelCollector(int level, TopologySet topologies, AgentRoutes routes) {
         this.level = level;
@@ -77,10 +81,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         finished.put(node.id(), result);
         Long mask = emittedParents.value();
         long emitted = mask == null ? 0L : mask;
-        for (String parentId : node.parents()) {
-            TopologyNode parent = topology.node(parentId);
+        for (TopologyNode parent : topology.parentsOf(node)) {
             long bit = 1L << parent.index();
-            if ((emitted & bit) == 0 && allFinished(parent)) {
+            if ((emitted & bit) == 0 && allFinished(topology, parent)) {
                 ctx.output(routes.tag(parent.level(), parent.model()), callFor(topology, parent));
                 emitted |= bit;
             }
@@ -93,9 +96,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         }
     }
 
-    private boolean allFinished(TopologyNode parent) throws Exception {
-        for (String child : parent.children()) {
-            if (!finished.contains(child)) {
+    private boolean allFinished(Topology topology, TopologyNode parent) throws Exception {
+        for (TopologyNode child : topology.childrenOf(parent)) {
+            if (!finished.contains(child.id())) {
                 return false;
             }
         }
@@ -109,7 +112,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         double ready = 0;
         double critical = 0;
         QueryTask query = null;
-        for (String childId : parent.children()) {
+        for (TopologyNode childNode : topology.childrenOf(parent)) {
+            String childId = childNode.id();
             NodeResult child = finished.get(childId);
             query = child.query();
             ready = Math.max(ready, child.trace().endOffsetMs());
@@ -118,23 +122,28 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 inputs.add(childId);
                 parts.add(Prompts.responseSlot(inputs.size(), child.text()));
             }
-            if (topology.node(childId).parents().get(0).equals(parent.id())) {
+            if (topology.parentsOf(childNode)[0].id().equals(parent.id())) {
                 upstream.add(child.trace());
-                upstream.addAll(List.of(child.upstream()));
+                Collections.addAll(upstream, child.upstream());
             }
         }
-        parts.add(Prompts.aggregatorSuffix(query));
+        parts.add(suffix(query));
         return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(),
                 parts.toArray(String[]::new), ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new),
                 upstream.toArray(NodeTrace[]::new));
     }
 
+    private String suffix(QueryTask query) {
+        if (query != suffixQuery) {
+            suffix = Prompts.aggregatorSuffix(query);
+            suffixQuery = query;
+        }
+        return suffix;
+    }
+
     private static AnswerRecord answer(Topology topology, NodeResult root) {
         QueryTask q = root.query();
-        List<NodeTrace> trace = new ArrayList<>(List.of(root.upstream()));
-        trace.add(root.trace());
-        trace.sort(Comparator.comparingInt(NodeTrace::level)
-                .thenComparingInt(t -> topology.node(t.nodeId()).index()));
+        NodeTrace[] trace = sortedByLevelAndIndex(topology, root.upstream(), root.trace());
         boolean degraded = false;
         boolean simulated = false;
         for (NodeTrace t : trace) {
@@ -147,6 +156,33 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         double latency = root.trace().virtualTime() ? root.trace().endOffsetMs() : now - q.submittedAtMs();
         return new AnswerRecord(q.id(), root.text(), extracted, root.trace().confidence(), false, degraded,
                 AnswerExtractor.score(extracted, q.gold(), q.taskType(), q.choices()), topology.name(), q.taskType(),
-                q.submittedAtMs(), now, latency, root.criticalPathMs(), simulated, trace.toArray(NodeTrace[]::new));
+                q.submittedAtMs(), now, latency, root.criticalPathMs(), simulated, trace);
+    }
+
+    /**
+     * {@code upstream} and then {@code last}, stably sorted by level, then index within the level: each node's
+     * index is looked up once (an insertion sort; a trace has a few dozen nodes at most).
+     */
+    static NodeTrace[] sortedByLevelAndIndex(Topology topology, NodeTrace[] upstream, NodeTrace last) {
+        int n = upstream.length + 1;
+        NodeTrace[] trace = Arrays.copyOf(upstream, n);
+        trace[n - 1] = last;
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = ((long) trace[i].level() << 32) | (topology.node(trace[i].nodeId()).index() & 0xFFFFFFFFL);
+        }
+        for (int i = 1; i < n; i++) {
+            long k = keys[i];
+            NodeTrace t = trace[i];
+            int j = i - 1;
+            while (j >= 0 && keys[j] > k) {
+                keys[j + 1] = keys[j];
+                trace[j + 1] = trace[j];
+                j--;
+            }
+            keys[j + 1] = k;
+            trace[j + 1] = t;
+        }
+        return trace;
     }
 }

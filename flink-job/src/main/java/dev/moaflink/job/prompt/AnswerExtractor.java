@@ -3,7 +3,6 @@ package dev.moaflink.job.prompt;
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -12,8 +11,9 @@ import java.util.regex.Pattern;
  */
 public final class AnswerExtractor {
 
-    private static final Pattern NUMBER = Pattern.compile("-?\\d[\\d,]*(?:\\.\\d+)?|-?\\.\\d+");
-    private static final Pattern LABEL = Pattern.compile("^\\(?([A-Za-z])\\)?(?:[).:,\\s]|$)");
+    // The grammar of the hand-written scanners below (they run on every agent output), kept for the tests.
+    static final Pattern NUMBER = Pattern.compile("-?\\d[\\d,]*(?:\\.\\d+)?|-?\\.\\d+");
+    static final Pattern LABEL = Pattern.compile("^\\(?([A-Za-z])\\)?(?:[).:,\\s]|$)");
 
     private AnswerExtractor() {}
 
@@ -91,9 +91,9 @@ public final class AnswerExtractor {
     private static String choiceLabel(String s, String[] choices, boolean fromAnswerClause) {
         int n = choices == null ? 0 : choices.length;
         if (fromAnswerClause) {
-            Matcher m = LABEL.matcher(s.strip());
-            if (m.find()) {
-                int idx = Character.toUpperCase(m.group(1).charAt(0)) - 'A';
+            char letter = leadingLabel(s.strip());
+            if (letter != 0) {
+                int idx = Character.toUpperCase(letter) - 'A';
                 if (idx >= 0 && idx < n) {
                     return label(idx);
                 }
@@ -111,16 +111,78 @@ public final class AnswerExtractor {
         return best < 0 ? null : label(best);
     }
 
-    private static String number(String s, boolean fromAnswerClause) {
-        Matcher m = NUMBER.matcher(s);
-        String found = null;
-        while (m.find()) {
-            found = m.group();
-            if (fromAnswerClause) {
-                break; // the first number after "Answer:" is the answer
-            }
+    /** The letter {@link #LABEL} matches at the start of {@code s} (its group 1), or 0 when it does not match. */
+    static char leadingLabel(String s) {
+        int i = !s.isEmpty() && s.charAt(0) == '(' ? 1 : 0;
+        if (i >= s.length() || !isAsciiLetter(s.charAt(i))) {
+            return 0;
         }
+        int next = i + 1;
+        // An optional ')' and then one of [).:,\s] or the end: ')' is itself in that class, so this is the same.
+        if (next == s.length()) {
+            return s.charAt(i);
+        }
+        char c = s.charAt(next);
+        boolean ok = c == ')' || c == '.' || c == ':' || c == ',' || c == ' ' || c == '\t' || c == '\n'
+                || c == '\u000B' || c == '\f' || c == '\r';
+        // '$' also matches before a line terminator that ends the input (strip leaves U+0085 in place).
+        ok |= next == s.length() - 1 && (c == '\u0085' || c == '\u2028' || c == '\u2029');
+        return ok ? s.charAt(i) : 0;
+    }
+
+    private static String number(String s, boolean fromAnswerClause) {
+        String found = numberMatch(s, !fromAnswerClause); // the first number after "Answer:" is the answer
         return found == null ? null : canonicalNumber(found);
+    }
+
+    /** The first (or last) match of {@link #NUMBER} in {@code s}, scanned as {@code Matcher.find} would; null if none. */
+    static String numberMatch(String s, boolean last) {
+        int n = s.length();
+        int foundAt = -1;
+        int foundEnd = -1;
+        int i = 0;
+        while (i < n) {
+            int j = s.charAt(i) == '-' ? i + 1 : i;
+            int end = -1;
+            if (j < n && isAsciiDigit(s.charAt(j))) {
+                int k = j + 1;
+                while (k < n && (isAsciiDigit(s.charAt(k)) || s.charAt(k) == ',')) {
+                    k++;
+                }
+                if (k + 1 < n && s.charAt(k) == '.' && isAsciiDigit(s.charAt(k + 1))) {
+                    k += 2;
+                    while (k < n && isAsciiDigit(s.charAt(k))) {
+                        k++;
+                    }
+                }
+                end = k;
+            } else if (j + 1 < n && s.charAt(j) == '.' && isAsciiDigit(s.charAt(j + 1))) {
+                int k = j + 2;
+                while (k < n && isAsciiDigit(s.charAt(k))) {
+                    k++;
+                }
+                end = k;
+            }
+            if (end < 0) {
+                i++;
+                continue;
+            }
+            foundAt = i;
+            foundEnd = end;
+            if (!last) {
+                break;
+            }
+            i = end;
+        }
+        return foundAt < 0 ? null : s.substring(foundAt, foundEnd);
+    }
+
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
     }
 
     /** "1,234.50" → "1234.5"; null if not a number. */

@@ -21,6 +21,9 @@ public final class Topology implements Serializable {
     private final TopologySpec.Kind kind;
     private final List<List<TopologyNode>> levels;
     private final Map<String, TopologyNode> byId;
+    // [level - 1][index]: a node's parents and children as nodes, so per-record code does no id lookups.
+    private final TopologyNode[][][] parentNodes;
+    private final TopologyNode[][][] childNodes;
 
     Topology(String name, TopologySpec.Kind kind, List<List<TopologyNode>> levels) {
         this.name = name;
@@ -33,6 +36,43 @@ public final class Topology implements Serializable {
         }
         this.levels = Collections.unmodifiableList(copy);
         this.byId = Collections.unmodifiableMap(index);
+        this.parentNodes = new TopologyNode[copy.size()][][];
+        this.childNodes = new TopologyNode[copy.size()][][];
+        for (int l = 0; l < copy.size(); l++) {
+            List<TopologyNode> level = copy.get(l);
+            parentNodes[l] = new TopologyNode[level.size()][];
+            childNodes[l] = new TopologyNode[level.size()][];
+            for (int i = 0; i < level.size(); i++) {
+                TopologyNode n = level.get(i);
+                if (n.index() != i || n.level() != l + 1) {
+                    throw new IllegalArgumentException("node " + n.id() + " is out of place: level " + (l + 1)
+                            + ", position " + i);
+                }
+                parentNodes[l][i] = resolve(index, n.parents());
+                childNodes[l][i] = resolve(index, n.children());
+            }
+        }
+    }
+
+    private TopologyNode[] resolve(Map<String, TopologyNode> index, List<String> ids) {
+        TopologyNode[] nodes = new TopologyNode[ids.size()];
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = index.get(ids.get(i));
+            if (nodes[i] == null) {
+                throw new IllegalArgumentException("topology '" + name + "' has no node '" + ids.get(i) + "'");
+            }
+        }
+        return nodes;
+    }
+
+    /** The nodes of {@code node}'s parents, in the order of {@link TopologyNode#parents()}. Do not modify. */
+    public TopologyNode[] parentsOf(TopologyNode node) {
+        return parentNodes[node.level() - 1][node.index()];
+    }
+
+    /** The nodes of {@code node}'s children, in slot order ({@link TopologyNode#children()}). Do not modify. */
+    public TopologyNode[] childrenOf(TopologyNode node) {
+        return childNodes[node.level() - 1][node.index()];
     }
 
     public String name() {

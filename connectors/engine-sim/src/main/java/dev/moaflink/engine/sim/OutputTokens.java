@@ -30,6 +30,13 @@ final class OutputTokens {
     private static final int[] FIRST_IDS = new int[VOCABULARY.length];
     private static final int[] NEXT_IDS = new int[VOCABULARY.length];
     private static final double[] EXP1 = new double[LOGPROB_BUCKETS];
+    private static final String MARKER_FIRST = CandidateAnswers.MARKER;
+    private static final String MARKER_NEXT = "\n" + CandidateAnswers.MARKER;
+    private static final int MARKER_FIRST_ID = id(MARKER_FIRST);
+    private static final int MARKER_NEXT_ID = id(MARKER_NEXT);
+    // " A" .. " Z": the answer words of multiple-choice outputs.
+    private static final String[] LABEL_WORDS = new String[CandidateAnswers.MAX_CHOICES];
+    private static final int[] LABEL_IDS = new int[CandidateAnswers.MAX_CHOICES];
 
     static {
         if (VOCABULARY.length != 1 << WORD_BITS) {
@@ -40,6 +47,10 @@ final class OutputTokens {
             NEXT_WORDS[i] = " " + VOCABULARY[i];
             FIRST_IDS[i] = id(FIRST_WORDS[i]);
             NEXT_IDS[i] = id(NEXT_WORDS[i]);
+        }
+        for (int i = 0; i < LABEL_WORDS.length; i++) {
+            LABEL_WORDS[i] = " " + (char) ('A' + i);
+            LABEL_IDS[i] = id(LABEL_WORDS[i]);
         }
         // Mid-bucket quantiles of Exp(1), rescaled so that their mean is exactly 1.
         double sum = 0;
@@ -66,17 +77,24 @@ final class OutputTokens {
      * @param logTarget  mean log-prob of the output (<= 0)
      */
     OutputTokens(long bits, int length, String answer, double logTarget) {
-        String[] words = answer.split(" ");
+        // Most answers are one word (a label or a number): no split, and the marker's texts and ids are constants.
+        String[] words = answer.indexOf(' ') < 0 ? new String[] {answer} : answer.split(" ");
         int answerLength = words.length + 1;
         this.fillerCount = Math.max(0, length - answerLength);
         this.answerTexts = new String[answerLength];
-        answerTexts[0] = fillerCount == 0 ? CandidateAnswers.MARKER : "\n" + CandidateAnswers.MARKER;
-        for (int i = 0; i < words.length; i++) {
-            answerTexts[i + 1] = " " + words[i];
-        }
         this.answerIds = new int[answerLength];
-        for (int i = 0; i < answerLength; i++) {
-            answerIds[i] = id(answerTexts[i]);
+        answerTexts[0] = fillerCount == 0 ? MARKER_FIRST : MARKER_NEXT;
+        answerIds[0] = fillerCount == 0 ? MARKER_FIRST_ID : MARKER_NEXT_ID;
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            int label = w.length() == 1 ? w.charAt(0) - 'A' : -1;
+            if (label >= 0 && label < LABEL_WORDS.length) {
+                answerTexts[i + 1] = LABEL_WORDS[label];
+                answerIds[i + 1] = LABEL_IDS[label];
+            } else {
+                answerTexts[i + 1] = " " + w;
+                answerIds[i + 1] = id(answerTexts[i + 1]);
+            }
         }
         this.logTarget = logTarget;
         this.state = bits;

@@ -60,9 +60,9 @@ final class RealTimeSession extends SimSession {
     private long firstTokenAt = -1;
     private long lastTokenAt;
 
-    RealTimeSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile,
+    RealTimeSession(SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile,
                     ScheduledExecutorService scheduler, DecodeSlots slots, Consumer<RealTimeSession> onDone) {
-        super(request, space, model, profile);
+        super(request, facts, model, profile);
         this.scheduler = scheduler;
         this.lane = new SerialLane(scheduler);
         this.slots = slots;
@@ -116,7 +116,7 @@ final class RealTimeSession extends SimSession {
             return; // cancelled before this task ran
         }
         try {
-            output = model.respond(request, space, prompt.text());
+            output = model.respond(request, facts, prompt.text());
             transcript = new Transcript(params, output.length());
         } catch (RuntimeException e) {
             finish(FinishReason.ERROR, String.valueOf(e));

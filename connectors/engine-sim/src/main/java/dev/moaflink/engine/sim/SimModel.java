@@ -41,6 +41,11 @@ final class SimModel {
     private final double queryWeight;
     private final double modelWeight;
 
+    /** The query facts of {@code context} under this model's seed. */
+    QueryFacts facts(PromptContext context) {
+        return new QueryFacts(context, profile.seed());
+    }
+
     SimModel(SimProfile profile) {
         this.profile = profile;
         this.lengths = new OutputLengths(profile.outputMeanTokens(), profile.outputP95Tokens());
@@ -55,11 +60,12 @@ final class SimModel {
      * @param prompt the whole prompt text of an aggregator (its candidates are read from it); ignored for
      *               proposers
      */
-    OutputTokens respond(SessionRequest request, AnswerSpace space, String prompt) {
+    OutputTokens respond(SessionRequest request, QueryFacts facts, String prompt) {
         PromptContext context = request.context();
+        AnswerSpace space = facts.space;
         long req = Seeds.hash(profile.seed(), request.requestId());
-        long query = Seeds.hash(profile.seed(), context.queryId());
-        String gold = space.gold(context.gold());
+        long query = facts.hash;
+        String gold = facts.gold;
         double z = queryWeight * Seeds.gaussian(Seeds.draw(query, LATENT))
                 + modelWeight * Seeds.gaussian(Seeds.draw(req, LATENT));
         boolean ownDrawCorrect = z < correctBelow;

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 abstract class SimSession implements EngineSession {
 
     protected final SessionRequest request;
-    protected final AnswerSpace space;
+    protected final QueryFacts facts;
     protected final SimModel model;
     protected final SimProfile profile;
 
@@ -28,9 +28,9 @@ abstract class SimSession implements EngineSession {
     // Read by the generate loop, possibly set from a listener or another thread.
     protected volatile boolean stopRequested;
 
-    SimSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile) {
+    SimSession(SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile) {
         this.request = request;
-        this.space = space;
+        this.facts = facts;
         this.model = model;
         this.profile = profile;
         this.prompt = new Prompt(profile, request.promptPrefix(), request.role() == SessionRequest.Role.AGGREGATOR);

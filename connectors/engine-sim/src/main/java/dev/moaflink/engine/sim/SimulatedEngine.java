@@ -33,6 +33,8 @@ public final class SimulatedEngine implements LlmEngine {
     private final DecodeSlots slots;
     private final Set<RealTimeSession> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    // The last query's facts; its other calls usually follow (a benign race across threads: any entry is valid).
+    private volatile QueryFacts lastFacts;
 
     public SimulatedEngine(String model, SimProfile profile) {
         this.model = Objects.requireNonNull(model, "model");
@@ -63,11 +65,15 @@ public final class SimulatedEngine implements LlmEngine {
         if (closed) {
             throw new EngineException("simulated engine '" + model + "' is closed");
         }
-        AnswerSpace space = AnswerSpace.of(request.context());
-        if (scheduler == null) {
-            return new VirtualSession(request, space, sim, profile);
+        QueryFacts facts = lastFacts;
+        if (facts == null || facts.context != request.context()) {
+            facts = sim.facts(request.context());
+            lastFacts = facts;
         }
-        RealTimeSession session = new RealTimeSession(request, space, sim, profile, scheduler, slots, live::remove);
+        if (scheduler == null) {
+            return new VirtualSession(request, facts, sim, profile);
+        }
+        RealTimeSession session = new RealTimeSession(request, facts, sim, profile, scheduler, slots, live::remove);
         live.add(session);
         // close() may have run between the check above and the add: it would not have seen this session.
         if (closed) {

@@ -3,6 +3,7 @@ package dev.moaflink.engine.sim;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.Token;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,9 +26,23 @@ final class Transcript {
     Transcript(GenerationParams params, int expectedTokens) {
         this.maxTokens = params.maxTokens();
         // An empty stop sequence would end every generation at its first token: treat it as absent.
-        this.stops = params.stop().stream().filter(s -> !s.isEmpty()).toList();
+        this.stops = nonEmpty(params.stop());
         int expected = Math.min(expectedTokens, maxTokens);
         this.text = new StringBuilder((int) Math.min(MAX_INITIAL_CHARS, (long) expected * CHARS_PER_TOKEN_GUESS));
+    }
+
+    /** The non-empty stop sequences; no copy in the usual case of none (this runs once per generation). */
+    private static List<String> nonEmpty(List<String> stops) {
+        if (stops.isEmpty()) {
+            return List.of();
+        }
+        List<String> kept = new ArrayList<>(stops.size());
+        for (String s : stops) {
+            if (!s.isEmpty()) {
+                kept.add(s);
+            }
+        }
+        return kept;
     }
 
     /**
@@ -52,6 +67,9 @@ final class Transcript {
 
     /** Whether a stop sequence ends within the text just appended after {@code before} chars. */
     private boolean endsInStop(int before) {
+        if (stops.isEmpty()) {
+            return false;
+        }
         for (String s : stops) {
             int from = Math.max(0, before - s.length() + 1);
             if (text.indexOf(s, from) >= 0) {

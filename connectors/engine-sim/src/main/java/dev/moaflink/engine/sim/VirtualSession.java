@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class VirtualSession extends SimSession {
 
-    VirtualSession(SessionRequest request, AnswerSpace space, SimModel model, SimProfile profile) {
-        super(request, space, model, profile);
+    VirtualSession(SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile) {
+        super(request, facts, model, profile);
     }
 
     @Override
@@ -39,7 +39,7 @@ final class VirtualSession extends SimSession {
         }
         double prefillMs = prompt.prefillMs();
         try {
-            OutputTokens output = model.respond(request, space, prompt.text());
+            OutputTokens output = model.respond(request, facts, prompt.text());
             Transcript transcript = new Transcript(params, output.length());
             FinishReason reason = null;
             while (reason == null) {

@@ -1,0 +1,26 @@
+package dev.moaflink.engine.sim;
+
+import dev.moaflink.engine.PromptContext;
+
+/**
+ * What a simulated model derives from a query alone, the same for every session on it: its answer space,
+ * canonical gold answer and hashed id. A query's calls arrive together, so an engine keeps the last one
+ * instead of re-deriving it (gold parsing, id hashing) for every session.
+ */
+final class QueryFacts {
+
+    final PromptContext context;
+    final AnswerSpace space;
+    /** The canonical gold answer, or null (see {@link AnswerSpace#gold}). */
+    final String gold;
+    /** The query id hashed under the profile's seed. */
+    final long hash;
+
+    /** @throws dev.moaflink.engine.EngineException when the query cannot be answered (see {@link AnswerSpace#of}) */
+    QueryFacts(PromptContext context, long seed) {
+        this.context = context;
+        this.space = AnswerSpace.of(context);
+        this.gold = space.gold(context.gold());
+        this.hash = Seeds.hash(seed, context.queryId());
+    }
+}
