@@ -33,13 +33,15 @@ final class EngineBench implements Bench.Runner {
         int tokens = o.integer("tokens", 64);
         int promptWords = o.integer("prompt-words", 60);
         String device = o.string("device", "auto");
+        int repeats = o.integer("repeats", 5);
         int[] batches = {1, 4, 8, 16};
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder md = new StringBuilder("""
                 # Benchmark `engine` (DJL, PyTorch)
 
                 Decode tokens/s count every sequence of the batch; the raw loop runs the same weights and forward code
-                with a plain greedy loop (no scheduler, tokenizer or sessions). Peak RSS is the process high-water mark
+                with a plain greedy loop (no scheduler, tokenizer or sessions). Engine and raw loop run interleaved;
+                every figure is the median of the rounds. Peak RSS is the process high-water mark
                 after the model's runs (cumulative over the models before it).
 
                 | model | params | prefill tok/s | decode b1 | b4 | b8 | b16 | raw b1 | raw ratio | batch-8 speed-up | peak RSS MB |
@@ -52,28 +54,41 @@ final class EngineBench implements Bench.Runner {
                     "chat_template", "none", "max_batch", "16", "kv_cache_mb", "512"));
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("name", label);
-            double[] decode = new double[batches.length];
+            // Engine and raw loop are measured interleaved, `repeats` rounds, and each figure is the median of its
+            // rounds: on a shared 2-core machine single short runs swing by tens of percent.
+            double[][] decodeRuns = new double[batches.length][repeats];
+            double[] raw1Runs = new double[repeats];
+            double[] raw8Runs = new double[repeats];
             double prefill;
-            try (LlmEngine engine = new DjlEngineFactory().create(spec)) {
-                System.out.printf("[engine] %s: warm-up%n", label);
-                measure(engine, 2, promptWords, tokens); // warm-up (JIT, allocator)
-                prefill = prefillTps(engine, promptWords * 4);
-                for (int i = 0; i < batches.length; i++) {
-                    decode[i] = measure(engine, batches[i], promptWords, tokens);
-                    System.out.printf(Locale.ROOT, "[engine] %s: batch %d → %.0f tokens/s%n", label, batches[i], decode[i]);
-                }
-            }
-            double raw1;
-            double raw8;
             long params;
             Path dir = dirOf(path);
-            try (RawLoop raw = new RawLoop(dir)) {
+            try (LlmEngine engine = new DjlEngineFactory().create(spec); RawLoop raw = new RawLoop(dir)) {
+                System.out.printf("[engine] %s: warm-up%n", label);
+                measure(engine, 2, promptWords, tokens); // warm-up (JIT, allocator)
                 raw.decodeTokensPerSecond(1, 16, 16);
-                raw1 = raw.decodeTokensPerSecond(1, promptWords, tokens);
-                raw8 = raw.decodeTokensPerSecond(8, promptWords, tokens);
+                prefill = prefillTps(engine, promptWords * 4);
+                for (int r = 0; r < repeats; r++) {
+                    for (int i = 0; i < batches.length; i++) {
+                        decodeRuns[i][r] = measure(engine, batches[i], promptWords, tokens);
+                        if (batches[i] == 1) {
+                            raw1Runs[r] = raw.decodeTokensPerSecond(1, promptWords, tokens);
+                        } else if (batches[i] == 8) {
+                            raw8Runs[r] = raw.decodeTokensPerSecond(8, promptWords, tokens);
+                        }
+                    }
+                    System.out.printf(Locale.ROOT, "[engine] %s round %d: engine b1/b8 %.0f / %.0f tokens/s, raw b1/b8 %.0f / %.0f%n",
+                            label, r + 1, decodeRuns[0][r], decodeRuns[2][r], raw1Runs[r], raw8Runs[r]);
+                }
                 params = parameterCount(raw);
             }
-            System.out.printf(Locale.ROOT, "[engine] %s: raw loop batch 1 → %.0f tokens/s, batch 8 → %.0f%n", label, raw1, raw8);
+            double[] decode = new double[batches.length];
+            for (int i = 0; i < batches.length; i++) {
+                decode[i] = median(decodeRuns[i]);
+            }
+            double raw1 = median(raw1Runs);
+            double raw8 = median(raw8Runs);
+            System.out.printf(Locale.ROOT, "[engine] %s: medians b1 %.0f, b8 %.0f; raw loop b1 %.0f, b8 %.0f tokens/s%n",
+                    label, decode[0], decode[2], raw1, raw8);
             long rss = peakRssMb();
             row.put("params", params);
             row.put("prefill_tps", round(prefill));
@@ -92,10 +107,10 @@ final class EngineBench implements Bench.Runner {
                     decode[2] / decode[0], rss));
         }
         md.append(String.format(Locale.ROOT, "%nTargets: decode ≥ 0.9 of the raw loop; batch 8 ≥ 4× the tokens/s of batch 1. "
-                + "%d cores, %d output tokens per sequence, prompts of about %d words.%n",
-                Runtime.getRuntime().availableProcessors(), tokens, promptWords));
+                + "%d cores, %d output tokens per sequence, prompts of about %d words, median of %d rounds.%n",
+                Runtime.getRuntime().availableProcessors(), tokens, promptWords, repeats));
         return new BenchReport("engine").put("engine", "djl-pytorch").put("device", device)
-                .put("cores", Runtime.getRuntime().availableProcessors()).put("tokens", tokens).put("models", rows)
+                .put("cores", Runtime.getRuntime().availableProcessors()).put("tokens", tokens).put("repeats", repeats).put("models", rows)
                 .md(md.toString());
     }
 
@@ -187,5 +202,11 @@ final class EngineBench implements Bench.Runner {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
+    }
+
+    private static double median(double[] runs) {
+        double[] v = runs.clone();
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }
