@@ -62,24 +62,23 @@ public final class PlacementConstraints implements ConstraintProvider {
 
     /** The expert stage ends when its busiest worker does: minimise the largest expert work on a worker (ms). */
     Constraint expertStageMakespan(ConstraintFactory f) {
-        return f.forEach(Share.class)
-                .filter(Share::isExpert)
-                .groupBy(Share::getWorker, sumLong(Share::workMillis))
-                .groupBy(max((Worker w, Long ms) -> ms))
-                .filter(ms -> ms != null && ms > 0)
-                .penalizeLong(EXPERT_MAKESPAN, ms -> ms)
-                .asConstraint("expert-stage makespan");
+        return busiestWorker(f, true, EXPERT_MAKESPAN, "expert-stage makespan");
     }
 
     /** The aggregator stage, after the experts: the largest aggregator work on a worker (ms). */
     Constraint aggregatorStageTime(ConstraintFactory f) {
+        return busiestWorker(f, false, AGGREGATOR_TIME, "aggregator-stage time");
+    }
+
+    private static Constraint busiestWorker(ConstraintFactory f, boolean expertStage, BendableLongScore level,
+                                            String name) {
         return f.forEach(Share.class)
-                .filter(s -> !s.isExpert())
+                .filter(s -> s.isExpert() == expertStage)
                 .groupBy(Share::getWorker, sumLong(Share::workMillis))
                 .groupBy(max((Worker w, Long ms) -> ms))
                 .filter(ms -> ms != null && ms > 0)
-                .penalizeLong(AGGREGATOR_TIME, ms -> ms)
-                .asConstraint("aggregator-stage time");
+                .penalizeLong(level, ms -> ms)
+                .asConstraint(name);
     }
 
     /** Loading a replica costs its load time (ms): extra replicas must pay for themselves. */
