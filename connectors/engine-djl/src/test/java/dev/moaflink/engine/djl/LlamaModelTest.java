@@ -101,12 +101,7 @@ class LlamaModelTest {
                 int[][] out = new int[n][24];
                 try (DecodeBatch batch = new DecodeBatch(manager, model.config())) {
                     for (int i = 0; i < n; i++) {
-                        try (KvCache cache = new KvCache(manager, model.config().layers());
-                             NDManager step = manager.newSubManager()) {
-                            next[i] = Sampler.argMax(model.prefill(step, f.prompts().get(i).ids(), cache)
-                                    .get(f.prompts().get(i).ids().length - 1).toFloatArray(), 0, model.config().vocabSize());
-                            batch.add(cache);
-                        }
+                        next[i] = prefillInto(model, batch, f.prompts().get(i).ids());
                     }
                     for (int t = 0; t < 24; t++) {
                         for (int i = 0; i < n; i++) {
@@ -147,13 +142,7 @@ class LlamaModelTest {
                 int joined = 0;
                 for (int t = 0; rows.size() > 0 || joined < n; t++) {
                     if (t % 5 == 0 && joined < n) { // one joins every 5 steps
-                        int[] ids = f.prompts().get(joined).ids();
-                        try (KvCache cache = new KvCache(manager, model.config().layers());
-                             NDManager step = manager.newSubManager()) {
-                            next[joined] = Sampler.argMax(model.prefill(step, ids, cache).get(ids.length - 1)
-                                    .toFloatArray(), 0, vocab);
-                            batch.add(cache);
-                        }
+                        next[joined] = prefillInto(model, batch, f.prompts().get(joined).ids());
                         out[joined] = new int[8 + 3 * joined];
                         rows.add(joined++);
                     }
@@ -189,6 +178,16 @@ class LlamaModelTest {
                 }
             }
         });
+    }
+
+    /** Prefills a prompt into a fresh cache, adds it as a row of the batch, returns the first greedy token. */
+    static int prefillInto(LlamaModel model, DecodeBatch batch, int[] ids) {
+        try (KvCache cache = new KvCache(manager, model.config().layers()); NDManager step = manager.newSubManager()) {
+            int first = Sampler.argMax(model.prefill(step, ids, cache).get(ids.length - 1).toFloatArray(), 0,
+                    model.config().vocabSize());
+            batch.add(cache);
+            return first;
+        }
     }
 
     /** Prefill, then one decode per token: what a plain libtorch loop does. */
