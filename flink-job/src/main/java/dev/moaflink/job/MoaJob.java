@@ -54,7 +54,7 @@ public final class MoaJob {
         env.getConfig().enableObjectReuse();
         TopologySet topologies = ConfigValidator.topologies(config);
         QueryValidator validator = new QueryValidator(config.limits(), topologies.all().keySet(),
-                config.defaultTopology());
+                ConfigValidator.skillRouter(config));
         if (config.mode() == JobConfig.Mode.STREAMING) {
             KafkaGraph.build(env, config, topologies, validator);
         } else {

@@ -12,7 +12,9 @@ import dev.moaflink.job.operators.AgentRoutes;
 import dev.moaflink.job.operators.AgentSpec;
 import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
+import dev.moaflink.job.routing.Replicas;
 import dev.moaflink.job.topology.Topology;
+import dev.moaflink.scheduler.placement.PlacementPlan;
 import dev.moaflink.job.topology.TopologySet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.operators.SlotSharingGroup;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -48,8 +51,12 @@ public final class MoaPipeline {
 
     public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config,
                                                    TopologySet topologies) {
-        boolean fused = config.agent().layout() == JobConfig.Layout.FUSED;
-        AgentRoutes routes = new AgentRoutes(fused);
+        PlacementPlan plan = ConfigValidator.placement(config);
+        Replicas replicas = plan == null ? Replicas.none()
+                : Replicas.of(plan, config.routing().gpusPerWorker(), config.routing().queueSlack());
+        // A plan puts each model's replicas on named workers, which needs one operator per (level, model, replica).
+        boolean fused = config.agent().layout() == JobConfig.Layout.FUSED && !replicas.placed();
+        AgentRoutes routes = new AgentRoutes(fused, replicas);
         SingleOutputStreamOperator<?> stage = queries
                 .keyBy(QueryTask::id, Types.STRING)
                 .process(new RouteQueries(topologies, routes), TypeInformation.of(AgentCall.class))
@@ -95,14 +102,59 @@ public final class MoaPipeline {
                                                                   Map<String, EngineSpec> engines, JobConfig config) {
         DataStream<AgentChunk> union = null;
         for (Map.Entry<String, EngineSpec> e : engines.entrySet()) {
-            AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent());
-            DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, e.getKey()))
-                    .transform("agent L" + level + " " + e.getKey(), TypeInformation.of(AgentChunk.class),
-                            new AgentOperatorFactory(spec))
-                    .uid("agent-L" + level + "-" + e.getKey());
-            union = union == null ? out : union.union(out);
+            String model = e.getKey();
+            Replicas.Model placed = routes.replicas().of(model);
+            if (placed == null) {
+                AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent());
+                DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, model))
+                        .transform("agent L" + level + " " + model, TypeInformation.of(AgentChunk.class),
+                                new AgentOperatorFactory(spec))
+                        .uid("agent-L" + level + "-" + model);
+                union = union == null ? out : union.union(out);
+                continue;
+            }
+            for (int r = 0; r < placed.count(); r++) {
+                String worker = placed.workers()[r];
+                EngineSpec engine = onWorker(e.getValue(), worker);
+                AgentSpec spec = new AgentSpec(Map.of(model, engine), level, worker, r, config.agent());
+                SingleOutputStreamOperator<AgentChunk> out = stage.getSideOutput(routes.tag(level, model, r))
+                        .transform("agent L" + level + " " + model + " @" + worker,
+                                TypeInformation.of(AgentChunk.class), new AgentOperatorFactory(spec))
+                        .uid("agent-L" + level + "-" + model + "-r" + r)
+                        .setParallelism(1);
+                slotSharingGroup(out, worker, routes.replicas().gpusPerWorker());
+                union = union == null ? out : union.union(out);
+            }
         }
         return union.keyBy(AgentChunk::queryId, Types.STRING);
+    }
+
+    /**
+     * Puts an operator in its worker's slot-sharing group. With GPUs per worker, the group also requests them as
+     * the Flink external resource {@code gpu} (with one CPU core and 1 GiB of task heap, which fine-grained
+     * resource management needs alongside it).
+     */
+    private static void slotSharingGroup(SingleOutputStreamOperator<?> op, String worker, int gpus) {
+        String name = Replicas.slotSharingGroup(worker);
+        if (gpus <= 0) {
+            op.slotSharingGroup(name);
+            return;
+        }
+        op.slotSharingGroup(SlotSharingGroup.newBuilder(name).setCpuCores(1.0).setTaskHeapMemoryMB(1024)
+                .setExternalResource("gpu", gpus).build());
+    }
+
+    /**
+     * The engine of a replica on a worker. Simulated engines get the worker as their {@code worker} option, so in
+     * virtual time the replicas placed on one worker share its virtual GPU; real engines share the physical one.
+     */
+    static EngineSpec onWorker(EngineSpec engine, String worker) {
+        if (!"sim".equals(engine.backend())) {
+            return engine;
+        }
+        Map<String, String> options = new LinkedHashMap<>(engine.options());
+        options.put("worker", worker);
+        return new EngineSpec(engine.backend(), engine.model(), options);
     }
 
     /**

@@ -64,6 +64,8 @@ public final class ConfigLoader {
                 file = Path.of(value);
             } else if (key.equals("preset")) {
                 preset = value;
+            } else if (key.equals("placement")) {
+                overrides.add(new String[] {"routing.placement", value});
             } else {
                 overrides.add(new String[] {key, value});
             }

@@ -2,11 +2,20 @@ package dev.moaflink.job.config;
 
 import dev.moaflink.engine.EngineRegistry;
 import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.routing.SkillRouter;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyCompiler;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.job.topology.TopologySpec;
+import dev.moaflink.schema.TaskType;
+import dev.moaflink.scheduler.placement.PlacementPlan;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +44,11 @@ public final class ConfigValidator {
         } else {
             c.models().forEach((name, m) -> checkModel(problems, name, m));
         }
+        checkRouting(problems, c);
         if (problems.isEmpty()) {
             try {
                 topologies(c);
+                skillRouter(c);
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
@@ -56,11 +67,124 @@ public final class ConfigValidator {
         for (Map.Entry<String, TopologySpec> e : c.topologies().entrySet()) {
             compiled.put(e.getKey(), TopologyCompiler.compile(e.getKey(), e.getValue(), c.models().keySet()));
         }
+        JobConfig.Routing r = c.routing();
+        if (r != null) {
+            for (JobConfig.SkillRule rule : r.skillRules()) {
+                if (rule.experts() == null || rule.experts().isEmpty()) {
+                    continue;
+                }
+                String name = SkillRouter.topologyName(rule.skill());
+                if (compiled.containsKey(name)) {
+                    throw new IllegalArgumentException("routing skill '" + rule.skill() + "' compiles to topology '"
+                            + name + "', which is already defined");
+                }
+                if (rule.experts().size() < r.k()) {
+                    throw new IllegalArgumentException("routing skill '" + rule.skill() + "' lists "
+                            + rule.experts().size() + " experts; routing.k is " + r.k());
+                }
+                TopologySpec tree = new TopologySpec(TopologySpec.Kind.TREE, r.k(), 2,
+                        List.of(List.copyOf(rule.experts().subList(0, r.k())), List.of(r.aggregator())), null);
+                compiled.put(name, TopologyCompiler.compile(name, tree, c.models().keySet()));
+            }
+        }
         if (c.defaultTopology() == null || !compiled.containsKey(c.defaultTopology())) {
             throw new IllegalArgumentException("default_topology '" + c.defaultTopology()
                     + "' is not one of the defined topologies " + compiled.keySet());
         }
         return new TopologySet(compiled, c.defaultTopology());
+    }
+
+    /** The skill table, compiled; every rule's topology exists in {@link #topologies}. */
+    public static SkillRouter skillRouter(JobConfig c) {
+        List<SkillRouter.Rule> rules = new ArrayList<>();
+        JobConfig.Routing r = c.routing();
+        Set<String> known = topologies(c).all().keySet();
+        for (JobConfig.SkillRule rule : r == null ? List.<JobConfig.SkillRule>of() : r.skillRules()) {
+            TaskType type = rule.taskType() == null ? null
+                    : TaskType.valueOf(rule.taskType().trim().toUpperCase(Locale.ROOT));
+            Pattern text = rule.textMatches() == null ? null : Pattern.compile(rule.textMatches());
+            String topology = rule.topology() != null ? rule.topology() : SkillRouter.topologyName(rule.skill());
+            if (!known.contains(topology)) {
+                throw new IllegalArgumentException("routing skill '" + rule.skill() + "': unknown topology '"
+                        + topology + "'; defined: " + known);
+            }
+            rules.add(new SkillRouter.Rule(rule.skill(), type, text, topology));
+        }
+        return new SkillRouter(rules, c.defaultTopology());
+    }
+
+    /** The placement plan named by {@code routing.placement}, or null. */
+    public static PlacementPlan placement(JobConfig c) {
+        String file = c.routing() == null ? null : c.routing().placement();
+        return notBlank(file) ? PlacementPlan.read(Path.of(file)) : null;
+    }
+
+    private static void checkRouting(List<String> problems, JobConfig c) {
+        JobConfig.Routing r = c.routing();
+        if (r == null) {
+            problems.add("section 'routing' is missing");
+            return;
+        }
+        require(problems, r.k() >= 1, "routing.k must be >= 1, was " + r.k());
+        require(problems, r.queueSlack() >= 0, "routing.queue_slack must be >= 0, was " + r.queueSlack());
+        require(problems, r.gpusPerWorker() >= 0, "routing.gpus_per_worker must be >= 0, was " + r.gpusPerWorker());
+        Set<String> skills = new HashSet<>();
+        for (JobConfig.SkillRule rule : r.skillRules()) {
+            String s = rule == null ? null : rule.skill();
+            if (!notBlank(s) || !s.matches("[A-Za-z0-9_.-]+")) {
+                problems.add("routing.skills: every rule needs a 'skill' name of letters, digits, '_', '.', '-'; was "
+                        + s);
+                continue;
+            }
+            require(problems, skills.add(s), "routing.skills: skill '" + s + "' is defined twice");
+            boolean hasExperts = rule.experts() != null && !rule.experts().isEmpty();
+            require(problems, hasExperts != (rule.topology() != null),
+                    "routing skill '" + s + "': give either 'topology' or 'experts', not both or neither");
+            if (hasExperts && c.models() != null) {
+                for (String m : rule.experts()) {
+                    require(problems, c.models().containsKey(m), "routing skill '" + s + "': unknown model '" + m
+                            + "'; known models: " + new java.util.TreeSet<>(c.models().keySet()));
+                }
+            }
+            if (!hasExperts && rule.topology() != null && c.topologies() != null) {
+                require(problems, c.topologies().containsKey(rule.topology()), "routing skill '" + s
+                        + "': unknown topology '" + rule.topology() + "'; defined: " + c.topologies().keySet());
+            }
+            if (hasExperts) {
+                require(problems, notBlank(r.aggregator()) && c.models() != null
+                        && c.models().containsKey(r.aggregator()), "routing skill '" + s
+                        + "' lists experts, so routing.aggregator must name a defined model, was " + r.aggregator());
+            }
+            if (rule.taskType() != null) {
+                try {
+                    TaskType.valueOf(rule.taskType().trim().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    problems.add("routing skill '" + s + "': task_type must be multiple_choice, numeric or free_text,"
+                            + " was '" + rule.taskType() + "'");
+                }
+            }
+            if (rule.textMatches() != null) {
+                try {
+                    Pattern.compile(rule.textMatches());
+                } catch (PatternSyntaxException e) {
+                    problems.add("routing skill '" + s + "': text_matches is not a regular expression: "
+                            + e.getDescription());
+                }
+            }
+        }
+        if (notBlank(r.placement())) {
+            try {
+                PlacementPlan plan = PlacementPlan.read(Path.of(r.placement()));
+                if (c.models() != null) {
+                    for (String m : plan.models().keySet()) {
+                        require(problems, c.models().containsKey(m), "placement plan " + r.placement()
+                                + " places model '" + m + "', which the job does not define");
+                    }
+                }
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                problems.add("routing.placement: " + e.getMessage());
+            }
+        }
     }
 
     public static EngineSpec engineSpec(String model, JobConfig.ModelSettings m) {

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param models           model name → engine settings
  * @param topologies       topology name → layout; every one is compiled into the graph
  * @param defaultTopology  used by queries that name none
+ * @param routing          skill-based routing and the placement plan
  * @param parallelism      default operator parallelism
  * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
  * @param bufferTimeoutMs  longest a record waits in a network buffer before it is sent (Flink's default of
@@ -27,6 +28,7 @@ public record JobConfig(
         String defaultTopology,
         AgentSettings agent,
         Limits limits,
+        Routing routing,
         int parallelism,
         long checkpointIntervalMs,
         long bufferTimeoutMs) implements Serializable {
@@ -91,6 +93,35 @@ public record JobConfig(
             Layout layout) implements Serializable {}
 
     public enum Layout { FUSED, PER_MODEL }
+
+    /**
+     * Which agents answer a query, and where they run.
+     *
+     * @param placement     placement plan file ({@code moa-placement-plan/1}, written by the scheduler); null: one
+     *                      replica per model, operators at the job's parallelism. A plan implies the per_model layout
+     * @param gpusPerWorker GPUs each worker's slot-sharing group requests as the Flink external resource {@code gpu}
+     *                      (the cluster must declare it and enable fine-grained resource management); 0: none
+     * @param queueSlack    calls a replica may have in flight beyond its planned share before the router passes it
+     *                      over for the replica with the shortest weighted queue
+     * @param k             experts per query for skill rules that list experts
+     * @param aggregator    model that aggregates the k experts of such rules
+     * @param skills        rules tried in order for queries that name no topology; none matching: default_topology
+     */
+    public record Routing(String placement, int gpusPerWorker, int queueSlack, int k, String aggregator,
+                          java.util.List<SkillRule> skills) implements Serializable {
+
+        public java.util.List<SkillRule> skillRules() {
+            return skills == null ? java.util.List.of() : skills;
+        }
+    }
+
+    /**
+     * One skill-routing rule: a query matches when its task type (if given) is {@code taskType} and its text
+     * contains a match of the regular expression {@code textMatches} (if given). It is answered by
+     * {@code topology}, or by the first k of {@code experts} (ranked, best first) and the routing aggregator.
+     */
+    public record SkillRule(String skill, String taskType, String textMatches, String topology, java.util.List<String> experts)
+            implements Serializable {}
 
     /** Size limits on every input field; larger inputs are dead-lettered. */
     public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)

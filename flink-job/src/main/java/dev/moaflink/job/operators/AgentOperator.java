@@ -101,7 +101,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         served = new HashMap<>();
         leases.forEach((model, lease) -> served.put(model, new Served(lease.engine())));
         taskThread = Thread.currentThread();
-        replica = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        replica = spec.replica() >= 0 ? spec.replica() : getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
         capacity = spec.settings().capacity() * spec.engines().size();
         for (AgentCall call : restored) {

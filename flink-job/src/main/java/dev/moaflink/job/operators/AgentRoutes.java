@@ -1,6 +1,7 @@
 package dev.moaflink.job.operators;
 
 import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.routing.Replicas;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,11 +10,22 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Side-output tags that carry agent calls to the agent operator serving a (level, model): one tag per level
- * when operators are fused, one per (level, model) otherwise.
+ * when operators are fused, one per (level, model) otherwise, and one per (level, model, replica) for models a
+ * placement plan replicates.
  *
- * @param fused true when one operator per level serves every model of the level
+ * @param fused    true when one operator per level serves every model of the level
+ * @param replicas the placed models' replicas ({@link Replicas#none()} without a plan)
  */
-public record AgentRoutes(boolean fused) implements Serializable {
+public record AgentRoutes(boolean fused, Replicas replicas) implements Serializable {
+
+    public AgentRoutes(boolean fused) {
+        this(fused, Replicas.none());
+    }
+
+    /** Tag of the operator running replica {@code replica} of {@code model} at {@code level}. */
+    public OutputTag<AgentCall> tag(int level, String model, int replica) {
+        return replica == 0 ? tag(level, model) : tag(level, model + "#r" + replica);
+    }
 
     private static final TypeInformation<AgentCall> CALL_TYPE = TypeInformation.of(AgentCall.class);
     // Tags are looked up per record: building one runs Flink's type extraction, far too slow for the hot path.

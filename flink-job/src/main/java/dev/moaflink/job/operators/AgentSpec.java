@@ -12,9 +12,15 @@ import java.util.TreeMap;
  *
  * @param engines model name → engine spec
  * @param worker  placement worker (slot-sharing group) the operator runs in, recorded in traces
+ * @param replica replica number recorded in traces (the router's numbering of a placed model's replicas); -1:
+ *                the operator's subtask index
  */
-public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, JobConfig.AgentSettings settings)
-        implements Serializable {
+public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
+                        JobConfig.AgentSettings settings) implements Serializable {
+
+    public AgentSpec(Map<String, EngineSpec> engines, int level, String worker, JobConfig.AgentSettings settings) {
+        this(engines, level, worker, -1, settings);
+    }
 
     public AgentSpec {
         if (engines.isEmpty()) {
@@ -24,6 +30,6 @@ public record AgentSpec(Map<String, EngineSpec> engines, int level, String worke
     }
 
     public static AgentSpec single(EngineSpec engine, int level, String worker, JobConfig.AgentSettings settings) {
-        return new AgentSpec(Map.of(engine.model(), engine), level, worker, settings);
+        return new AgentSpec(Map.of(engine.model(), engine), level, worker, -1, settings);
     }
 }

@@ -8,6 +8,7 @@ import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.prompt.AnswerExtractor;
 import dev.moaflink.job.prompt.Prompts;
+import dev.moaflink.job.routing.ReplicaChooser;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyNode;
 import dev.moaflink.job.topology.TopologySet;
@@ -44,6 +45,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private final TopologySet topologies;
     private final AgentRoutes routes;
 
+    private transient ReplicaChooser chooser;
     private transient MapState<String, NodeResult> finished;
     private transient ValueState<Long> emittedParents;
     // The closing prompt part of the last query seen: the same for all of a query's aggregators.
@@ -58,6 +60,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
 
     @Override
     public void open(OpenContext openContext) {
+        if (routes.replicas().anyReplicated()) {
+            chooser = new ReplicaChooser(routes.replicas(), RouteQueries.ledgerKey(getRuntimeContext()));
+        }
         finished = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("finished-nodes", Types.STRING, TypeInformation.of(NodeResult.class)));
         emittedParents = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-parents", Types.LONG));
@@ -69,6 +74,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             return; // partial output: the overlap path (incremental prefill) consumes it
         }
         NodeResult result = chunk.result();
+        if (chooser != null) {
+            chooser.finished(result.trace().model(), result.trace().replica());
+        }
         Topology topology = topologies.get(result.query().topology());
         TopologyNode node = topology.node(chunk.nodeId());
         if (node.level() != level) {
@@ -84,7 +92,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         for (TopologyNode parent : topology.parentsOf(node)) {
             long bit = 1L << parent.index();
             if ((emitted & bit) == 0 && allFinished(topology, parent)) {
-                ctx.output(routes.tag(parent.level(), parent.model()), callFor(topology, parent));
+                int replica = chooser == null ? 0 : chooser.choose(parent.model());
+                ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent));
                 emitted |= bit;
             }
         }

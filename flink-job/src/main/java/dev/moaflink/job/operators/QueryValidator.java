@@ -4,6 +4,7 @@ import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.model.RejectKind;
 import dev.moaflink.schema.TaskType;
+import dev.moaflink.job.routing.SkillRouter;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
@@ -18,12 +19,17 @@ public final class QueryValidator implements Serializable {
 
     private final JobConfig.Limits limits;
     private final Set<String> topologies;
-    private final String defaultTopology;
+    private final SkillRouter router;
 
     public QueryValidator(JobConfig.Limits limits, Set<String> topologies, String defaultTopology) {
+        this(limits, topologies, new SkillRouter(java.util.List.of(), defaultTopology));
+    }
+
+    /** @param router picks the topology of queries that name none (skill table, then the default) */
+    public QueryValidator(JobConfig.Limits limits, Set<String> topologies, SkillRouter router) {
         this.limits = limits;
         this.topologies = Set.copyOf(topologies);
-        this.defaultTopology = defaultTopology;
+        this.router = router;
     }
 
     /** The outcome: exactly one of {@code query} and {@code kind} is set. */
@@ -86,7 +92,7 @@ public final class QueryValidator implements Serializable {
             return Outcome.reject(RejectKind.FIELD_TOO_LARGE, "gold answer exceeds " + limits.maxTextChars()
                     + " characters", id);
         }
-        String chosen = topology == null || topology.isBlank() ? defaultTopology : topology;
+        String chosen = topology == null || topology.isBlank() ? router.topologyFor(text, taskType) : topology;
         if (!topologies.contains(chosen)) {
             return Outcome.reject(RejectKind.UNKNOWN_TOPOLOGY, "unknown topology '" + chosen + "'; this job serves "
                     + new java.util.TreeSet<>(topologies), id);

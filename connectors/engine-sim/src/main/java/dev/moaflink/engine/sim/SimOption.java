@@ -20,7 +20,10 @@ public enum SimOption {
     CONFIDENCE_WRONG("confidence_wrong", "0.45", "target exp(mean token log-prob) of wrong outputs"),
     TIME("time", "real", "'real' (tokens arrive on the wall clock) or 'virtual' (nothing sleeps)"),
     SEED("seed", "42", "seeds every draw; models meant to make correlated errors share it"),
-    CONCURRENCY("concurrency", "0", "sessions decoding at once in real time, others queue; 0 = unlimited");
+    CONCURRENCY("concurrency", "0", "sessions decoding at once in real time, others queue; 0 = unlimited"),
+    WORKER("worker", "", "virtual time: engines naming the same worker share its virtual GPU, each request "
+            + "occupying it for its modelled cost in arrival order (decode_tps read as the worker's batched "
+            + "throughput); '' = no sharing, every request starts at t = 0");
 
     private final String key;
     private final String defaultValue;

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param time              whether tokens arrive on the wall clock or in modelled time only
  * @param seed              seeds every draw
  * @param concurrency       sessions decoding at once in real time (0 = unlimited); ignored in virtual time
+ * @param worker            virtual time: the worker (GPU) whose clock this engine's sessions share; "" = none
  */
 public record SimProfile(
         double prefillTps,
@@ -34,7 +35,8 @@ public record SimProfile(
         double confidenceWrong,
         Time time,
         long seed,
-        int concurrency) {
+        int concurrency,
+        String worker) {
 
     /** Whose clock the timings are on. */
     public enum Time { REAL, VIRTUAL }
@@ -71,6 +73,7 @@ public record SimProfile(
             throw new IllegalArgumentException("sim option 'time' must be set");
         }
         check(SimOption.CONCURRENCY, concurrency, concurrency >= 0, "an integer >= 0");
+        worker = worker == null ? "" : worker.trim();
     }
 
     /** The defaults of {@link SimOption}. */
@@ -99,7 +102,8 @@ public record SimProfile(
                 r.number(SimOption.CONFIDENCE_WRONG),
                 r.time(SimOption.TIME),
                 r.longValue(SimOption.SEED),
-                r.intValue(SimOption.CONCURRENCY));
+                r.intValue(SimOption.CONCURRENCY),
+                r.raw(SimOption.WORKER));
     }
 
     /** Modelled prefill time of {@code tokens} prompt tokens (without the per-request overhead). */

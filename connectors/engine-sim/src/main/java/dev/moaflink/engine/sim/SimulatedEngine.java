@@ -71,7 +71,7 @@ public final class SimulatedEngine implements LlmEngine {
             lastFacts = facts;
         }
         if (scheduler == null) {
-            return new VirtualSession(request, facts, sim, profile);
+            return new VirtualSession(model, request, facts, sim, profile);
         }
         RealTimeSession session = new RealTimeSession(request, facts, sim, profile, scheduler, slots, live::remove);
         live.add(session);

@@ -16,12 +16,16 @@ import java.util.concurrent.CompletableFuture;
  * <p>The SPI gives a virtual engine no clock for its calls, so they are taken to cost no virtual time: open,
  * every append and generate all happen at t = 0. Prefill runs sequentially from t = 0, hence all of it lies
  * after generate: {@code prefillExposedMs == prefillMs}, and callers that overlap prefill with upstream decode
- * must compose that overlap themselves. There is no queueing ({@code concurrency} is ignored).
+ * must compose that overlap themselves. {@code concurrency} is ignored. With a {@code worker}, sessions queue on
+ * that worker's virtual GPU ({@link VirtualWorkers}): {@code queueMs} is the worker's busy time before it.
  */
 final class VirtualSession extends SimSession {
 
-    VirtualSession(SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile) {
+    private final String modelName;
+
+    VirtualSession(String modelName, SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile) {
         super(request, facts, model, profile);
+        this.modelName = modelName;
     }
 
     @Override
@@ -52,7 +56,9 @@ final class VirtualSession extends SimSession {
                 listener.onToken(token);
             }
             int n = transcript.tokens();
-            PhaseTimings timings = new PhaseTimings(0, prefillMs, prefillMs, profile.decodeMs(n),
+            double queueMs = profile.worker().isEmpty() ? 0
+                    : VirtualWorkers.charge(profile.worker(), modelName, prefillMs + profile.decodeMs(n));
+            PhaseTimings timings = new PhaseTimings(queueMs, prefillMs, prefillMs, profile.decodeMs(n),
                     n == 0 ? 0 : prefillMs + profile.decodeMs(1));
             return CompletableFuture.completedFuture(new Generation(transcript.text(), reason, prompt.tokens(), n,
                     transcript.sumLogProb(), timings, null));

@@ -34,9 +34,9 @@ class SimProfileTest {
         SimProfile p = SimProfile.parse(Fixtures.options("prefill_tps", "1000", "decode_tps", "inf",
                 "overhead_ms", "5", "output_mean_tokens", "50", "output_p95_tokens", "100", "accuracy", "0.7",
                 "error_correlation", "0", "synthesis", "1", "confidence_correct", "0.9", "confidence_wrong", "0.3",
-                "time", "VIRTUAL", "seed", "-7", "concurrency", "8"));
+                "time", "VIRTUAL", "seed", "-7", "concurrency", "8", "worker", "gpu-1"));
         assertEquals(new SimProfile(1000, Double.POSITIVE_INFINITY, 5, 50, 100, 0.7, 0, 1, 0.9, 0.3,
-                SimProfile.Time.VIRTUAL, -7, 8), p);
+                SimProfile.Time.VIRTUAL, -7, 8, "gpu-1"), p);
     }
 
     @Test
