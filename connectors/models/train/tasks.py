@@ -1,17 +1,9 @@
 """Deterministic task suite in the project's Query JSONL format.
 
 Skills: word_for_gloss, gloss_for_word (Princeton WordNet 3.0 from /usr/share/wordnet), arithmetic, compare,
-sequence. The split into train / validation / test never shares a question:
-
-- numbers: each skill's operand space is split once, with a seed (80/10/10): test operands are never trained on,
-  so these skills measure generalisation;
-- WordNet: a core vocabulary of the CORE_SYNSETS commonest synsets (SemCor counts, cntlist.rev) is the
-  knowledge every split asks about; each question (direction, word, gloss and its set of choices) belongs to one
-  split by a stable hash (80/10/10), so test questions are unseen but the words are taught: these skills measure
-  recall of a taught dictionary, the way a real LLM answers from what it read.
-
-Training examples are drawn from the train pool with fresh distractors and choice orders, so the stream is
-effectively unbounded.
+sequence. Every skill's question space is split once, with a seed, into train / validation / test pools that
+share no question (WordNet: no synset); training examples are then drawn from the train pool with fresh
+distractors and choice orders, so the stream is effectively unbounded.
 
     /usr/bin/python3 tasks.py            # writes suite-test.jsonl and demo-queries.jsonl (models dir)
 """
@@ -19,7 +11,6 @@ import json
 import os
 import random
 import sys
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import MODELS_DIR, label  # noqa: E402
@@ -29,8 +20,6 @@ SKILLS = ["word_for_gloss", "gloss_for_word", "arithmetic", "compare", "sequence
 SPLITS = ("train", "validation", "test")
 MAX_GLOSS = 60
 SPLIT_SEED = 20240601
-CORE_SYNSETS = 600
-SS_TYPE = {"noun": "1", "verb": "2", "adj": "3", "adv": "4"}
 
 
 def _split_of(i, n):
@@ -57,26 +46,6 @@ def _read_index(pos_file):
     return common
 
 
-def _sense_counts():
-    """(lemma, ss_type, lex_filenum, lex_id) -> SemCor tag count, from cntlist.rev (satellites counted as 3)."""
-    out = {}
-    with open(os.path.join(WORDNET, "cntlist.rev"), encoding="latin-1") as f:
-        for line in f:
-            key, _, cnt = line.split()
-            lemma, _, rest = key.partition("%")
-            t, filenum, lexid = rest.split(":")[:3]
-            k = (lemma.lower(), "3" if t == "5" else t, int(filenum), int(lexid))
-            out[k] = out.get(k, 0) + int(cnt)
-    return out
-
-
-def _question_split(q):
-    """Stable split of one WordNet question by a hash of its text and its set of choices (80/10/10)."""
-    key = q["text"] + "\x1f" + "\x1f".join(sorted(q["choices"]))
-    h = zlib.crc32(key.encode("utf-8")) % 10
-    return "train" if h < 8 else "validation" if h == 8 else "test"
-
-
 def _good_word(w):
     return w.isascii() and w.isalpha() and w.islower() and 3 <= len(w) <= 14
 
@@ -89,7 +58,6 @@ def _good_gloss(g):
 def load_wordnet():
     """List of synsets {key, pos, words (usable lemmas), all (all lemmas), gloss}, in file order."""
     out = []
-    counts = _sense_counts()
     for pos_file in ("noun", "verb", "adj", "adv"):
         common = _read_index(pos_file)
         with open(os.path.join(WORDNET, "data." + pos_file), encoding="latin-1") as f:
@@ -98,14 +66,13 @@ def load_wordnet():
                     continue
                 head, _, gloss = line.partition(" | ")
                 p = head.split()
-                offset, filenum, n = p[0], int(p[1]), int(p[3], 16)
-                lemmas, freq = [], 0
+                offset, n = p[0], int(p[3], 16)
+                lemmas = []
                 for j in range(n):
                     w = p[4 + 2 * j].lower()
                     if "(" in w:
                         w = w[:w.index("(")]
                     lemmas.append(w)
-                    freq = max(freq, counts.get((w, SS_TYPE[pos_file], filenum, int(p[5 + 2 * j], 16)), 0))
                 gloss = gloss.split(";")[0].strip()
                 if not _good_gloss(gloss):
                     continue
@@ -114,7 +81,7 @@ def load_wordnet():
                          and (" " + w + " ") not in gl and (" " + w) not in gl]
                 if words:
                     out.append({"key": pos_file[0] + offset, "pos": pos_file, "words": words,
-                                "all": set(lemmas), "gloss": gloss, "freq": freq})
+                                "all": set(lemmas), "gloss": gloss})
     return out
 
 
@@ -122,25 +89,14 @@ def load_wordnet():
 class Suite:
     """Question pools per skill and split; draws questions deterministically from a Random."""
 
-    def __init__(self, seed=SPLIT_SEED, core=CORE_SYNSETS):
+    def __init__(self, seed=SPLIT_SEED):
         rng = random.Random(seed)
         syn = load_wordnet()
-        # the core vocabulary: commonest first, ties in file order; one synset per gloss and per first word
-        syn.sort(key=lambda s: -s["freq"])
-        core_list, glosses, words = [], set(), set()
-        for s in syn:
-            if len(core_list) == core:
-                break
-            if s["gloss"] in glosses or s["words"][0] in words:
-                continue
-            glosses.add(s["gloss"])
-            words.add(s["words"][0])
-            core_list.append(s)
-        self.core = core_list
-        self.wn = {}  # pos -> [synset]
-        for s in core_list:
-            self.wn.setdefault(s["pos"], []).append(s)
-        self.wn_list = [x for pos in sorted(self.wn) for x in self.wn[pos]]
+        rng.shuffle(syn)
+        self.wn = {s: {} for s in SPLITS}  # split -> pos -> [synset]
+        for i, s in enumerate(syn):
+            self.wn[_split_of(i, len(syn))].setdefault(s["pos"], []).append(s)
+        self.wn_list = {s: [x for pos in sorted(self.wn[s]) for x in self.wn[s][pos]] for s in SPLITS}
 
         arith = [(a, "+", b) for a in range(31) for b in range(31)]
         arith += [(a, "-", b) for a in range(31) for b in range(a + 1)]
@@ -161,7 +117,7 @@ class Suite:
 
     def sizes(self):
         d = {k: {s: len(v[s]) for s in SPLITS} for k, v in self.pools.items()}
-        d["wordnet_core_synsets"] = {pos: len(v) for pos, v in sorted(self.wn.items())}
+        d["wordnet_synsets"] = {s: len(self.wn_list[s]) for s in SPLITS}
         return d
 
     # -- one question of a skill
@@ -182,20 +138,8 @@ class Suite:
         return choices, label(choices.index(gold))
 
     def _word_for_gloss(self, split, rng):
-        while True:
-            q = self._word_for_gloss_any(rng)
-            if _question_split(q) == split:
-                return q
-
-    def _gloss_for_word(self, split, rng):
-        while True:
-            q = self._gloss_for_word_any(rng)
-            if _question_split(q) == split:
-                return q
-
-    def _word_for_gloss_any(self, rng):
-        s = rng.choice(self.wn_list)
-        pool = self.wn[s["pos"]]
+        s = rng.choice(self.wn_list[split])
+        pool = self.wn[split][s["pos"]]
         word = rng.choice(s["words"])
         ds = []
         while len(ds) < 3:
@@ -207,9 +151,9 @@ class Suite:
         return {"text": "Which word means: " + s["gloss"] + "?", "choices": choices,
                 "task_type": "multiple_choice", "gold": gold}
 
-    def _gloss_for_word_any(self, rng):
-        s = rng.choice(self.wn_list)
-        pool = self.wn[s["pos"]]
+    def _gloss_for_word(self, split, rng):
+        s = rng.choice(self.wn_list[split])
+        pool = self.wn[split][s["pos"]]
         word = rng.choice(s["words"])
         ds = []
         while len(ds) < 3:

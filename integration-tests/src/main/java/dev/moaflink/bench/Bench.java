@@ -16,7 +16,8 @@ public final class Bench {
         BenchReport run(Options options) throws Exception;
     }
 
-    private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench());
+    private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(), "placement",
+            new PlacementBench());
 
     private Bench() {}
 

@@ -7,7 +7,8 @@ import org.optaplanner.core.api.solver.SolverFactory;
 import org.optaplanner.core.config.constructionheuristic.ConstructionHeuristicPhaseConfig;
 import org.optaplanner.core.config.constructionheuristic.ConstructionHeuristicType;
 import org.optaplanner.core.config.localsearch.LocalSearchPhaseConfig;
-import org.optaplanner.core.config.localsearch.LocalSearchType;
+import org.optaplanner.core.config.localsearch.decider.acceptor.LocalSearchAcceptorConfig;
+import org.optaplanner.core.config.localsearch.decider.forager.LocalSearchForagerConfig;
 import org.optaplanner.core.config.heuristic.selector.common.SelectionCacheType;
 import org.optaplanner.core.config.heuristic.selector.move.composite.UnionMoveSelectorConfig;
 import org.optaplanner.core.config.heuristic.selector.move.factory.MoveListFactoryConfig;
@@ -26,14 +27,26 @@ import org.optaplanner.core.config.solver.termination.TerminationConfig;
 public final class PlacementSolver {
 
     /**
+     * Moves per step unless set: on the placement benchmark's workloads 200 reaches the same makespans about twice
+     * as fast as OptaPlanner's tabu-search default of 1000 (override: -Dmoa.solver.moves-per-step=N).
+     */
+    static final int DEFAULT_MOVES_PER_STEP = Integer.getInteger("moa.solver.moves-per-step", 200);
+
+    /**
      * @param unimproved   stop after this long without a better score (null: no time rule)
      * @param limit        stop after this long in all
      * @param unimprovedSteps stop after this many steps without a better score (null: no step rule)
      * @param seed         random seed of the search
      * @param reproducible reproducible environment mode (same moves in the same order)
+     * @param movesPerStep moves evaluated per tabu-search step (the forager's accepted-count limit): fewer gives
+     *                     more, cheaper steps
      */
     public record Settings(Duration unimproved, Duration limit, Integer unimprovedSteps, long seed,
-                           boolean reproducible) {
+                           boolean reproducible, int movesPerStep) {
+
+        public Settings(Duration unimproved, Duration limit, Integer unimprovedSteps, long seed, boolean reproducible) {
+            this(unimproved, limit, unimprovedSteps, seed, reproducible, DEFAULT_MOVES_PER_STEP);
+        }
 
         /** For serving: stop after 1 s without improvement, 10 s at most. */
         public static Settings interactive() {
@@ -54,7 +67,8 @@ public final class PlacementSolver {
             termination.setUnimprovedSpentLimit(settings.unimproved());
         }
         LocalSearchPhaseConfig localSearch = new LocalSearchPhaseConfig()
-                .withLocalSearchType(LocalSearchType.TABU_SEARCH)
+                .withAcceptorConfig(new LocalSearchAcceptorConfig().withEntityTabuRatio(0.2))
+                .withForagerConfig(new LocalSearchForagerConfig().withAcceptedCountLimit(settings.movesPerStep()))
                 .withMoveSelectorConfig(new UnionMoveSelectorConfig().withMoveSelectors(
                         new ChangeMoveSelectorConfig(), new SwapMoveSelectorConfig(),
                         new MoveListFactoryConfig().withMoveListFactoryClass(ReplicaMove.Factory.class)
