@@ -61,6 +61,32 @@ class PlacementIT {
     @TempDir
     Path dir;
 
+    /** With GPUs per worker, each worker's slot-sharing group requests them as the external resource "gpu". */
+    @Test
+    void workerGroupsRequestTheirGpusAsAnExternalResource() throws Exception {
+        Path planFile = dir.resolve("plan-gpu.json");
+        Map<String, PlacementPlan.ModelPlan> models = new LinkedHashMap<>();
+        for (String m : List.of("expert-small", "expert-medium", "expert-large", "aggregator")) {
+            models.put(m, new PlacementPlan.ModelPlan(m.equals("aggregator") ? Stage.AGGREGATOR : Stage.EXPERT,
+                    List.of(new PlacementPlan.Replica(m.equals("expert-large") ? "g1" : "g0", 10, 1.0))));
+        }
+        new PlacementPlan(List.of(new Worker("g0", "h100-80gb", 80_000), new Worker("g1", "h100-80gb", 80_000)),
+                models, Map.of()).write(planFile);
+        Path input = dir.resolve("none.jsonl");
+        Files.write(input, List.of());
+        JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
+                .set("batch.output", dir.resolve("o.jsonl")).set("placement", planFile)
+                .set("routing.gpus_per_worker", 1).virtualTime().toArray());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        MoaJob.build(env, config);
+        var graph = env.getStreamGraph(false);
+        for (String group : List.of("worker-g0", "worker-g1")) {
+            var spec = graph.getSlotSharingGroupResource(group).orElseThrow(() -> new AssertionError(group));
+            assertEquals(1.0, spec.getExtendedResources().get("gpu").getValue().doubleValue(), group);
+        }
+        assertTrue(graph.getSlotSharingGroupResource("default").isEmpty(), "the router and collectors need no GPU");
+    }
+
     @Test
     void operatorsLandInTheSlotsThePlanNames(@InjectMiniCluster MiniCluster cluster) throws Exception {
         List<Worker> workers = List.of(new Worker("w1", "h100-80gb", 80_000), new Worker("w2", "h100-80gb", 80_000),
