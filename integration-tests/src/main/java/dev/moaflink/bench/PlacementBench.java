@@ -248,19 +248,21 @@ final class PlacementBench implements Bench.Runner {
         long wallMs = (System.nanoTime() - t0) / 1_000_000;
         long answers = Files.lines(dir.resolve("answers-" + name + ".jsonl")).count();
 
-        Map<String, Map<String, Double>> busy = VirtualWorkers.busyMs();
+        Map<String, Map<String, VirtualWorkers.Booking>> busy = VirtualWorkers.bookings();
         double expertMakespan = 0;
         double aggregatorStage = 0;
         double expertTotal = 0;
         Map<String, Double> expertPerWorker = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<String, Double>> w : busy.entrySet()) {
+        Map<String, Map<String, Long>> requests = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, VirtualWorkers.Booking>> w : busy.entrySet()) {
             double ex = 0;
             double ag = 0;
-            for (Map.Entry<String, Double> m : w.getValue().entrySet()) {
+            for (Map.Entry<String, VirtualWorkers.Booking> m : w.getValue().entrySet()) {
+                requests.computeIfAbsent(w.getKey(), k -> new LinkedHashMap<>()).put(m.getKey(), m.getValue().requests());
                 if (m.getKey().equals(aggregator.name())) {
-                    ag += m.getValue() / 1000;
+                    ag += m.getValue().busyMs() / 1000;
                 } else {
-                    ex += m.getValue() / 1000;
+                    ex += m.getValue().busyMs() / 1000;
                 }
             }
             expertPerWorker.put(w.getKey(), round(ex));
@@ -274,7 +276,7 @@ final class PlacementBench implements Bench.Runner {
         r.put("end_to_end_s", round(expertMakespan + aggregatorStage));
         r.put("expert_work_s", round(expertTotal));
         r.put("expert_s_per_worker", expertPerWorker);
-        r.put("requests", VirtualWorkers.requests());
+        r.put("requests", requests);
         r.put("answers", answers);
         r.put("job_wall_ms", wallMs);
         return r;

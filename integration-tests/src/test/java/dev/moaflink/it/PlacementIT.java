@@ -182,9 +182,9 @@ class PlacementIT {
         assertEquals(120, largeCalls.get("w1") + largeCalls.get("w2"), "3 expert-large leaves x 40 queries");
         assertEquals(90, largeCalls.get("w1"));
         assertEquals(30, largeCalls.get("w2"));
-        Map<String, Map<String, Long>> booked = VirtualWorkers.requests();
-        assertEquals(90L, booked.get("w1").get("expert-large"), "the virtual GPUs of the sim engines: " + booked);
-        assertEquals(30L, booked.get("w2").get("expert-large"));
+        Map<String, Map<String, VirtualWorkers.Booking>> booked = VirtualWorkers.bookings();
+        assertEquals(90L, booked.get("w1").get("expert-large").requests(), "the sim engines' virtual GPUs: " + booked);
+        assertEquals(30L, booked.get("w2").get("expert-large").requests());
         assertNotEquals(null, booked.get("w2").get("aggregator"));
     }
 }

@@ -39,26 +39,16 @@ public final class VirtualWorkers {
         }
     }
 
-    /** Worker → model → busy milliseconds booked so far. */
-    public static Map<String, Map<String, Double>> busyMs() {
-        Map<String, Map<String, Double>> out = new TreeMap<>();
-        WORKERS.forEach((id, w) -> {
-            Map<String, Double> m = new LinkedHashMap<>();
-            synchronized (w) {
-                w.byModel.forEach((model, v) -> m.put(model, v[0]));
-            }
-            out.put(id, m);
-        });
-        return out;
-    }
+    /** What a worker booked for one model: busy milliseconds and requests. */
+    public record Booking(double busyMs, long requests) {}
 
-    /** Worker → model → requests served so far. */
-    public static Map<String, Map<String, Long>> requests() {
-        Map<String, Map<String, Long>> out = new TreeMap<>();
+    /** Worker → model → its bookings so far. */
+    public static Map<String, Map<String, Booking>> bookings() {
+        Map<String, Map<String, Booking>> out = new TreeMap<>();
         WORKERS.forEach((id, w) -> {
-            Map<String, Long> m = new LinkedHashMap<>();
+            Map<String, Booking> m = new LinkedHashMap<>();
             synchronized (w) {
-                w.byModel.forEach((model, v) -> m.put(model, (long) v[1]));
+                w.byModel.forEach((model, v) -> m.put(model, new Booking(v[0], (long) v[1])));
             }
             out.put(id, m);
         });
