@@ -100,8 +100,7 @@ public final class ConfigValidator {
         JobConfig.Routing r = c.routing();
         Set<String> known = topologies(c).all().keySet();
         for (JobConfig.SkillRule rule : r == null ? List.<JobConfig.SkillRule>of() : r.skillRules()) {
-            TaskType type = rule.taskType() == null ? null
-                    : TaskType.valueOf(rule.taskType().trim().toUpperCase(Locale.ROOT));
+            TaskType type = rule.taskType() == null ? null : taskType(rule.taskType());
             Pattern text = rule.textMatches() == null ? null : Pattern.compile(rule.textMatches());
             String topology = rule.topology() != null ? rule.topology() : SkillRouter.topologyName(rule.skill());
             if (!known.contains(topology)) {
@@ -111,6 +110,10 @@ public final class ConfigValidator {
             rules.add(new SkillRouter.Rule(rule.skill(), type, text, topology));
         }
         return new SkillRouter(rules, c.defaultTopology());
+    }
+
+    private static TaskType taskType(String name) {
+        return TaskType.valueOf(name.trim().toUpperCase(Locale.ROOT));
     }
 
     /** The placement plan named by {@code routing.placement}, or null. */
@@ -157,7 +160,7 @@ public final class ConfigValidator {
             }
             if (rule.taskType() != null) {
                 try {
-                    TaskType.valueOf(rule.taskType().trim().toUpperCase(Locale.ROOT));
+                    taskType(rule.taskType());
                 } catch (IllegalArgumentException e) {
                     problems.add("routing skill '" + s + "': task_type must be multiple_choice, numeric or free_text,"
                             + " was '" + rule.taskType() + "'");

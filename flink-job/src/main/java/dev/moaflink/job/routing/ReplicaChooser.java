@@ -28,6 +28,8 @@ public final class ReplicaChooser {
     private final Replicas replicas;
     private final String ledgerKey;
     private final Map<String, State> states = new HashMap<>();
+    /** Marks models with one replica in {@link #states}, so they are looked up once. */
+    private static final State SINGLE = new State(new Replicas.Model(new String[0], new double[0]), null);
 
     private static final class State {
         final double[] weights;
@@ -111,15 +113,11 @@ public final class ReplicaChooser {
         State s = states.get(model);
         if (s == null) {
             Replicas.Model m = replicas.of(model);
-            if (m == null || m.count() < 2) {
-                return null;
-            }
-            AtomicIntegerArray ledger = LEDGERS.computeIfAbsent(ledgerKey + "/" + model,
-                    k -> new AtomicIntegerArray(m.count()));
-            s = new State(m, ledger);
+            s = m == null || m.count() < 2 ? SINGLE : new State(m, LEDGERS.computeIfAbsent(ledgerKey + "/" + model,
+                    k -> new AtomicIntegerArray(m.count())));
             states.put(model, s);
         }
-        return s;
+        return s == SINGLE ? null : s;
     }
 
     /** Drops the shared counts of a job's subtask (on close). */
