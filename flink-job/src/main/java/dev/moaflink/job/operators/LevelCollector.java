@@ -18,12 +18,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -46,8 +43,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private final AgentRoutes routes;
 
     private transient ReplicaChooser chooser;
-    private transient MapState<String, NodeResult> finished;
-    private transient ValueState<Long> emittedParents;
+    private transient ValueState<Pending> pending;
     // The closing prompt part of the last query seen: the same for all of a query's aggregators.
     private transient QueryTask suffixQuery;
     private transient String suffix;
@@ -63,9 +59,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         if (routes.replicas().anyReplicated()) {
             chooser = new ReplicaChooser(routes.replicas(), RouteQueries.ledgerKey(getRuntimeContext()));
         }
-        finished = getRuntimeContext().getMapState(
-                new MapStateDescriptor<>("finished-nodes", Types.STRING, TypeInformation.of(NodeResult.class)));
-        emittedParents = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-parents", Types.LONG));
+        pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", TypeInformation.of(Pending.class)));
     }
 
     @Override
@@ -86,35 +80,36 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             out.collect(answer(topology, result));
             return;
         }
-        finished.put(node.id(), result);
-        Long mask = emittedParents.value();
-        long emitted = mask == null ? 0L : mask;
+        Pending p = pending.value();
+        if (p == null) {
+            p = new Pending(topology.level(level).size());
+        }
+        p.finished[node.index()] = result;
         for (TopologyNode parent : topology.parentsOf(node)) {
             long bit = 1L << parent.index();
-            if ((emitted & bit) == 0 && allFinished(topology, parent)) {
+            if ((p.emitted & bit) == 0 && allFinished(topology, parent, p)) {
                 int replica = chooser == null ? 0 : chooser.choose(parent.model());
-                ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent));
-                emitted |= bit;
+                ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent, p));
+                p.emitted |= bit;
             }
         }
-        if (Long.bitCount(emitted) == topology.level(level + 1).size()) {
-            finished.clear();
-            emittedParents.clear();
+        if (Long.bitCount(p.emitted) == topology.level(level + 1).size()) {
+            pending.clear();
         } else {
-            emittedParents.update(emitted);
+            pending.update(p);
         }
     }
 
-    private boolean allFinished(Topology topology, TopologyNode parent) throws Exception {
+    private static boolean allFinished(Topology topology, TopologyNode parent, Pending p) {
         for (TopologyNode child : topology.childrenOf(parent)) {
-            if (!finished.contains(child.id())) {
+            if (p.finished[child.index()] == null) {
                 return false;
             }
         }
         return true;
     }
 
-    private AgentCall callFor(Topology topology, TopologyNode parent) throws Exception {
+    private AgentCall callFor(Topology topology, TopologyNode parent, Pending p) {
         List<String> parts = new ArrayList<>();
         List<String> inputs = new ArrayList<>();
         List<NodeTrace> upstream = new ArrayList<>();
@@ -123,7 +118,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         QueryTask query = null;
         for (TopologyNode childNode : topology.childrenOf(parent)) {
             String childId = childNode.id();
-            NodeResult child = finished.get(childId);
+            NodeResult child = p.finished[childNode.index()];
             query = child.query();
             ready = Math.max(ready, child.trace().endOffsetMs());
             critical = Math.max(critical, child.criticalPathMs());
@@ -166,6 +161,21 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         return new AnswerRecord(q.id(), root.text(), extracted, root.trace().confidence(), false, degraded,
                 AnswerExtractor.score(extracted, q.gold(), q.taskType(), q.choices()), topology.name(), q.taskType(),
                 q.submittedAtMs(), now, latency, root.criticalPathMs(), simulated, trace);
+    }
+
+    /**
+     * One query's progress at this level, in a single state value (one read and one write per finished node):
+     * the finished nodes by index within the level, and a bit per next-level node already emitted.
+     */
+    public static final class Pending {
+        public NodeResult[] finished;
+        public long emitted;
+
+        public Pending() {}
+
+        Pending(int levelSize) {
+            this.finished = new NodeResult[levelSize];
+        }
     }
 
     /**

@@ -43,6 +43,20 @@ class AnswerExtractorTest {
         assertEquals(false, AnswerExtractor.score("A", "B", TaskType.MULTIPLE_CHOICE, ABCD));
         assertEquals(true, AnswerExtractor.score("18", "18.0", TaskType.NUMERIC, null));
         assertEquals(false, AnswerExtractor.score(null, "18", TaskType.NUMERIC, null));
+        assertEquals(true, AnswerExtractor.score("0", "-0", TaskType.NUMERIC, null));
+        assertEquals(true, AnswerExtractor.score("100", "1e2", TaskType.NUMERIC, null));
+        assertEquals(false, AnswerExtractor.score("10", "100", TaskType.NUMERIC, null));
+    }
+
+    @Test
+    void canonicalNumbersAgreeOnBothPaths() {
+        assertEquals("0", AnswerExtractor.canonicalNumber("-0"));
+        assertEquals("7", AnswerExtractor.canonicalNumber("007"));
+        assertEquals("100", AnswerExtractor.canonicalNumber("100"));
+        assertEquals("100", AnswerExtractor.canonicalNumber("1.00E+2"));
+        assertEquals("-12", AnswerExtractor.canonicalNumber("-12"));
+        assertEquals("1234567890123456789", AnswerExtractor.canonicalNumber("1,234,567,890,123,456,789"));
+        assertNull(AnswerExtractor.canonicalNumber("-"));
         assertNull(AnswerExtractor.score("18", null, TaskType.NUMERIC, null));
         assertEquals(true, AnswerExtractor.score("Paris.", "paris", TaskType.FREE_TEXT, null));
     }

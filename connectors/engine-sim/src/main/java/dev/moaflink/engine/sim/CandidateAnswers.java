@@ -96,12 +96,32 @@ public final class CandidateAnswers {
         if (s.endsWith(".")) {
             s = s.substring(0, s.length() - 1);
         }
+        if (isPlainInteger(s)) {
+            return s; // already canonical: the common case, without a BigDecimal
+        }
         try {
             BigDecimal d = new BigDecimal(s).stripTrailingZeros();
             return Math.abs(d.scale()) > MAX_NUMBER_SCALE ? null : d.toPlainString();
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /** An optional '-' and 1-18 digits without a leading zero ("0" itself allowed; "-0" is not canonical). */
+    static boolean isPlainInteger(String s) {
+        int n = s.length();
+        int start = n > 0 && s.charAt(0) == '-' ? 1 : 0;
+        int digits = n - start;
+        if (digits < 1 || digits > 18 || (s.charAt(start) == '0' && (digits > 1 || start == 1))) {
+            return false;
+        }
+        for (int i = start; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String text(String raw) {

@@ -1,6 +1,7 @@
 package dev.moaflink.engine.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -42,6 +43,12 @@ class CandidateAnswersTest {
         assertEquals("-3", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "-3."));
         assertEquals("0", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "0.000"));
         assertNull(CandidateAnswers.canonical(TaskType.NUMERIC, 0, "forty-two"));
+        // the plain-integer fast path and the BigDecimal path agree at their borders
+        assertEquals("0", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "-0"));
+        assertEquals("7", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "007"));
+        assertEquals("100", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "100"));
+        assertEquals("-120", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "-120"));
+        assertEquals("1234567890123456789", CandidateAnswers.canonical(TaskType.NUMERIC, 0, "1234567890123456789"));
         assertNull(CandidateAnswers.canonical(TaskType.NUMERIC, 0, "1e999999"));
     }
 
@@ -56,5 +63,20 @@ class CandidateAnswersTest {
         assertEquals("A", CandidateAnswers.label(0));
         assertEquals("Z", CandidateAnswers.label(25));
         assertThrows(IllegalArgumentException.class, () -> CandidateAnswers.label(26));
+    }
+
+    @Test
+    void integerNearMissesMatchTheDecimalPath() {
+        AnswerSpace.Numbers numbers = new AnswerSpace.Numbers();
+        long bits = 12345;
+        for (String gold : new String[] {"0", "7", "-7", "100", "2999", "-450000", "123456789012345678"}) {
+            for (int i = 0; i < 200; i++) {
+                bits = Seeds.mix(bits + i);
+                String fast = numbers.wrong(gold, bits);
+                assertEquals(AnswerSpace.Numbers.wrongDecimal(gold, bits), fast, gold + " with bits " + bits);
+                assertNotEquals(gold, fast);
+            }
+        }
+        assertEquals("4.5", AnswerSpace.Numbers.wrongDecimal("2.5", 2), "decimals keep their fraction");
     }
 }
