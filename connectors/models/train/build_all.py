@@ -94,9 +94,10 @@ def main():
     ap.add_argument("--force", action="store_true", help="retrain even when a checkpoint exists")
     ap.add_argument("--retrain", nargs="*", default=[], metavar="NAME", help="retrain these models only")
     ap.add_argument("--skip-fixtures", action="store_true")
+    ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     ap.add_argument("--steps-scale", type=float, default=1.0, help="scale every model's steps (quick tries)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     t_all = time.time()
     os.makedirs(WORK_DIR, exist_ok=True)
 
