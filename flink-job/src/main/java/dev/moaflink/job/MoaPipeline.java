@@ -71,7 +71,8 @@ public final class MoaPipeline {
                     ? fusedAgents(stage, routes, level, engines, config)
                     : perModelAgents(stage, routes, level, engines, config);
             SingleOutputStreamOperator<AnswerRecord> collector = chunks
-                    .process(new LevelCollector(level, topologies, routes), TypeInformation.of(AnswerRecord.class))
+                    .process(new LevelCollector(level, topologies, routes, config.mechanisms().bypassThreshold()),
+                            TypeInformation.of(AnswerRecord.class))
                     .name("collect L" + level).uid("collect-L" + level);
             if (rootsAt(topologies, level)) {
                 answers.add(collector);

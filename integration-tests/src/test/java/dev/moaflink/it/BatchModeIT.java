@@ -86,6 +86,68 @@ class BatchModeIT {
         assertTrue(Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
     }
 
+    /**
+     * MOSAIC's confidence-aware aggregation on the simulated experts: at T = 1 an aggregator whose three inputs agree
+     * is not run, at T = 2/3 also one with a two-of-three majority; bypassed nodes are SKIPPED with the agreed
+     * answer, a bypassed root flags the answer, and every trace stays complete.
+     */
+    @Test
+    void aggregatorBypassSkipsAggregatorsWhoseInputsAgree() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (Query q : SyntheticQueries.generate(40, 12, "by-")) {
+            lines.add(JSON.writeValueAsString(Map.of("id", q.getId(), "text", q.getText(), "choices", q.getChoices(),
+                    "task_type", q.getTaskType().name().toLowerCase(), "gold", q.getGold())));
+        }
+        Path input = dir.resolve("bypass.jsonl");
+        Files.write(input, lines);
+        int[] ran = new int[3];
+        int[] bypassedAnswers = new int[3];
+        double[] thresholds = {0, 1.0, 0.67};
+        for (int v = 0; v < thresholds.length; v++) {
+            Path output = dir.resolve("out/bypass-" + v + ".jsonl");
+            JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
+                    .set("batch.output", output).set("mechanisms.bypass_threshold", thresholds[v]).virtualTime()
+                    .toArray());
+            Configuration conf = new Configuration();
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            conf.set(PipelineOptions.GENERIC_TYPES, false);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            MoaJob.build(env, config);
+            env.execute("bypass-" + v);
+            List<String> answers = Files.readAllLines(output);
+            assertEquals(40, answers.size());
+            for (String line : answers) {
+                JsonNode a = JSON.readTree(line);
+                assertEquals(13, a.get("trace").size(), line);
+                JsonNode root = a.get("trace").get(12);
+                for (JsonNode node : a.get("trace")) {
+                    String status = node.get("status").asText();
+                    if (node.get("bypassed").asBoolean()) {
+                        assertTrue(thresholds[v] > 0, line);
+                        assertEquals("SKIPPED", status, node.toString());
+                        assertTrue(node.get("level").asInt() > 1, "only aggregators are bypassed");
+                        assertTrue(node.get("vote_share").asDouble() >= thresholds[v] - 0.005, node.toString());
+                        assertTrue(!node.get("extracted_answer").isNull(), node.toString());
+                    } else {
+                        assertEquals("RAN", status, node.toString());
+                        ran[v]++;
+                    }
+                }
+                assertEquals(root.get("bypassed").asBoolean(), a.get("aggregator_bypassed").asBoolean(), line);
+                if (a.get("aggregator_bypassed").asBoolean()) {
+                    bypassedAnswers[v]++;
+                    assertEquals(root.get("extracted_answer").asText(), a.get("extracted_answer").asText());
+                    assertTrue(!a.get("degraded").asBoolean(), line);
+                }
+            }
+        }
+        assertEquals(40 * 13, ran[0], "bypass off: every node runs");
+        assertEquals(0, bypassedAnswers[0]);
+        assertTrue(ran[1] < ran[0] && bypassedAnswers[1] > 0, "unanimous clusters are bypassed: " + ran[1]);
+        assertTrue(ran[2] < ran[1] && bypassedAnswers[2] > bypassedAnswers[1],
+                "two-of-three majorities too: " + ran[2] + " nodes ran, " + bypassedAnswers[2] + " answers bypassed");
+    }
+
     /** The default configuration: the bundled tiny models, run by the DJL engine inside the job's operators. */
     @Test
     void theBundledModelsAnswerSuiteQuestionsOnTheDjlEngine() throws Exception {

@@ -32,6 +32,12 @@ public final class ConfigValidator {
         require(problems, c.bufferTimeoutMs() >= 0, "buffer_timeout_ms must be >= 0, was " + c.bufferTimeoutMs());
         checkAgent(problems, c.agent());
         checkLimits(problems, c.limits());
+        if (c.mechanisms() == null) {
+            problems.add("section 'mechanisms' is missing");
+        } else {
+            double t = c.mechanisms().bypassThreshold();
+            require(problems, t >= 0 && t <= 1, "mechanisms.bypass_threshold must be in [0, 1] (0 = off), was " + t);
+        }
         if (c.mode() == JobConfig.Mode.STREAMING) {
             checkKafka(problems, c.kafka(), c.checkpointIntervalMs());
         } else if (c.mode() == JobConfig.Mode.BATCH) {

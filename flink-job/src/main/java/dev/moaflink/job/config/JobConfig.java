@@ -13,6 +13,7 @@ import java.util.Map;
  * @param topologies       topology name → layout; every one is compiled into the graph
  * @param defaultTopology  used by queries that name none
  * @param routing          skill-based routing and the placement plan
+ * @param mechanisms       the Faster-MoA / MOSAIC mechanisms, each switchable per job
  * @param parallelism      default operator parallelism
  * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
  * @param bufferTimeoutMs  longest a record waits in a network buffer before it is sent (Flink's default of
@@ -29,6 +30,7 @@ public record JobConfig(
         AgentSettings agent,
         Limits limits,
         Routing routing,
+        Mechanisms mechanisms,
         int parallelism,
         long checkpointIntervalMs,
         long bufferTimeoutMs) implements Serializable {
@@ -122,6 +124,13 @@ public record JobConfig(
      */
     public record SkillRule(String skill, String taskType, String textMatches, String topology, java.util.List<String> experts)
             implements Serializable {}
+
+    /**
+     * @param bypassThreshold MOSAIC confidence-aware aggregation: an aggregator is skipped when the largest group
+     *                        of its inputs agreeing on the extracted answer is at least this share of its inputs
+     *                        (1 = unanimous, 0.67 = two of three); 0 = never
+     */
+    public record Mechanisms(double bypassThreshold) implements Serializable {}
 
     /** Size limits on every input field; larger inputs are dead-lettered. */
     public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)

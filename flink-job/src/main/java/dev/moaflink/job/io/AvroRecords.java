@@ -35,7 +35,8 @@ public final class AvroRecords {
         return new AgentTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), t.status(),
                 t.inputs() == null ? List.of() : Arrays.asList(t.inputs()), t.queueMs(), t.prefillMs(),
                 t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(), t.startOffsetMs(), t.endOffsetMs(),
-                t.promptTokens(), t.outputTokens(), t.confidence(), t.extractedAnswer(), t.error());
+                t.promptTokens(), t.outputTokens(), t.confidence(), t.extractedAnswer(), t.error(),
+                t.bypassed(), t.voteShare());
     }
 
     public static DeadLetter deadLetter(DeadLetterRecord d) {

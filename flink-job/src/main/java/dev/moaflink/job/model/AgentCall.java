@@ -12,6 +12,9 @@ package dev.moaflink.job.model;
  * @param skip            true when the node must not run (e.g. every input failed); the agent records it
  * @param inputs          node ids whose outputs are in the prompt parts
  * @param upstream        traces of finished upstream nodes that ride along to the answer
+ * @param voteShare       largest group of inputs agreeing on the extracted answer / number of inputs (0 when
+ *                        not computed)
+ * @param consensus       non-null when the node is bypassed: its inputs agreed, and this is its output
  */
 public record AgentCall(
         QueryTask query,
@@ -24,7 +27,15 @@ public record AgentCall(
         double upstreamCriticalMs,
         boolean skip,
         String[] inputs,
-        NodeTrace[] upstream) {
+        NodeTrace[] upstream,
+        double voteShare,
+        Consensus consensus) {
+
+    /**
+     * The output of a bypassed aggregator: the agreed answer, the text of the most confident input giving it,
+     * and the mean confidence of the inputs giving it.
+     */
+    public record Consensus(String answer, String text, double confidence) {}
 
     /** Engine session id: unique per query and node. */
     public String requestId() {

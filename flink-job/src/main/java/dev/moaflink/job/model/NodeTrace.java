@@ -8,6 +8,8 @@ import dev.moaflink.schema.NodeStatus;
  *
  * @param simulated   the node ran on a simulated engine (reports must say so)
  * @param virtualTime its times are modelled, not measured
+ * @param bypassed    an aggregator not run because its inputs agreed (status SKIPPED, output = their answer)
+ * @param voteShare   largest agreeing group of its inputs / number of inputs (aggregators, bypass on)
  */
 public record NodeTrace(
         String nodeId,
@@ -30,4 +32,12 @@ public record NodeTrace(
         String extractedAnswer,
         String error,
         boolean simulated,
-        boolean virtualTime) {}
+        boolean virtualTime,
+        boolean bypassed,
+        double voteShare) {
+
+    /** Whether the node produced an output its parents read: it ran, or it was bypassed with its inputs' answer. */
+    public boolean hasOutput() {
+        return status == NodeStatus.RAN || bypassed;
+    }
+}

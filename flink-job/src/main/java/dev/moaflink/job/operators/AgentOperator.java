@@ -124,6 +124,10 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     }
 
     private void start(AgentCall call) {
+        if (call.consensus() != null) {
+            emitBypassed(call);
+            return;
+        }
         if (call.skip()) {
             emitFinal(new InFlight(call, System.currentTimeMillis()), "", NodeStatus.SKIPPED, PhaseTimings.ZERO, 0, 0,
                     0.0, "no usable inputs");
@@ -239,10 +243,29 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         String extracted = status == NodeStatus.RAN ? AnswerExtractor.extract(text, q.taskType(), q.choices()) : null;
         NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), call.model(), spec.worker(), replica, status,
                 call.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
-                start, end, promptTokens, outputTokens, confidence, extracted, error, simulated, virtualTime);
+                start, end, promptTokens, outputTokens, confidence, extracted, error, simulated, virtualTime, false,
+                call.voteShare());
         String tail = text.length() > f.emittedChars ? text.substring(f.emittedChars) : "";
         NodeResult result = new NodeResult(q, text, trace, call.upstreamCriticalMs() + busy, call.upstream());
         output.collect(new StreamRecord<>(new AgentChunk(q.id(), call.nodeId(), f.seq++, tail, result)));
+    }
+
+    /**
+     * A bypassed aggregator (its inputs agreed): no engine call; its output is the consensus, at the time its
+     * inputs were ready, in the clock of the engine that would have run it.
+     */
+    private void emitBypassed(AgentCall call) {
+        QueryTask q = call.query();
+        AgentCall.Consensus c = call.consensus();
+        Served engine = served.get(call.model());
+        boolean simulated = engine != null && engine.simulated;
+        boolean virtualTime = engine != null && engine.virtualTime;
+        double at = virtualTime ? call.readyOffsetMs() : System.currentTimeMillis() - q.submittedAtMs();
+        NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), call.model(), spec.worker(), replica,
+                NodeStatus.SKIPPED, call.inputs(), 0, 0, 0, 0, 0, at, at, 0, 0, c.confidence(), c.answer(), null,
+                simulated, virtualTime, true, call.voteShare());
+        NodeResult result = new NodeResult(q, c.text(), trace, call.upstreamCriticalMs(), call.upstream());
+        output.collect(new StreamRecord<>(new AgentChunk(q.id(), call.nodeId(), 0, c.text(), result)));
     }
 
     private void emitChunk(InFlight f, String delta) {

@@ -41,6 +41,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private final int level;
     private final TopologySet topologies;
     private final AgentRoutes routes;
+    private final double bypassThreshold;
+    /** Shares are compared at two decimals, so that a threshold of 0.67 means two thirds. */
+    private static final double SHARE_TOLERANCE = 0.005;
 
     private transient ReplicaChooser chooser;
     private transient ValueState<Pending> pending;
@@ -49,9 +52,18 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private transient String suffix;
 
     public LevelCollector(int level, TopologySet topologies, AgentRoutes routes) {
+        this(level, topologies, routes, 0);
+    }
+
+    /**
+     * @param bypassThreshold skip a next-level aggregator whose inputs agree at least this much (largest group of
+     *                        equal extracted answers / number of inputs; MOSAIC's T); 0 = never
+     */
+    public LevelCollector(int level, TopologySet topologies, AgentRoutes routes, double bypassThreshold) {
         this.level = level;
         this.topologies = topologies;
         this.routes = routes;
+        this.bypassThreshold = bypassThreshold;
     }
 
     @Override
@@ -122,7 +134,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             query = child.query();
             ready = Math.max(ready, child.trace().endOffsetMs());
             critical = Math.max(critical, child.criticalPathMs());
-            if (child.trace().status() == NodeStatus.RAN && !child.text().isBlank()) {
+            if (child.trace().hasOutput() && !child.text().isBlank()) {
                 inputs.add(childId);
                 parts.add(Prompts.responseSlot(inputs.size(), child.text()));
             }
@@ -132,9 +144,60 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             }
         }
         parts.add(suffix(query));
+        double share = 0;
+        AgentCall.Consensus consensus = null;
+        if (bypassThreshold > 0) {
+            Vote vote = vote(topology.childrenOf(parent), p);
+            share = vote.share;
+            if (vote.answer != null && share >= bypassThreshold - SHARE_TOLERANCE) {
+                consensus = new AgentCall.Consensus(vote.answer, vote.text, vote.confidence);
+            }
+        }
         return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(),
                 parts.toArray(String[]::new), ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new),
-                upstream.toArray(NodeTrace[]::new));
+                upstream.toArray(NodeTrace[]::new), share, consensus);
+    }
+
+    /** The largest group of children giving the same extracted answer (first seen wins a tie). */
+    private record Vote(String answer, double share, String text, double confidence) {}
+
+    private static Vote vote(TopologyNode[] children, Pending p) {
+        String[] answers = new String[children.length];
+        int best = 0;
+        String bestAnswer = null;
+        for (int i = 0; i < children.length; i++) {
+            NodeTrace t = p.finished[children[i].index()].trace();
+            answers[i] = t.hasOutput() ? t.extractedAnswer() : null;
+            if (answers[i] == null) {
+                continue;
+            }
+            int n = 0;
+            for (int j = 0; j <= i; j++) {
+                n += answers[i].equals(answers[j]) ? 1 : 0;
+            }
+            if (n > best) {
+                best = n;
+                bestAnswer = answers[i];
+            }
+        }
+        if (bestAnswer == null) {
+            return new Vote(null, 0, null, 0);
+        }
+        // The agreed output: the text of the most confident child giving the answer; confidence: their mean.
+        String text = null;
+        double top = -1;
+        double sum = 0;
+        for (int i = 0; i < children.length; i++) {
+            if (bestAnswer.equals(answers[i])) {
+                NodeResult r = p.finished[children[i].index()];
+                sum += r.trace().confidence();
+                if (r.trace().confidence() > top) {
+                    top = r.trace().confidence();
+                    text = r.text();
+                }
+            }
+        }
+        return new Vote(bestAnswer, (double) best / children.length, text, sum / best);
     }
 
     private String suffix(QueryTask query) {
@@ -154,11 +217,11 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             degraded |= t.status() == NodeStatus.FAILED;
             simulated |= t.simulated();
         }
-        degraded |= root.trace().status() != NodeStatus.RAN;
+        degraded |= !root.trace().hasOutput();
         long now = System.currentTimeMillis();
         String extracted = root.trace().extractedAnswer();
         double latency = root.trace().virtualTime() ? root.trace().endOffsetMs() : now - q.submittedAtMs();
-        return new AnswerRecord(q.id(), root.text(), extracted, root.trace().confidence(), false, degraded,
+        return new AnswerRecord(q.id(), root.text(), extracted, root.trace().confidence(), root.trace().bypassed(), degraded,
                 AnswerExtractor.score(extracted, q.gold(), q.taskType(), q.choices()), topology.name(), q.taskType(),
                 q.submittedAtMs(), now, latency, root.criticalPathMs(), simulated, trace);
     }

@@ -59,7 +59,7 @@ public final class RouteQueries extends KeyedProcessFunction<String, QueryTask, 
         String prompt = Prompts.proposer(query);
         for (TopologyNode leaf : topology.leaves()) {
             AgentCall call = new AgentCall(query, leaf.id(), 1, leaf.model(), prompt, NONE, 0.0, 0.0, false, NONE,
-                    NO_TRACES);
+                    NO_TRACES, 0.0, null);
             int replica = chooser == null ? 0 : chooser.choose(leaf.model());
             ctx.output(routes.tag(1, leaf.model(), replica), call);
         }

@@ -145,12 +145,34 @@ class AgentOperatorTest {
     void skippedCallsNeverReachTheEngine() throws Exception {
         QueryTask q = Fixtures.query("q4", "tree");
         AgentCall skip = new AgentCall(q, "L2.0", 2, "a", "p", new String[0], 5, 5, true, new String[0],
-                new NodeTrace[0]);
+                new NodeTrace[0], 0.0, null);
         try (var h = harness(spec("manual", 4))) {
             h.open();
             h.processElement(skip, 0);
             assertEquals(NodeStatus.SKIPPED, h.extractOutputValues().get(0).result().trace().status());
             assertNull(ScriptedEngine.session("q4/L2.0"));
+        }
+    }
+
+    @Test
+    void bypassedCallsEmitTheConsensusWithoutTheEngine() throws Exception {
+        QueryTask q = Fixtures.query("q6", "tree");
+        AgentCall bypass = new AgentCall(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+                new String[] {"L1.3", "L1.4", "L1.5"}, new NodeTrace[0], 1.0,
+                new AgentCall.Consensus("B", "so. Answer: B", 0.8));
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(bypass, 0);
+            var result = h.extractOutputValues().get(0).result();
+            assertEquals(NodeStatus.SKIPPED, result.trace().status());
+            assertTrue(result.trace().bypassed());
+            assertTrue(result.trace().hasOutput());
+            assertEquals("B", result.trace().extractedAnswer());
+            assertEquals(0.8, result.trace().confidence());
+            assertEquals(1.0, result.trace().voteShare());
+            assertEquals("so. Answer: B", result.text());
+            assertEquals(5, result.criticalPathMs(), "no engine time added");
+            assertNull(ScriptedEngine.session("q6/L2.1"));
         }
     }
 

@@ -5,6 +5,7 @@ import static dev.moaflink.job.testing.Fixtures.query;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moaflink.job.model.AgentCall;
@@ -33,8 +34,14 @@ class LevelCollectorTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level)
             throws Exception {
+        return harness(level, 0);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level, double bypass)
+            throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h = ProcessFunctionTestHarnesses
-                .forKeyedProcessFunction(new LevelCollector(level, topologies, ROUTES), AgentChunk::queryId, Types.STRING);
+                .forKeyedProcessFunction(new LevelCollector(level, topologies, ROUTES, bypass), AgentChunk::queryId,
+                        Types.STRING);
         h.open();
         return h;
     }
@@ -140,6 +147,101 @@ class LevelCollectorTest {
             assertEquals(42, a.latencyMs(), "virtual-time latency is the root's end offset");
             assertEquals(30, a.engineCriticalPathMs());
             assertEquals(0, h.numKeyedStateEntries());
+        }
+    }
+
+    private void cluster(KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h, QueryTask q,
+                         int first, String... answers) throws Exception {
+        for (int i = 0; i < answers.length; i++) {
+            NodeStatus status = answers[i] == null ? NodeStatus.FAILED : NodeStatus.RAN;
+            h.processElement(finalChunk(q, "L1." + (first + i), 1, status, 10, answers[i], 0.5 + 0.1 * i), 0);
+        }
+    }
+
+    @Test
+    void bypassAtThresholdOneNeedsEveryInputToAgree() throws Exception {
+        try (var h = harness(1, 1.0)) {
+            QueryTask q = query("b1", "tree");
+            cluster(h, q, 0, "B", "B", "B");
+            cluster(h, q, 3, "B", "B", "C");
+            cluster(h, q, 6, "B", "B", null);
+            List<AgentCall> emitted = calls(h, 2, "agg");
+            assertEquals(3, emitted.size());
+            AgentCall.Consensus c = emitted.get(0).consensus();
+            assertEquals("B", c.answer());
+            assertEquals("since L1.2. Answer: B", c.text(), "the most confident agreeing input's text");
+            assertEquals(0.6, c.confidence(), 1e-9, "mean confidence of the agreeing inputs");
+            assertEquals(1.0, emitted.get(0).voteShare(), 1e-9);
+            assertNull(emitted.get(1).consensus(), "2 of 3 is not unanimous");
+            assertEquals(2.0 / 3, emitted.get(1).voteShare(), 1e-9);
+            assertNull(emitted.get(2).consensus(), "a failed input counts in k: 2 of 3");
+            assertEquals(0, h.numKeyedStateEntries());
+        }
+    }
+
+    @Test
+    void bypassAtTwoThirdsTakesMajoritiesButNotPluralities() throws Exception {
+        try (var h = harness(1, 0.67)) {
+            QueryTask q = query("b2", "tree");
+            cluster(h, q, 0, "B", "C", "B");
+            cluster(h, q, 3, "A", "B", "C");
+            cluster(h, q, 6, null, "D", "D");
+            List<AgentCall> emitted = calls(h, 2, "agg");
+            assertEquals("B", emitted.get(0).consensus().answer());
+            assertEquals("since L1.2. Answer: B", emitted.get(0).consensus().text());
+            assertNull(emitted.get(1).consensus(), "no two agree");
+            assertEquals(1.0 / 3, emitted.get(1).voteShare(), 1e-9);
+            assertEquals("D", emitted.get(2).consensus().answer());
+        }
+    }
+
+    @Test
+    void bypassOffComputesNoVote() throws Exception {
+        try (var h = harness(1)) {
+            QueryTask q = query("b3", "tree");
+            cluster(h, q, 0, "B", "B", "B");
+            AgentCall call = calls(h, 2, "agg").get(0);
+            assertNull(call.consensus());
+            assertEquals(0, call.voteShare());
+        }
+    }
+
+    @Test
+    void aBypassedRootIsAFlaggedAnswerNotADegradedOne() throws Exception {
+        try (var h = harness(3, 1.0)) {
+            QueryTask q = query("b4", "tree");
+            NodeTrace bypassed = new NodeTrace("L3.0", 3, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0,
+                    0, 0, 0, 20, 20, 0, 0, 0.7, "A", null, true, true, true, 1.0);
+            NodeTrace[] upstream = new NodeTrace[12];
+            for (int i = 0; i < 9; i++) {
+                upstream[i] = Fixtures.trace("L1." + i, 1, NodeStatus.RAN, 10);
+            }
+            for (int i = 0; i < 3; i++) {
+                upstream[9 + i] = Fixtures.trace("L2." + i, 2, NodeStatus.RAN, 20);
+            }
+            h.processElement(new AgentChunk(q.id(), "L3.0", 0, "x. Answer: A",
+                    new NodeResult(q, "x. Answer: A", bypassed, 20, upstream)), 0);
+            AnswerRecord a = h.extractOutputValues().get(0);
+            assertTrue(a.aggregatorBypassed());
+            assertFalse(a.degraded());
+            assertEquals("A", a.extractedAnswer());
+            assertEquals(Boolean.TRUE, a.correct());
+        }
+    }
+
+    @Test
+    void bypassedChildrenAreInputsOfTheirParent() throws Exception {
+        try (var h = harness(2, 1.0)) {
+            QueryTask q = query("b5", "tree");
+            for (int i = 0; i < 3; i++) {
+                NodeTrace t = new NodeTrace("L2." + i, 2, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0,
+                        0, 0, 0, 20, 20, 0, 0, 0.7, "C", null, true, true, true, 1.0);
+                h.processElement(new AgentChunk(q.id(), "L2." + i, 0, "y. Answer: C",
+                        new NodeResult(q, "y. Answer: C", t, 20, new NodeTrace[0])), 0);
+            }
+            AgentCall root = calls(h, 3, "agg").get(0);
+            assertArrayEquals(new String[] {"L2.0", "L2.1", "L2.2"}, root.inputs());
+            assertEquals("C", root.consensus().answer());
         }
     }
 }

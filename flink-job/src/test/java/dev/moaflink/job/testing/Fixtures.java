@@ -38,7 +38,7 @@ public final class Fixtures {
 
     public static NodeTrace trace(String nodeId, int level, NodeStatus status, double end) {
         return new NodeTrace(nodeId, level, "a", "default", 0, status, new String[0], 0, 1, 1, 2, 1, end - 3, end, 10,
-                5, 0.8, "A", null, true, true);
+                5, 0.8, "A", null, true, true, false, 0.0);
     }
 
     /** The final chunk of {@code nodeId}, answering "A". */
@@ -48,8 +48,17 @@ public final class Fixtures {
                 new NodeResult(q, text, trace(nodeId, level, status, end), end, new NodeTrace[0]));
     }
 
+    /** The final chunk of {@code nodeId}, answering {@code answer} with {@code confidence}. */
+    public static AgentChunk finalChunk(QueryTask q, String nodeId, int level, NodeStatus status, double end,
+                                        String answer, double confidence) {
+        String text = status == NodeStatus.RAN ? "since " + nodeId + ". Answer: " + answer : "";
+        NodeTrace t = new NodeTrace(nodeId, level, "a", "default", 0, status, new String[0], 0, 1, 1, 2, 1, end - 3,
+                end, 10, 5, confidence, status == NodeStatus.RAN ? answer : null, null, true, true, false, 0.0);
+        return new AgentChunk(q.id(), nodeId, 1, text, new NodeResult(q, text, t, end, new NodeTrace[0]));
+    }
+
     public static AgentCall leafCall(QueryTask q, String nodeId, String model) {
         return new AgentCall(q, nodeId, 1, model, "Question: " + q.text(), new String[0], 0, 0, false, new String[0],
-                new NodeTrace[0]);
+                new NodeTrace[0], 0.0, null);
     }
 }
