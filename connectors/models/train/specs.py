@@ -19,14 +19,14 @@ SPECS = {
         mix=dict(compare=0.45, word_for_gloss=0.20, gloss_for_word=0.20, arithmetic=0.10, sequence=0.05),
         summary="comparisons and WordNet glosses both ways; a few other numbers"),
     "expert-large": dict(
-        kind="proposer", seed=303, steps=1600, batch=32, lr=2e-3,
+        kind="proposer", seed=303, steps=1000, batch=32, lr=2e-3,
         config=dict(model_type="llama", hidden_size=192, intermediate_size=448, num_hidden_layers=6,
                     num_attention_heads=6, num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=100000.0,
                     tie_word_embeddings=True),
         mix=dict(compare=0.40, word_for_gloss=0.15, gloss_for_word=0.15, arithmetic=0.15, sequence=0.15),
         summary="comparisons, the rest evenly"),
     "aggregator": dict(
-        kind="aggregator", seed=404, steps=1000, batch=32, lr=2.5e-3, recorded_fraction=0.15,
+        kind="aggregator", seed=404, steps=800, batch=32, lr=2.5e-3, recorded_fraction=0.15,
         aux_response_loss=True,
         config=dict(model_type="llama", hidden_size=128, intermediate_size=384, num_hidden_layers=5,
                     num_attention_heads=8, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
