@@ -37,13 +37,13 @@ import org.apache.flink.util.Collector;
 public final class LevelCollector extends KeyedProcessFunction<String, AgentChunk, AnswerRecord> {
 
     private static final long serialVersionUID = 1L;
+    /** Shares are compared at two decimals, so that a threshold of 0.67 means two thirds. */
+    private static final double SHARE_TOLERANCE = 0.005;
 
     private final int level;
     private final TopologySet topologies;
     private final AgentRoutes routes;
     private final double bypassThreshold;
-    /** Shares are compared at two decimals, so that a threshold of 0.67 means two thirds. */
-    private static final double SHARE_TOLERANCE = 0.005;
 
     private transient ReplicaChooser chooser;
     private transient ValueState<Pending> pending;

@@ -1,5 +1,6 @@
 package dev.moaflink.job.prompt;
 
+import dev.moaflink.engine.sim.CandidateAnswers;
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
 import java.util.Locale;
@@ -187,7 +188,7 @@ public final class AnswerExtractor {
 
     /** "1,234.50" → "1234.5"; null if not a number. */
     public static String canonicalNumber(String s) {
-        if (isPlainInteger(s)) {
+        if (CandidateAnswers.isPlainInteger(s)) {
             return s; // already canonical: the common case, without a BigDecimal
         }
         try {
@@ -202,22 +203,6 @@ public final class AnswerExtractor {
         String g = canonicalNumber(gold);
         String e = canonicalNumber(extracted);
         return g != null && e != null && g.equals(e); // canonical forms are unique per value
-    }
-
-    /** An optional '-' and 1-18 digits without a leading zero ("0" itself allowed; "-0" is not canonical). */
-    static boolean isPlainInteger(String s) {
-        int n = s.length();
-        int start = n > 0 && s.charAt(0) == '-' ? 1 : 0;
-        int digits = n - start;
-        if (digits < 1 || digits > 18 || (s.charAt(start) == '0' && (digits > 1 || start == 1))) {
-            return false;
-        }
-        for (int i = start; i < n; i++) {
-            if (!isAsciiDigit(s.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Gold may be a label (A), a 1-based index (ARC uses 1–4) or the choice text. */

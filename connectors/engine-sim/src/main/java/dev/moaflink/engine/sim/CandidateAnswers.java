@@ -107,8 +107,11 @@ public final class CandidateAnswers {
         }
     }
 
-    /** An optional '-' and 1-18 digits without a leading zero ("0" itself allowed; "-0" is not canonical). */
-    static boolean isPlainInteger(String s) {
+    /**
+     * Whether {@code s} is already a canonical number and an integer: an optional '-' and 1-18 digits without a
+     * leading zero ("0" itself allowed; "-0" is not canonical). The job's answer extractor shares it.
+     */
+    public static boolean isPlainInteger(String s) {
         int n = s.length();
         int start = n > 0 && s.charAt(0) == '-' ? 1 : 0;
         int digits = n - start;
