@@ -44,11 +44,7 @@ class BatchModeIT {
 
     @Test
     void scoresADatasetFileAndReportsAccuracy() throws Exception {
-        List<String> lines = new ArrayList<>();
-        for (Query q : SyntheticQueries.generate(60, 11, "b-")) {
-            lines.add(JSON.writeValueAsString(Map.of("id", q.getId(), "text", q.getText(), "choices", q.getChoices(),
-                    "task_type", q.getTaskType().name().toLowerCase(), "gold", q.getGold())));
-        }
+        List<String> lines = queryLines(60, 11, "b-");
         lines.add("{not json");
         lines.add("{\"id\": \"mc-without-choices\", \"text\": \"?\", \"task_type\": \"multiple_choice\"}");
         Path input = dir.resolve("queries.jsonl");
@@ -57,13 +53,7 @@ class BatchModeIT {
 
         JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("parallelism", 2).virtualTime().toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        conf.set(PipelineOptions.GENERIC_TYPES, false);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        env.execute("batch-it");
-        BatchReport report = MoaJob.writeBatchReport(config);
+        BatchReport report = run(config, "batch-it", true);
 
         List<String> answers = Files.readAllLines(output);
         assertEquals(60, answers.size());
@@ -93,13 +83,8 @@ class BatchModeIT {
      */
     @Test
     void aggregatorBypassSkipsAggregatorsWhoseInputsAgree() throws Exception {
-        List<String> lines = new ArrayList<>();
-        for (Query q : SyntheticQueries.generate(40, 12, "by-")) {
-            lines.add(JSON.writeValueAsString(Map.of("id", q.getId(), "text", q.getText(), "choices", q.getChoices(),
-                    "task_type", q.getTaskType().name().toLowerCase(), "gold", q.getGold())));
-        }
         Path input = dir.resolve("bypass.jsonl");
-        Files.write(input, lines);
+        Files.write(input, queryLines(40, 12, "by-"));
         int[] ran = new int[3];
         int[] bypassedAnswers = new int[3];
         double[] thresholds = {0, 1.0, 0.67};
@@ -108,12 +93,7 @@ class BatchModeIT {
             JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
                     .set("batch.output", output).set("mechanisms.bypass_threshold", thresholds[v]).virtualTime()
                     .toArray());
-            Configuration conf = new Configuration();
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            conf.set(PipelineOptions.GENERIC_TYPES, false);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            MoaJob.build(env, config);
-            env.execute("bypass-" + v);
+            run(config, "bypass-" + v, true);
             List<String> answers = Files.readAllLines(output);
             assertEquals(40, answers.size());
             for (String line : answers) {
@@ -162,12 +142,7 @@ class BatchModeIT {
         JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("agent.max_tokens", 24).toArray());
         config.models().values().forEach(m -> assertEquals("djl", m.backend()));
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        env.execute("batch-real-models");
-        BatchReport report = MoaJob.writeBatchReport(config);
+        BatchReport report = run(config, "batch-real-models", false);
 
         List<String> answers = Files.readAllLines(output);
         assertEquals(15, answers.size());
@@ -188,5 +163,28 @@ class BatchModeIT {
         assertTrue(extracted >= 12, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
         assertEquals(15, report.overall().withGold());
         assertTrue(!Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+    }
+
+    /** Synthetic queries as batch-mode JSON lines. */
+    private static List<String> queryLines(int n, long seed, String prefix) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (Query q : SyntheticQueries.generate(n, seed, prefix)) {
+            lines.add(JSON.writeValueAsString(Map.of("id", q.getId(), "text", q.getText(), "choices", q.getChoices(),
+                    "task_type", q.getTaskType().name().toLowerCase(), "gold", q.getGold())));
+        }
+        return lines;
+    }
+
+    /** Runs the batch job on the MiniCluster without restarts and writes its report. */
+    private static BatchReport run(JobConfig config, String name, boolean noGenericTypes) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        if (noGenericTypes) {
+            conf.set(PipelineOptions.GENERIC_TYPES, false);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        MoaJob.build(env, config);
+        env.execute(name);
+        return MoaJob.writeBatchReport(config);
     }
 }

@@ -14,7 +14,8 @@ package dev.moaflink.job.model;
  * @param upstream        traces of finished upstream nodes that ride along to the answer
  * @param voteShare       largest group of inputs agreeing on the extracted answer / number of inputs (0 when
  *                        not computed)
- * @param consensus       non-null when the node is bypassed: its inputs agreed, and this is its output
+ * @param consensus       non-null when the node is bypassed: its inputs agreed, and this is its output (its
+ *                        prompt parts are then empty)
  */
 public record AgentCall(
         QueryTask query,

@@ -39,6 +39,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private static final long serialVersionUID = 1L;
     /** Shares are compared at two decimals, so that a threshold of 0.67 means two thirds. */
     private static final double SHARE_TOLERANCE = 0.005;
+    private static final String[] NO_PARTS = new String[0];
 
     private final int level;
     private final TopologySet topologies;
@@ -122,7 +123,17 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     }
 
     private AgentCall callFor(Topology topology, TopologyNode parent, Pending p) {
-        List<String> parts = new ArrayList<>();
+        double share = 0;
+        AgentCall.Consensus consensus = null;
+        if (bypassThreshold > 0) {
+            Vote vote = vote(topology.childrenOf(parent), p);
+            share = vote.share;
+            if (vote.answer != null && share >= bypassThreshold - SHARE_TOLERANCE) {
+                consensus = new AgentCall.Consensus(vote.answer, vote.text, vote.confidence);
+            }
+        }
+        // A bypassed aggregator is not prompted: no response slots are built for it.
+        List<String> parts = consensus == null ? new ArrayList<>() : null;
         List<String> inputs = new ArrayList<>();
         List<NodeTrace> upstream = new ArrayList<>();
         double ready = 0;
@@ -136,26 +147,23 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             critical = Math.max(critical, child.criticalPathMs());
             if (child.trace().hasOutput() && !child.text().isBlank()) {
                 inputs.add(childId);
-                parts.add(Prompts.responseSlot(inputs.size(), child.text()));
+                if (parts != null) {
+                    parts.add(Prompts.responseSlot(inputs.size(), child.text()));
+                }
             }
             if (topology.parentsOf(childNode)[0].id().equals(parent.id())) {
                 upstream.add(child.trace());
                 Collections.addAll(upstream, child.upstream());
             }
         }
-        parts.add(suffix(query));
-        double share = 0;
-        AgentCall.Consensus consensus = null;
-        if (bypassThreshold > 0) {
-            Vote vote = vote(topology.childrenOf(parent), p);
-            share = vote.share;
-            if (vote.answer != null && share >= bypassThreshold - SHARE_TOLERANCE) {
-                consensus = new AgentCall.Consensus(vote.answer, vote.text, vote.confidence);
-            }
+        String[] prompt = NO_PARTS;
+        if (parts != null) {
+            parts.add(suffix(query));
+            prompt = parts.toArray(String[]::new);
         }
-        return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(),
-                parts.toArray(String[]::new), ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new),
-                upstream.toArray(NodeTrace[]::new), share, consensus);
+        return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(), prompt,
+                ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new), upstream.toArray(NodeTrace[]::new),
+                share, consensus);
     }
 
     /** The largest group of children giving the same extracted answer (first seen wins a tie). */

@@ -150,6 +150,12 @@ class LevelCollectorTest {
         }
     }
 
+    /** An aggregator bypassed at 20 ms with {@code answer}, unanimous. */
+    private static NodeTrace bypassedTrace(String nodeId, int level, String answer) {
+        return new NodeTrace(nodeId, level, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0, 0, 0, 0, 20,
+                20, 0, 0, 0.7, answer, null, true, true, true, 1.0);
+    }
+
     private void cluster(KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h, QueryTask q,
                          int first, String... answers) throws Exception {
         for (int i = 0; i < answers.length; i++) {
@@ -210,8 +216,7 @@ class LevelCollectorTest {
     void aBypassedRootIsAFlaggedAnswerNotADegradedOne() throws Exception {
         try (var h = harness(3, 1.0)) {
             QueryTask q = query("b4", "tree");
-            NodeTrace bypassed = new NodeTrace("L3.0", 3, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0,
-                    0, 0, 0, 20, 20, 0, 0, 0.7, "A", null, true, true, true, 1.0);
+            NodeTrace bypassed = bypassedTrace("L3.0", 3, "A");
             NodeTrace[] upstream = new NodeTrace[12];
             for (int i = 0; i < 9; i++) {
                 upstream[i] = Fixtures.trace("L1." + i, 1, NodeStatus.RAN, 10);
@@ -234,8 +239,7 @@ class LevelCollectorTest {
         try (var h = harness(2, 1.0)) {
             QueryTask q = query("b5", "tree");
             for (int i = 0; i < 3; i++) {
-                NodeTrace t = new NodeTrace("L2." + i, 2, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0,
-                        0, 0, 0, 20, 20, 0, 0, 0.7, "C", null, true, true, true, 1.0);
+                NodeTrace t = bypassedTrace("L2." + i, 2, "C");
                 h.processElement(new AgentChunk(q.id(), "L2." + i, 0, "y. Answer: C",
                         new NodeResult(q, "y. Answer: C", t, 20, new NodeTrace[0])), 0);
             }
