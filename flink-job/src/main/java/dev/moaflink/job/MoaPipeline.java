@@ -71,7 +71,7 @@ public final class MoaPipeline {
                     ? fusedAgents(stage, routes, level, engines, config)
                     : perModelAgents(stage, routes, level, engines, config);
             SingleOutputStreamOperator<AnswerRecord> collector = chunks
-                    .process(new LevelCollector(level, topologies, routes, config.mechanisms().bypassThreshold()),
+                    .process(new LevelCollector(level, topologies, routes, config.mechanisms()),
                             TypeInformation.of(AnswerRecord.class))
                     .name("collect L" + level).uid("collect-L" + level);
             if (rootsAt(topologies, level)) {

@@ -128,6 +128,70 @@ class BatchModeIT {
                 "two-of-three majorities too: " + ran[2] + " nodes ran, " + bypassedAnswers[2] + " answers bypassed");
     }
 
+    /**
+     * Faster-MoA on the simulated GPU-class experts in virtual time, one switch at a time on the same queries: the
+     * overlap leaves the answers exactly as they were (same prompts, only prefilled earlier) while exposing less
+     * prefill and lowering latency; early exit cancels siblings (traced CANCELLED) and lowers latency further.
+     */
+    @Test
+    void overlapAndEarlyExitCutLatencyOnTheSameQueries() throws Exception {
+        Path input = dir.resolve("fm.jsonl");
+        Files.write(input, queryLines(40, 13, "fm-"));
+        String[][] variants = {
+            {},
+            {"mechanisms.overlap", "true"},
+            {"mechanisms.overlap", "true", "mechanisms.early_exit.enabled", "true",
+                "mechanisms.early_exit.threshold", "0.6"},
+        };
+        List<Map<String, JsonNode>> runs = new ArrayList<>();
+        for (int v = 0; v < variants.length; v++) {
+            Path output = dir.resolve("out/fm-" + v + ".jsonl");
+            JobArgs args = new JobArgs().set("mode", "batch").set("batch.input", input).set("batch.output", output)
+                    .set("agent.chunk_tokens", 8).virtualTime();
+            for (int i = 0; i < variants[v].length; i += 2) {
+                args.set(variants[v][i], variants[v][i + 1]);
+            }
+            run(ConfigLoader.fromArgs(args.toArray()), "faster-moa-" + v, true);
+            Map<String, JsonNode> byId = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(output)) {
+                JsonNode a = JSON.readTree(line);
+                assertEquals(13, a.get("trace").size(), line);
+                byId.put(a.get("query_id").asText(), a);
+            }
+            assertEquals(40, byId.size());
+            runs.add(byId);
+        }
+        double[] latency = new double[3];
+        double[] exposed = new double[3];
+        double[] prefill = new double[3];
+        int cancelled = 0;
+        for (String id : runs.get(0).keySet()) {
+            for (int v = 0; v < 3; v++) {
+                JsonNode a = runs.get(v).get(id);
+                latency[v] += a.get("latency_ms").asDouble();
+                for (JsonNode node : a.get("trace")) {
+                    if (node.get("level").asInt() > 1) {
+                        exposed[v] += node.get("prefill_exposed_ms").asDouble();
+                        prefill[v] += node.get("prefill_ms").asDouble();
+                    }
+                    if (v == 2 && node.get("status").asText().equals("CANCELLED")) {
+                        cancelled++;
+                        assertEquals("cancelled by early exit", node.get("error").asText());
+                    } else if (v < 2) {
+                        assertEquals("RAN", node.get("status").asText(), node.toString());
+                    }
+                }
+            }
+            assertEquals(runs.get(0).get(id).get("extracted_answer"), runs.get(1).get(id).get("extracted_answer"),
+                    "overlap changes when the prompt is prefilled, not what it says");
+        }
+        assertEquals(prefill[0], prefill[1], prefill[0] * 0.05, "the same prefill work, mostly moved earlier");
+        assertTrue(exposed[1] < 0.5 * exposed[0], "exposed prefill " + exposed[1] + " vs " + exposed[0]);
+        assertTrue(latency[1] < latency[0], "overlap: " + latency[1] + " vs " + latency[0]);
+        assertTrue(cancelled > 0, "agreeing siblings stopped the slow ones");
+        assertTrue(latency[2] < latency[1], "early exit: " + latency[2] + " vs " + latency[1]);
+    }
+
     /** The default configuration: the bundled tiny models, run by the DJL engine inside the job's operators. */
     @Test
     void theBundledModelsAnswerSuiteQuestionsOnTheDjlEngine() throws Exception {

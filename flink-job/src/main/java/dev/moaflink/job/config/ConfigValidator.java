@@ -25,6 +25,21 @@ public final class ConfigValidator {
 
     private ConfigValidator() {}
 
+    private static void checkEarlyExit(List<String> problems, JobConfig.EarlyExit e) {
+        if (e == null) {
+            problems.add("section 'mechanisms.early_exit' is missing");
+            return;
+        }
+        require(problems, e.tau() > 0 && e.tau() <= 1, "mechanisms.early_exit.tau must be in (0, 1], was " + e.tau());
+        require(problems, e.threshold() >= 0 && e.threshold() <= 1,
+                "mechanisms.early_exit.threshold must be in [0, 1], was " + e.threshold());
+        require(problems, e.minFinished() >= 1,
+                "mechanisms.early_exit.min_finished must be >= 1, was " + e.minFinished());
+        require(problems, e.similarity() != null, "mechanisms.early_exit.similarity must be auto, answer or embedding");
+        require(problems, !e.enabled() || e.similarity() == JobConfig.Similarity.ANSWER || notBlank(e.embedder()),
+                "mechanisms.early_exit.embedder is needed unless similarity is 'answer'");
+    }
+
     public static void validate(JobConfig c) {
         List<String> problems = new ArrayList<>();
         require(problems, c.mode() != null, "mode must be streaming or batch");
@@ -37,6 +52,9 @@ public final class ConfigValidator {
         } else {
             double t = c.mechanisms().bypassThreshold();
             require(problems, t >= 0 && t <= 1, "mechanisms.bypass_threshold must be in [0, 1] (0 = off), was " + t);
+            checkEarlyExit(problems, c.mechanisms().earlyExit());
+            require(problems, !c.mechanisms().overlap() || c.agent() == null || c.agent().chunkTokens() > 0,
+                    "mechanisms.overlap needs streamed chunks: agent.chunk_tokens must be > 0");
         }
         if (c.mode() == JobConfig.Mode.STREAMING) {
             checkKafka(problems, c.kafka(), c.checkpointIntervalMs());

@@ -129,8 +129,40 @@ public record JobConfig(
      * @param bypassThreshold MOSAIC confidence-aware aggregation: an aggregator is skipped when the largest group
      *                        of its inputs agreeing on the extracted answer is at least this share of its inputs
      *                        (1 = unanimous, 0.67 = two of three); 0 = never
+     * @param overlap         Faster-MoA dependency-aware prefill/decode overlap: an aggregator's session opens when
+     *                        its first input starts streaming, its prompt prefix is prefilled at once and each
+     *                        input's chunks are appended (in slot order) while the inputs still decode
+     * @param earlyExit       Faster-MoA adaptive early termination of sibling agents
      */
-    public record Mechanisms(double bypassThreshold) implements Serializable {}
+    public record Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit) implements Serializable {
+
+        public Mechanisms(double bypassThreshold) {
+            this(bypassThreshold, false, EarlyExit.OFF);
+        }
+
+        public boolean earlyExitOn() {
+            return earlyExit != null && earlyExit.enabled();
+        }
+    }
+
+    /**
+     * Faster-MoA's MetricQ. Each time a sibling finishes (and at least {@code minFinished} have), the finished
+     * siblings' confidences C (exp of mean token log-prob) and pairwise similarities s are combined: P = Σ C_i C_j s_ij
+     * / Σ C_i C_j, B = 1 − |P − τ| / τ, Q = sqrt(rms(C) · B). The unfinished siblings are cancelled when Q ≥
+     * {@code threshold}, or, in the probabilistic mode, with probability Q (seeded per query and decision).
+     *
+     * @param similarity answer: 1 when both outputs extract the same answer, else 0; embedding: cosine of sentence
+     *                   embeddings; auto: answer agreement when both outputs have an extracted answer (multiple
+     *                   choice, numeric), else embeddings
+     * @param embedder   sentence-embedding backend name ({@code minilm}: all-MiniLM-L6-v2, quantized, in-process)
+     */
+    public record EarlyExit(boolean enabled, double tau, double threshold, boolean probabilistic, long seed,
+                            int minFinished, Similarity similarity, String embedder) implements Serializable {
+
+        public static final EarlyExit OFF = new EarlyExit(false, 0.7, 0.7, false, 0, 2, Similarity.AUTO, "minilm");
+    }
+
+    public enum Similarity { AUTO, ANSWER, EMBEDDING }
 
     /** Size limits on every input field; larger inputs are dead-lettered. */
     public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)

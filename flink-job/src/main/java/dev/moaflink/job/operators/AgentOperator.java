@@ -72,6 +72,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private transient Thread taskThread;
     private transient int replica;
     private transient Set<InFlight> inFlight;
+    /** Sessions opened ahead of their RUN (prefill/decode overlap), by request id. */
+    private transient Map<String, Opened> opened;
     private transient int capacity;
     private transient ListState<AgentCall> inFlightState;
     private transient List<AgentCall> restored;
@@ -103,6 +105,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         taskThread = Thread.currentThread();
         replica = spec.replica() >= 0 ? spec.replica() : getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
+        opened = new HashMap<>();
         capacity = spec.settings().capacity() * spec.engines().size();
         for (AgentCall call : restored) {
             start(call);
@@ -124,6 +127,22 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     }
 
     private void start(AgentCall call) {
+        switch (call.phase()) {
+            case OPEN -> {
+                openAhead(call);
+                return;
+            }
+            case APPEND -> {
+                appendAhead(call);
+                return;
+            }
+            case RUN -> { }
+        }
+        Opened ahead = opened.isEmpty() ? null : opened.remove(call.requestId());
+        if (ahead != null && (call.consensus() != null || call.skip())) {
+            ahead.close();
+            ahead = null;
+        }
         if (call.consensus() != null) {
             emitBypassed(call);
             return;
@@ -142,10 +161,34 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         f.engine = engine;
         try {
-            f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
-                    call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR));
-            for (String part : call.promptParts()) {
-                f.session.append(part);
+            String whole = ahead == null ? null : String.join("", call.promptParts());
+            if (ahead != null && ahead.engine == engine && whole.startsWith(ahead.appended.toString())) {
+                // Overlap: most of the prompt is prefilled already; only the rest is appended now.
+                f.session = ahead.session;
+                f.startedAtMs = ahead.openedAtMs;
+                ahead.cancelTimer();
+                f.session.append(whole.substring(ahead.appendedChars));
+            } else {
+                if (ahead != null) {
+                    ahead.close();
+                }
+                f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
+                        role(call)));
+                double[] ready = call.partReadyMs();
+                if (ready != null && engine.virtualTime) {
+                    // Overlap on the engine clock: prefix from the open, each part when it became available.
+                    f.session.at(call.openOffsetMs());
+                    String[] parts = call.promptParts();
+                    for (int i = 0; i < parts.length; i++) {
+                        f.session.at(Math.max(call.openOffsetMs(), ready[i]));
+                        f.session.append(parts[i]);
+                    }
+                    f.session.at(Math.max(call.openOffsetMs(), call.readyOffsetMs()));
+                } else {
+                    for (String part : call.promptParts()) {
+                        f.session.append(part);
+                    }
+                }
             }
         } catch (RuntimeException e) {
             if (f.session != null) {
@@ -166,9 +209,58 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         // Tracked before any completion can run: engine-thread completions reach us through the mailbox.
         inFlight.add(f);
+        RunningAgents.register(f.session); // early exit cancels siblings through it
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
+    }
+
+    private static SessionRequest.Role role(AgentCall call) {
+        return call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR;
+    }
+
+    /**
+     * Overlap: opens the node's session now, so that its prefix is prefilled while its inputs decode. A session
+     * whose RUN never comes (its query's collector state was lost) is closed after the call timeout.
+     */
+    private void openAhead(AgentCall call) {
+        Served engine = served.get(call.model());
+        if (engine == null || opened.containsKey(call.requestId())) {
+            return; // the RUN reports the missing engine
+        }
+        try {
+            EngineSession session = engine.engine.open(new SessionRequest(call.requestId(), call.promptPrefix(),
+                    context(call.query()), role(call)));
+            Opened o = new Opened(call.requestId(), engine, session, System.currentTimeMillis());
+            long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
+            o.timer = getProcessingTimeService().registerTimer(deadline, t -> {
+                if (opened.remove(o.requestId, o)) {
+                    o.session.close();
+                }
+            });
+            opened.put(call.requestId(), o);
+        } catch (RuntimeException e) {
+            // The RUN opens a fresh session and reports the engine's refusal.
+        }
+    }
+
+    /** Overlap: appends an input's newly streamed text to the node's open session (incremental prefill). */
+    private void appendAhead(AgentCall call) {
+        Opened o = opened.get(call.requestId());
+        if (o == null) {
+            return; // the RUN carries the whole prompt
+        }
+        for (String part : call.promptParts()) {
+            try {
+                o.session.append(part);
+                o.appended.append(part);
+                o.appendedChars += part.length();
+            } catch (RuntimeException e) {
+                opened.remove(o.requestId);
+                o.close();
+                return;
+            }
+        }
     }
 
     private PromptContext context(QueryTask q) {
@@ -208,15 +300,17 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         if (f.finished) {
             return;
         }
-        f.session.cancel();
+        // Recorded as FAILED first: an engine may complete the cancelled generation on this very thread.
         finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0,
                 "timed out after " + spec.settings().timeoutMs() + " ms");
+        f.session.cancel();
     }
 
     private void finish(InFlight f, String text, NodeStatus status, PhaseTimings t, int promptTokens,
                         int outputTokens, double confidence, String error) {
         f.finished = true;
         inFlight.remove(f);
+        RunningAgents.unregister(f.session);
         if (f.timeout != null) {
             f.timeout.cancel(false);
         }
@@ -230,12 +324,13 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         QueryTask q = call.query();
         boolean simulated = f.engine != null && f.engine.simulated;
         boolean virtualTime = f.engine != null && f.engine.virtualTime;
-        double busy = t.queueMs() + t.prefillMs() + t.decodeMs();
+        // After its inputs were ready, a node waits for its engine, prefills what is left, and decodes.
+        double busy = t.queueMs() + t.prefillExposedMs() + t.decodeMs();
         double start;
         double end;
         if (virtualTime) {
-            start = call.readyOffsetMs();
-            end = start + busy;
+            start = call.partReadyMs() != null ? Math.min(call.openOffsetMs(), call.readyOffsetMs()) : call.readyOffsetMs();
+            end = call.readyOffsetMs() + busy;
         } else {
             start = f.startedAtMs - q.submittedAtMs();
             end = System.currentTimeMillis() - q.submittedAtMs();
@@ -268,12 +363,16 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         output.collect(new StreamRecord<>(new AgentChunk(q.id(), call.nodeId(), 0, c.text(), result)));
     }
 
-    private void emitChunk(InFlight f, String delta) {
+    private void emitChunk(InFlight f, String delta, int tokens) {
         if (f.finished) {
             return;
         }
         f.emittedChars += delta.length();
-        output.collect(new StreamRecord<>(new AgentChunk(f.call.query().id(), f.call.nodeId(), f.seq++, delta, null)));
+        boolean virtual = f.engine.virtualTime;
+        QueryTask q = f.call.query();
+        output.collect(new StreamRecord<>(new AgentChunk(q.id(), f.call.nodeId(), f.seq, delta, tokens, virtual,
+                f.seq == 0 ? q : null, null)));
+        f.seq++;
     }
 
     /** Runs on the task thread: directly when already there (virtual-time engines), else through the mailbox. */
@@ -317,9 +416,14 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     @Override
     public void close() throws Exception {
         try {
+            if (opened != null) {
+                opened.values().forEach(Opened::close);
+                opened.clear();
+            }
             if (inFlight != null) {
                 for (InFlight f : inFlight) {
                     f.finished = true;
+                    RunningAgents.unregister(f.session);
                     if (f.timeout != null) {
                         f.timeout.cancel(false);
                     }
@@ -336,10 +440,39 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
     }
 
+    /** A session opened ahead of its RUN, and the prompt appended to it so far (task thread only). */
+    private static final class Opened {
+        final String requestId;
+        final Served engine;
+        final EngineSession session;
+        final long openedAtMs;
+        final StringBuilder appended = new StringBuilder();
+        int appendedChars;
+        ScheduledFuture<?> timer;
+
+        Opened(String requestId, Served engine, EngineSession session, long openedAtMs) {
+            this.requestId = requestId;
+            this.engine = engine;
+            this.session = session;
+            this.openedAtMs = openedAtMs;
+        }
+
+        void cancelTimer() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+
+        void close() {
+            cancelTimer();
+            session.close();
+        }
+    }
+
     /** A call being served. Fields other than the listener's are touched only on the task thread. */
     private static final class InFlight {
         final AgentCall call;
-        final long startedAtMs;
+        long startedAtMs;
         final String requestId;
         Served engine;
         EngineSession session;
@@ -388,8 +521,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             pending.append(token.text());
             if (++tokens % chunkTokens == 0) {
                 String delta = pending.toString();
+                int upTo = tokens;
                 pending.setLength(0);
-                onTask(() -> emitChunk(f, delta));
+                onTask(() -> emitChunk(f, delta, upTo));
             }
         }
     }

@@ -1,5 +1,8 @@
 package dev.moaflink.job.operators;
 
+import dev.moaflink.engine.Embedders;
+import dev.moaflink.engine.TextEmbedder;
+import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
@@ -33,6 +36,22 @@ import org.apache.flink.util.Collector;
  *
  * <p>Upstream traces ride along: each child's trace travels with its first parent's call, so the root's
  * result carries the whole tree's trace exactly once.
+ *
+ * <p>The mechanisms ({@link JobConfig.Mechanisms}):
+ * <ul>
+ *   <li><b>Prefill/decode overlap</b>: on real-time engines, the first streamed chunk of any child opens the
+ *       parent's session (OPEN call: prefix prefilled at once) and each child's chunks are appended to it as they
+ *       arrive (APPEND calls), slot by slot in child order, later children's chunks buffered here until the slots
+ *       before theirs are closed. On virtual-time engines the same schedule is composed when the group is complete:
+ *       the RUN call carries each piece with the time it became available, and the engine prefills accordingly.</li>
+ *   <li><b>Early termination</b>: each time a child finishes, {@link MetricQ} scores the finished siblings; when
+ *       it says stop, the unfinished ones are cancelled through {@link RunningAgents} (real time; their CANCELLED
+ *       results still arrive and are waited for) or truncated at that moment (virtual time, where children are
+ *       replayed in the order they finish on the engine clock). A cancelled child is not an input of its parent
+ *       unless part of it was already prefilled into its slot. A parent left with one usable input is not run: it
+ *       passes that input on (it could no longer change the answer).</li>
+ *   <li><b>Aggregator bypass</b>: a parent whose inputs agree enough is not run (see the bypass threshold).</li>
+ * </ul>
  */
 public final class LevelCollector extends KeyedProcessFunction<String, AgentChunk, AnswerRecord> {
 
@@ -40,14 +59,19 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     /** Shares are compared at two decimals, so that a threshold of 0.67 means two thirds. */
     private static final double SHARE_TOLERANCE = 0.005;
     private static final String[] NO_PARTS = new String[0];
+    private static final String CANCELLED_BY_EARLY_EXIT = "cancelled by early exit";
 
     private final int level;
     private final TopologySet topologies;
     private final AgentRoutes routes;
+    private final JobConfig.Mechanisms mechanisms;
     private final double bypassThreshold;
+    private final boolean overlap;
 
     private transient ReplicaChooser chooser;
     private transient ValueState<Pending> pending;
+    private transient MetricQ metric;
+    private transient TextEmbedder embedder;
     // The closing prompt part of the last query seen: the same for all of a query's aggregators.
     private transient QueryTask suffixQuery;
     private transient String suffix;
@@ -61,10 +85,16 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
      *                        equal extracted answers / number of inputs; MOSAIC's T); 0 = never
      */
     public LevelCollector(int level, TopologySet topologies, AgentRoutes routes, double bypassThreshold) {
+        this(level, topologies, routes, new JobConfig.Mechanisms(bypassThreshold));
+    }
+
+    public LevelCollector(int level, TopologySet topologies, AgentRoutes routes, JobConfig.Mechanisms mechanisms) {
         this.level = level;
         this.topologies = topologies;
         this.routes = routes;
-        this.bypassThreshold = bypassThreshold;
+        this.mechanisms = mechanisms;
+        this.bypassThreshold = mechanisms.bypassThreshold();
+        this.overlap = mechanisms.overlap();
     }
 
     @Override
@@ -73,12 +103,16 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             chooser = new ReplicaChooser(routes.replicas(), RouteQueries.ledgerKey(getRuntimeContext()));
         }
         pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", TypeInformation.of(Pending.class)));
+        metric = mechanisms.earlyExitOn() ? new MetricQ(mechanisms.earlyExit()) : null;
     }
 
     @Override
     public void processElement(AgentChunk chunk, Context ctx, Collector<AnswerRecord> out) throws Exception {
         if (!chunk.isLast()) {
-            return; // partial output: the overlap path (incremental prefill) consumes it
+            if (overlap) {
+                partial(chunk, ctx);
+            }
+            return;
         }
         NodeResult result = chunk.result();
         if (chooser != null) {
@@ -95,15 +129,40 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         }
         Pending p = pending.value();
         if (p == null) {
-            p = new Pending(topology.level(level).size());
+            p = new Pending(topology.level(level).size(), topology.level(level + 1).size());
         }
-        p.finished[node.index()] = result;
-        for (TopologyNode parent : topology.parentsOf(node)) {
-            long bit = 1L << parent.index();
-            if ((p.emitted & bit) == 0 && allFinished(topology, parent, p)) {
-                int replica = chooser == null ? 0 : chooser.choose(parent.model());
-                ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent, p));
-                p.emitted |= bit;
+        int c = node.index();
+        p.query = result.query();
+        if (overlap) {
+            p.addText(c, chunk.text());
+        }
+        if (result.trace().virtualTime()) {
+            p.finished[c] = result;
+            for (TopologyNode parent : topology.parentsOf(node)) {
+                if (!p.isEmitted(parent) && allFinished(topology, parent, p)) {
+                    if (metric != null) {
+                        replayEarlyExit(topology, parent, p);
+                    }
+                    emit(ctx, topology, parent, p, overlap ? virtualOverlap(topology, parent, p) : null);
+                }
+            }
+        } else {
+            boolean cancelled = (p.cancelRequested & (1L << c)) != 0;
+            p.finished[c] = cancelled && result.trace().status() == NodeStatus.CANCELLED
+                    ? withError(result, CANCELLED_BY_EARLY_EXIT) : result;
+            if (metric != null) {
+                earlyExit(topology, topology.parentsOf(node)[0], p, result.query());
+            }
+            for (TopologyNode parent : topology.parentsOf(node)) {
+                if (p.isEmitted(parent)) {
+                    continue;
+                }
+                if (overlap) {
+                    stream(ctx, topology, parent, p);
+                }
+                if (allFinished(topology, parent, p)) {
+                    emit(ctx, topology, parent, p, null);
+                }
             }
         }
         if (Long.bitCount(p.emitted) == topology.level(level + 1).size()) {
@@ -111,6 +170,36 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         } else {
             pending.update(p);
         }
+    }
+
+    /** A streamed piece of a child's output: kept, and on real-time engines appended to its parents' sessions. */
+    private void partial(AgentChunk chunk, Context ctx) throws Exception {
+        Pending p = pending.value();
+        QueryTask query = p != null && p.query != null ? p.query : chunk.query();
+        if (query == null) {
+            return; // not a node's first chunk, and its query's state is gone: nothing to overlap with
+        }
+        Topology topology = topologies.get(query.topology());
+        TopologyNode node = topology.node(chunk.nodeId());
+        if (node.isRoot()) {
+            return; // nothing downstream of a root
+        }
+        if (p == null) {
+            p = new Pending(topology.level(level).size(), topology.level(level + 1).size());
+        }
+        p.query = query;
+        int c = node.index();
+        p.addText(c, chunk.text());
+        if (chunk.virtualTime()) {
+            p.addMark(c, chunk.tokens());
+        } else {
+            for (TopologyNode parent : topology.parentsOf(node)) {
+                if (!p.isEmitted(parent)) {
+                    stream(ctx, topology, parent, p);
+                }
+            }
+        }
+        pending.update(p);
     }
 
     private static boolean allFinished(Topology topology, TopologyNode parent, Pending p) {
@@ -122,48 +211,341 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         return true;
     }
 
-    private AgentCall callFor(Topology topology, TopologyNode parent, Pending p) {
+    // ---------------------------------------------------------------- prefill/decode overlap (real time)
+
+    /** Opens the parent's session if needed and appends whatever of its slots can be written now. */
+    private void stream(Context ctx, Topology topology, TopologyNode parent, Pending p) {
+        int pi = parent.index();
+        if (!p.isOpened(parent)) {
+            p.replica[pi] = chooser == null ? 0 : chooser.choose(parent.model());
+            p.opened |= 1L << pi;
+            p.slot[pi] = new int[] {0, -1, 0};
+            p.sent[pi] = "";
+            ctx.output(routes.tag(parent.level(), parent.model(), p.replica[pi]),
+                    AgentCall.open(p.query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix()));
+        }
+        TopologyNode[] kids = topology.childrenOf(parent);
+        int[] slot = p.slot[pi];
+        int[] writer = {slot[1], slot[2]};
+        StringBuilder piece = new StringBuilder();
+        while (slot[0] < kids.length) {
+            int k = kids[slot[0]].index();
+            NodeResult r = p.finished[k];
+            boolean cancelled = (p.cancelRequested & (1L << k)) != 0;
+            boolean unusable = r != null && !r.trace().hasOutput();
+            if (!SlotWriter.started(writer) && (cancelled || unusable)) {
+                slot[0]++; // never started: a stopped or failed input gets no slot
+                continue;
+            }
+            String text = p.partial[k] == null ? "" : p.partial[k];
+            boolean startedBefore = SlotWriter.started(writer);
+            piece.append(SlotWriter.take(writer, text, r != null));
+            if (!startedBefore && SlotWriter.started(writer)) {
+                p.slotted[pi] |= 1L << k;
+            }
+            if (r == null) {
+                break;
+            }
+            slot[0]++;
+            writer[0] = -1;
+        }
+        slot[1] = writer[0];
+        slot[2] = writer[1];
+        if (piece.length() > 0) {
+            p.sent[pi] = p.sent[pi] + piece;
+            ctx.output(routes.tag(parent.level(), parent.model(), p.replica[pi]),
+                    AgentCall.append(p.query, parent.id(), parent.level(), parent.model(), piece.toString()));
+        }
+    }
+
+    // ---------------------------------------------------------------- early termination
+
+    /** Real time: scores the finished siblings of {@code parent}'s group and cancels the others if it says so. */
+    private void earlyExit(Topology topology, TopologyNode parent, Pending p, QueryTask query) {
+        TopologyNode[] kids = topology.childrenOf(parent);
+        int finished = 0;
+        boolean anyRunning = false;
+        for (TopologyNode kid : kids) {
+            if (p.finished[kid.index()] != null) {
+                finished++;
+            } else if ((p.cancelRequested & (1L << kid.index())) == 0) {
+                anyRunning = true;
+            }
+        }
+        if (!anyRunning) {
+            return;
+        }
+        List<NodeResult> done = new ArrayList<>();
+        for (TopologyNode kid : kids) {
+            NodeResult r = p.finished[kid.index()];
+            if (r != null && r.trace().hasOutput()) {
+                done.add(r);
+            }
+        }
+        if (done.size() < mechanisms.earlyExit().minFinished() || done.size() < 2) {
+            return;
+        }
+        double q = score(done);
+        if (metric.terminate(q, query.id(), level, kids[0].index(), finished)) {
+            for (TopologyNode kid : kids) {
+                long bit = 1L << kid.index();
+                if (p.finished[kid.index()] == null && (p.cancelRequested & bit) == 0) {
+                    p.cancelRequested |= bit;
+                    RunningAgents.cancel(query.id() + "/" + kid.id());
+                }
+            }
+        }
+    }
+
+    /**
+     * Virtual time: replays the group's children in the order they finished on the engine clock, scoring after
+     * each; when the score says stop, the children still running are cut at that moment (plus the measured time the
+     * scoring took): CANCELLED, with the output they had produced by then.
+     */
+    private void replayEarlyExit(Topology topology, TopologyNode parent, Pending p) {
+        TopologyNode[] kids = topology.childrenOf(parent);
+        long groupBit = 1L << kids[0].index();
+        if ((p.decided & groupBit) != 0) {
+            return; // a dense layer: every parent shares the group, decided once
+        }
+        p.decided |= groupBit;
+        Integer[] order = new Integer[kids.length];
+        for (int i = 0; i < kids.length; i++) {
+            order[i] = kids[i].index();
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p.finished[a].trace().endOffsetMs(),
+                p.finished[b].trace().endOffsetMs()));
+        List<NodeResult> done = new ArrayList<>();
+        for (int n = 0; n < order.length - 1; n++) {
+            NodeResult r = p.finished[order[n]];
+            if (r.trace().hasOutput()) {
+                done.add(r);
+            }
+            if (done.size() < mechanisms.earlyExit().minFinished() || done.size() < 2) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            double q = score(done);
+            boolean stop = metric.terminate(q, p.query.id(), level, kids[0].index(), n + 1);
+            double at = r.trace().endOffsetMs() + (System.nanoTime() - t0) / 1e6;
+            if (stop) {
+                for (int m = n + 1; m < order.length; m++) {
+                    int k = order[m];
+                    p.finished[k] = truncated(p, k, at);
+                    p.cancelRequested |= 1L << k;
+                }
+                return;
+            }
+        }
+    }
+
+    private double score(List<NodeResult> done) {
+        int n = done.size();
+        double[] conf = new double[n];
+        String[] answers = new String[n];
+        for (int i = 0; i < n; i++) {
+            conf[i] = done.get(i).trace().confidence();
+            answers[i] = done.get(i).trace().extractedAnswer();
+        }
+        float[][] vectors = new float[n][];
+        return metric.q(conf, answers, i -> {
+            if (vectors[i] == null) {
+                vectors[i] = embedder().embed(done.get(i).text());
+            }
+            return vectors[i];
+        });
+    }
+
+    private TextEmbedder embedder() {
+        if (embedder == null) {
+            embedder = Embedders.shared(mechanisms.earlyExit().embedder());
+        }
+        return embedder;
+    }
+
+    /** Child {@code k} as if it had been cancelled at {@code at} (virtual time). */
+    private static NodeResult truncated(Pending p, int k, double at) {
+        NodeResult r = p.finished[k];
+        NodeTrace t = r.trace();
+        if (at >= t.endOffsetMs()) {
+            return r;
+        }
+        double end = Math.max(at, t.startOffsetMs());
+        double decodeStart = t.endOffsetMs() - t.decodeMs();
+        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
+        int tokens = t.decodeMs() <= 0 ? 0 : (int) Math.floor(t.outputTokens() * decode / t.decodeMs());
+        String text = "";
+        if (p.marks != null && p.marks[k] != null && p.partial[k] != null) {
+            int[] m = p.marks[k];
+            for (int i = 0; i + 1 < m.length && m[i + 1] <= tokens; i += 2) {
+                text = p.partial[k].substring(0, m[i]);
+            }
+        }
+        NodeTrace cut = new NodeTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), NodeStatus.CANCELLED,
+                t.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), decode, t.firstTokenMs(), t.startOffsetMs(),
+                end, t.promptTokens(), tokens, t.confidence(), null, CANCELLED_BY_EARLY_EXIT, t.simulated(),
+                t.virtualTime(), t.bypassed(), t.voteShare());
+        return new NodeResult(r.query(), text, cut, Math.max(0, r.criticalPathMs() - (t.endOffsetMs() - end)),
+                r.upstream());
+    }
+
+    private static NodeResult withError(NodeResult r, String error) {
+        NodeTrace t = r.trace();
+        NodeTrace marked = new NodeTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), t.status(),
+                t.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
+                t.startOffsetMs(), t.endOffsetMs(), t.promptTokens(), t.outputTokens(), t.confidence(),
+                t.extractedAnswer(), error, t.simulated(), t.virtualTime(), t.bypassed(), t.voteShare());
+        return new NodeResult(r.query(), r.text(), marked, r.criticalPathMs(), r.upstream());
+    }
+
+    // ---------------------------------------------------------------- prefill/decode overlap (virtual time)
+
+    /** The parent's prompt pieces with the time each became available, as real-time streaming would append them. */
+    private record Schedule(List<String> pieces, List<Double> readyMs, double openMs, long slotted) {}
+
+    private static Schedule virtualOverlap(Topology topology, TopologyNode parent, Pending p) {
+        TopologyNode[] kids = topology.childrenOf(parent);
+        double open = Double.POSITIVE_INFINITY;
+        for (TopologyNode kid : kids) {
+            open = Math.min(open, chunkTime(p, kid.index(), 0));
+        }
+        List<String> pieces = new ArrayList<>();
+        List<Double> times = new ArrayList<>();
+        double clock = open;
+        long slotted = 0;
+        int[] writer = {-1, 0};
+        for (TopologyNode kid : kids) {
+            int k = kid.index();
+            NodeResult r = p.finished[k];
+            double end = r.trace().endOffsetMs();
+            String text = r.trace().status() == NodeStatus.CANCELLED || p.partial[k] == null ? r.text() : p.partial[k];
+            int[] m = p.marks == null || p.marks[k] == null ? new int[0] : p.marks[k];
+            int usableChunks = 0;
+            while (usableChunks * 2 + 1 < m.length && m[usableChunks * 2] <= text.length()) {
+                usableChunks++;
+            }
+            // The slot starts once the slots before it are closed; an input that ended unusable before then, or
+            // was stopped before any of it reached its slot, gets none.
+            double firstPiece = usableChunks > 0 ? Math.max(clock, chunkTime(p, k, 0)) : Double.POSITIVE_INFINITY;
+            boolean usable = r.trace().hasOutput();
+            if (!usable && firstPiece > end) {
+                continue;
+            }
+            for (int i = 0; i < usableChunks; i++) {
+                String piece = SlotWriter.take(writer, text.substring(0, m[i * 2]), false);
+                clock = Math.max(clock, chunkTime(p, k, i));
+                if (!piece.isEmpty()) {
+                    pieces.add(piece);
+                    times.add(clock);
+                }
+            }
+            String last = SlotWriter.take(writer, text, true);
+            clock = Math.max(clock, end);
+            if (SlotWriter.started(writer)) {
+                slotted |= 1L << k;
+                pieces.add(last);
+                times.add(clock);
+            }
+            writer[0] = -1;
+        }
+        return new Schedule(pieces, times, Double.isInfinite(open) ? 0 : open, slotted);
+    }
+
+    /** When chunk {@code i} of child {@code k} was available (virtual time): its share of the decode. */
+    private static double chunkTime(Pending p, int k, int i) {
+        NodeTrace t = p.finished[k].trace();
+        int[] m = p.marks == null ? null : p.marks[k];
+        if (m == null || i * 2 + 1 >= m.length || t.outputTokens() == 0) {
+            return t.endOffsetMs();
+        }
+        double decodeStart = t.endOffsetMs() - t.decodeMs();
+        return Math.min(t.endOffsetMs(), decodeStart + t.decodeMs() * m[i * 2 + 1] / t.outputTokens());
+    }
+
+    // ---------------------------------------------------------------- the parent's call
+
+    private void emit(Context ctx, Topology topology, TopologyNode parent, Pending p, Schedule schedule) {
+        int pi = parent.index();
+        int replica;
+        if (p.isOpened(parent)) {
+            replica = p.replica[pi];
+        } else {
+            replica = chooser == null ? 0 : chooser.choose(parent.model());
+        }
+        ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent, p, schedule));
+        p.emitted |= 1L << pi;
+    }
+
+    private AgentCall callFor(Topology topology, TopologyNode parent, Pending p, Schedule schedule) {
+        TopologyNode[] kids = topology.childrenOf(parent);
         double share = 0;
         AgentCall.Consensus consensus = null;
         if (bypassThreshold > 0) {
-            Vote vote = vote(topology.childrenOf(parent), p);
+            Vote vote = vote(kids, p);
             share = vote.share;
             if (vote.answer != null && share >= bypassThreshold - SHARE_TOLERANCE) {
                 consensus = new AgentCall.Consensus(vote.answer, vote.text, vote.confidence);
             }
         }
-        // A bypassed aggregator is not prompted: no response slots are built for it.
-        List<String> parts = consensus == null ? new ArrayList<>() : null;
+        boolean streamed = p.isOpened(parent);
+        long slotted = streamed ? p.slotted[parent.index()] : schedule != null ? schedule.slotted : 0;
+        boolean bySlots = streamed || schedule != null;
         List<String> inputs = new ArrayList<>();
         List<NodeTrace> upstream = new ArrayList<>();
         double ready = 0;
         double critical = 0;
-        QueryTask query = null;
-        for (TopologyNode childNode : topology.childrenOf(parent)) {
-            String childId = childNode.id();
+        NodeResult single = null;
+        for (TopologyNode childNode : kids) {
             NodeResult child = p.finished[childNode.index()];
-            query = child.query();
             ready = Math.max(ready, child.trace().endOffsetMs());
             critical = Math.max(critical, child.criticalPathMs());
-            if (child.trace().hasOutput() && !child.text().isBlank()) {
-                inputs.add(childId);
-                if (parts != null) {
-                    parts.add(Prompts.responseSlot(inputs.size(), child.text()));
-                }
+            boolean input = bySlots ? (slotted & (1L << childNode.index())) != 0
+                    : child.trace().hasOutput() && !child.text().isBlank();
+            if (input) {
+                inputs.add(childNode.id());
+                single = child;
             }
             if (topology.parentsOf(childNode)[0].id().equals(parent.id())) {
                 upstream.add(child.trace());
                 Collections.addAll(upstream, child.upstream());
             }
         }
+        if (consensus == null && metric != null && inputs.size() == 1 && single.trace().hasOutput()) {
+            // Early exit left one input: the aggregator could only restate it.
+            consensus = new AgentCall.Consensus(single.trace().extractedAnswer(), single.text(),
+                    single.trace().confidence());
+            share = 1;
+        }
         String[] prompt = NO_PARTS;
-        if (parts != null) {
-            parts.add(suffix(query));
+        double[] partReady = null;
+        double open = ready;
+        if (consensus == null) {
+            List<String> parts = new ArrayList<>();
+            if (streamed) {
+                parts.add(p.sent[parent.index()]);
+            } else if (schedule != null) {
+                parts.addAll(schedule.pieces);
+                partReady = new double[schedule.pieces.size() + 1];
+                for (int i = 0; i < schedule.readyMs.size(); i++) {
+                    partReady[i] = schedule.readyMs.get(i);
+                }
+                partReady[partReady.length - 1] = ready;
+                open = Math.min(schedule.openMs, ready);
+            } else {
+                int n = 0;
+                for (TopologyNode childNode : kids) {
+                    NodeResult child = p.finished[childNode.index()];
+                    if (child.trace().hasOutput() && !child.text().isBlank()) {
+                        parts.add(Prompts.responseSlot(++n, child.text()));
+                    }
+                }
+            }
+            parts.add(suffix(p.query));
             prompt = parts.toArray(String[]::new);
         }
-        return new AgentCall(query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(), prompt,
+        return new AgentCall(p.query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(), prompt,
                 ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new), upstream.toArray(NodeTrace[]::new),
-                share, consensus);
+                share, consensus, AgentCall.Phase.RUN, open, partReady);
     }
 
     /** The largest group of children giving the same extracted answer (first seen wins a tie). */
@@ -236,16 +618,66 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
 
     /**
      * One query's progress at this level, in a single state value (one read and one write per finished node):
-     * the finished nodes by index within the level, and a bit per next-level node already emitted.
+     * the finished nodes by index within the level, and a bit per next-level node already emitted. With the
+     * mechanisms on, also the children's streamed text, and per parent its open session's slot progress.
      */
     public static final class Pending {
+        public QueryTask query;
         public NodeResult[] finished;
         public long emitted;
+        /** Children asked to stop by early exit. */
+        public long cancelRequested;
+        /** Sibling groups (by their first child's index) whose early exit was decided (virtual time). */
+        public long decided;
+        /** Parents whose session is open (real-time overlap). */
+        public long opened;
+        /** Per child: output streamed so far (overlap). */
+        public String[] partial;
+        /** Per child: (characters, tokens) at the end of each streamed chunk (virtual-time overlap). */
+        public int[][] marks;
+        /** Per parent: {child position being written, its characters consumed (-1 = slot not started), slots numbered}. */
+        public int[][] slot;
+        /** Per parent: prompt text appended to its session after the prefix. */
+        public String[] sent;
+        /** Per parent: children that have a slot in its prompt. */
+        public long[] slotted;
+        /** Per parent: the replica its session was opened on. */
+        public int[] replica;
 
         public Pending() {}
 
-        Pending(int levelSize) {
+        Pending(int levelSize, int parents) {
             this.finished = new NodeResult[levelSize];
+            this.slot = new int[parents][];
+            this.sent = new String[parents];
+            this.slotted = new long[parents];
+            this.replica = new int[parents];
+        }
+
+        boolean isEmitted(TopologyNode parent) {
+            return (emitted & (1L << parent.index())) != 0;
+        }
+
+        boolean isOpened(TopologyNode parent) {
+            return (opened & (1L << parent.index())) != 0;
+        }
+
+        void addText(int child, String text) {
+            if (partial == null) {
+                partial = new String[finished.length];
+            }
+            partial[child] = partial[child] == null ? text : partial[child] + text;
+        }
+
+        void addMark(int child, int tokens) {
+            if (marks == null) {
+                marks = new int[finished.length][];
+            }
+            int[] m = marks[child] == null ? new int[0] : marks[child];
+            m = Arrays.copyOf(m, m.length + 2);
+            m[m.length - 2] = partial[child].length();
+            m[m.length - 1] = tokens;
+            marks[child] = m;
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.moaflink.job.operators;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -64,6 +66,66 @@ class AgentOperatorTest {
         Thread t = new Thread(() -> ScriptedEngine.session(requestId).finish(tokens), "engine-thread");
         t.start();
         t.join();
+    }
+
+    @Test
+    void overlapPrefillsOnTheSessionOpenedAheadAndAppendsOnlyTheRestAtRun() throws Exception {
+        QueryTask q = Fixtures.query("q7", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(AgentCall.open(q, "L2.0", 2, "a", "Synthesize:\n"), 0);
+            ScriptedEngine.Scripted session = ScriptedEngine.session("q7/L2.0");
+            assertNotNull(session, "OPEN opens the session at once");
+            assertEquals(1, h.getProcessingTimeService().getNumActiveTimers(), "an abandoned open session expires");
+            h.processElement(AgentCall.append(q, "L2.0", 2, "a", "1. The sky"), 0);
+            h.processElement(AgentCall.append(q, "L2.0", 2, "a", " is blue.\n"), 0);
+            assertEquals("Synthesize:\n1. The sky is blue.\n", session.prompt(), "appended while inputs decode");
+            assertTrue(h.extractOutputValues().isEmpty());
+
+            AgentCall run = new AgentCall(q, "L2.0", 2, "a", "Synthesize:\n",
+                    new String[] {"1. The sky is blue.\n2. Blue.\n", "User query: ?"}, 5, 5, false,
+                    new String[] {"L1.0", "L1.1"}, new NodeTrace[0], 0, null);
+            h.processElement(run, 0);
+            assertSame(session, ScriptedEngine.session("q7/L2.0"), "the RUN reuses the open session");
+            assertEquals("Synthesize:\n1. The sky is blue.\n2. Blue.\nUser query: ?", session.prompt(),
+                    "only what was not streamed yet is appended");
+            finishOffThread("q7/L2.0", "Answer: ", "A");
+            drainMailbox(h);
+            AgentChunk last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            assertEquals(NodeStatus.RAN, last.result().trace().status());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+            assertTrue(session.closed);
+        }
+    }
+
+    @Test
+    void anOpenSessionOfABypassedNodeIsClosedAndAnUnclaimedOneExpires() throws Exception {
+        QueryTask q = Fixtures.query("q8", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(AgentCall.open(q, "L2.0", 2, "a", "p"), 0);
+            h.processElement(new AgentCall(q, "L2.0", 2, "a", "p", new String[0], 7, 5, false, new String[] {"L1.0"},
+                    new NodeTrace[0], 1.0, new AgentCall.Consensus("A", "Answer: A", 0.9)), 0);
+            assertTrue(ScriptedEngine.session("q8/L2.0").closed, "bypassed: its early session is released");
+            h.processElement(AgentCall.open(q, "L2.1", 2, "a", "p"), 0);
+            h.getProcessingTimeService().setCurrentTime(TIMEOUT_MS + 1);
+            assertTrue(ScriptedEngine.session("q8/L2.1").closed, "no RUN within the timeout: released");
+        }
+    }
+
+    @Test
+    void earlyExitCancelsARunningCallThroughTheRegistry() throws Exception {
+        QueryTask q = Fixtures.query("q9", "tree");
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.2", "a"), 0);
+            assertTrue(RunningAgents.cancel("q9/L1.2"), "a running call is registered in its JVM");
+            drainMailbox(h);
+            AgentChunk last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+            assertEquals(NodeStatus.CANCELLED, last.result().trace().status());
+            assertEquals(0, operator(h).inFlightCount());
+            assertFalse(RunningAgents.cancel("q9/L1.2"), "finished calls leave the registry");
+        }
     }
 
     @Test

@@ -117,9 +117,11 @@ public final class ScriptedEngine implements LlmEngine {
             return done;
         }
 
+        /** Like an engine: a cancelled generation completes with CANCELLED (and nothing more is streamed). */
         @Override
         public void cancel() {
             cancelled = true;
+            done.complete(new Generation("", FinishReason.CANCELLED, 10, 0, 0, new PhaseTimings(1, 2, 2, 0, 0), null));
         }
 
         @Override

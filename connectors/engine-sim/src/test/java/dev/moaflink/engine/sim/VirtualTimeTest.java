@@ -1,6 +1,7 @@
 package dev.moaflink.engine.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,27 @@ class VirtualTimeTest {
             int n = g.outputTokens();
             assertEquals(110, g.promptTokens());
             assertEquals(new PhaseTimings(0, 130, 130, n * 10.0, 130 + 10), g.timings());
+        }
+    }
+
+    @Test
+    void theCallersClockOverlapsPrefillWithTheWaitForInputs() {
+        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
+            s.at(1_000); // prefix (100 tokens + 20 ms overhead) prefills from 1000 to 1120
+            s.at(1_500);
+            s.append("y".repeat(400)); // available at 1500: prefilled 1500-1600
+            s.append("z".repeat(200)); // queued behind it: 1600-1650
+            s.at(1_610); // the last input arrived: generate here, 40 ms of prefill left
+            Generation g = s.generate(dev.moaflink.engine.GenerationParams.greedy(100_000),
+                    dev.moaflink.engine.TokenListener.NONE).join();
+            assertEquals(270, g.timings().prefillMs(), 1e-9, "all prefill work, overlapped or not");
+            assertEquals(40, g.timings().prefillExposedMs(), 1e-9, "only what was left after the last input");
+            assertEquals(40 + 10, g.timings().firstTokenMs(), 1e-9);
+        }
+        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg2", "x".repeat(400)))) {
+            s.at(5);
+            s.append("y".repeat(400));
+            assertThrows(IllegalArgumentException.class, () -> s.at(4), "the clock never goes back");
         }
     }
 

@@ -1,0 +1,272 @@
+package dev.moaflink.job.operators;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.Generation;
+import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.TokenListener;
+import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.model.AgentChunk;
+import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.NodeResult;
+import dev.moaflink.job.model.NodeTrace;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.prompt.Prompts;
+import dev.moaflink.job.testing.Fixtures;
+import dev.moaflink.job.topology.TopologySet;
+import dev.moaflink.schema.NodeStatus;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The level collector with prefill/decode overlap and early termination switched on. */
+@Timeout(30)
+class MechanismsCollectorTest {
+
+    private static final AgentRoutes ROUTES = new AgentRoutes(false);
+    private final TopologySet topologies = Fixtures.treeAndDense();
+
+    private static final JobConfig.EarlyExit EXIT = new JobConfig.EarlyExit(true, 0.7, 0.5, false, 0, 2,
+            JobConfig.Similarity.ANSWER, "minilm");
+
+    private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(
+            JobConfig.Mechanisms mechanisms) throws Exception {
+        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new LevelCollector(1, topologies, ROUTES, mechanisms), AgentChunk::queryId, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    private static List<AgentCall> calls(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h) {
+        var out = h.getSideOutput(ROUTES.tag(2, "agg"));
+        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    /** A finished leaf: decoding ran from {@code end - decode} to {@code end}. */
+    private static NodeResult result(QueryTask q, String id, String text, double end, double decode, int tokens,
+                                     double confidence, String answer, boolean virtual, NodeStatus status) {
+        NodeTrace t = new NodeTrace(id, 1, "a", "default", 0, status, new String[0], 0, 5, 5, decode, 6,
+                end - decode - 5, end, 10, tokens, confidence, answer, null, true, virtual, false, 0.0);
+        return new NodeResult(q, text, t, end, new NodeTrace[0]);
+    }
+
+    private static AgentChunk part(QueryTask q, String id, int seq, String text, int tokens, boolean virtual) {
+        return new AgentChunk(q.id(), id, seq, text, tokens, virtual, seq == 0 ? q : null, null);
+    }
+
+    private static AgentChunk last(QueryTask q, String id, int seq, String tail, NodeResult r) {
+        return new AgentChunk(q.id(), id, seq, tail, r.trace().outputTokens(), r.trace().virtualTime(), null, r);
+    }
+
+    @Test
+    void realTimeOverlapOpensAtTheFirstChunkAndAppendsSlotsInChildOrder() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
+            QueryTask q = Fixtures.query("o1", "tree");
+            h.processElement(part(q, "L1.1", 0, "  second ", 2, false), 0);
+            List<AgentCall> out = calls(h);
+            assertEquals(1, out.size());
+            assertEquals(AgentCall.Phase.OPEN, out.get(0).phase(), "the first chunk of any child opens the parent");
+            assertEquals(Prompts.aggregatorPrefix(), out.get(0).promptPrefix());
+
+            h.processElement(part(q, "L1.0", 0, "first", 1, false), 0);
+            assertEquals("1. first", calls(h).get(1).promptParts()[0], "slot 1 streams at once");
+            String t0 = "first part. Answer: A ";
+            h.processElement(last(q, "L1.0", 1, " part. Answer: A ",
+                    result(q, "L1.0", t0, 50, 30, 6, 0.9, "A", false, NodeStatus.RAN)), 0);
+            h.processElement(last(q, "L1.2", 0, "third. Answer: B",
+                    result(q, "L1.2", "third. Answer: B", 60, 30, 4, 0.9, "B", false, NodeStatus.RAN)), 0);
+            int before = calls(h).size();
+            String t1 = "  second Answer: A";
+            h.processElement(last(q, "L1.1", 1, "Answer: A",
+                    result(q, "L1.1", t1, 70, 30, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
+            out = calls(h);
+            AgentCall run = out.get(out.size() - 1);
+            assertEquals(AgentCall.Phase.RUN, run.phase());
+            assertEquals(before + 2, out.size(), "L1.2 waited for slot 2; then one append and the run");
+
+            String slots = Prompts.responseSlot(1, t0) + Prompts.responseSlot(2, t1)
+                    + Prompts.responseSlot(3, "third. Answer: B");
+            String appended = out.stream().filter(c -> c.phase() == AgentCall.Phase.APPEND)
+                    .map(c -> String.join("", c.promptParts())).collect(Collectors.joining());
+            assertEquals(slots, appended, "the appends are exactly the slots the whole outputs would fill");
+            assertEquals(slots, run.promptParts()[0], "the run repeats the prompt for a lost session");
+            assertEquals(Prompts.aggregatorSuffix(q), run.promptParts()[1]);
+            assertArrayEquals(new String[] {"L1.0", "L1.1", "L1.2"}, run.inputs());
+            assertEquals(70, run.readyOffsetMs());
+        }
+    }
+
+    @Test
+    void virtualOverlapCarriesWhenEachPieceBecameAvailable() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
+            QueryTask q = Fixtures.query("o2", "tree");
+            // L1.0 decodes 6 tokens from 40 to 100 ms; L1.1 ends first (at 50), L1.2 last (at 200).
+            h.processElement(part(q, "L1.0", 0, "alpha ", 2, true), 0);
+            h.processElement(part(q, "L1.0", 1, "beta ", 4, true), 0);
+            h.processElement(last(q, "L1.0", 2, "Answer: A",
+                    result(q, "L1.0", "alpha beta Answer: A", 100, 60, 6, 0.9, "A", true, NodeStatus.RAN)), 0);
+            h.processElement(last(q, "L1.1", 0, "Answer: A",
+                    result(q, "L1.1", "Answer: A", 50, 20, 3, 0.9, "A", true, NodeStatus.RAN)), 0);
+            h.processElement(part(q, "L1.2", 0, "gamma ", 5, true), 0);
+            h.processElement(last(q, "L1.2", 1, "Answer: B",
+                    result(q, "L1.2", "gamma Answer: B", 200, 100, 10, 0.9, "B", true, NodeStatus.RAN)), 0);
+            List<AgentCall> out = calls(h);
+            assertEquals(1, out.size(), "virtual time: one call with the whole schedule");
+            AgentCall run = out.get(0);
+            String[] parts = run.promptParts();
+            assertEquals(Prompts.responseSlot(1, "alpha beta Answer: A") + Prompts.responseSlot(2, "Answer: A")
+                    + Prompts.responseSlot(3, "gamma Answer: B") + Prompts.aggregatorSuffix(q), String.join("", parts));
+            double[] ready = run.partReadyMs();
+            assertNotNull(ready);
+            assertEquals(parts.length, ready.length);
+            assertEquals(50, run.openOffsetMs(), 1e-9, "opened at the first output of any child (L1.1 ended at 50)");
+            assertEquals(60, ready[0], 1e-9, "'alpha' after 2 of L1.0's 6 tokens");
+            assertEquals(80, ready[1], 1e-9);
+            assertEquals(100, ready[2], 1e-9, "slot 1 closes when L1.0 ends");
+            assertEquals(100, ready[3], 1e-9, "L1.1 ended at 50 but waits for slot 1");
+            assertEquals(150, ready[4], 1e-9, "'gamma' after 5 of L1.2's 10 tokens, from 100 to 200");
+            assertEquals(200, ready[ready.length - 1]);
+            for (int i = 1; i < ready.length; i++) {
+                assertTrue(ready[i] >= ready[i - 1], Arrays.toString(ready));
+            }
+            assertEquals(200, run.readyOffsetMs());
+        }
+    }
+
+    @Test
+    void virtualEarlyExitCutsTheSlowSiblingWhenTheFinishedOnesAgree() throws Exception {
+        for (double threshold : new double[] {0.5, 0.8}) {
+            JobConfig.EarlyExit exit = new JobConfig.EarlyExit(true, 0.7, threshold, false, 0, 2,
+                    JobConfig.Similarity.ANSWER, "minilm");
+            try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
+                QueryTask q = Fixtures.query("e" + threshold, "tree");
+                h.processElement(last(q, "L1.2", 0, "x",
+                        result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
+                AgentCall run = calls(h).get(0);
+                NodeTrace slow = Arrays.stream(run.upstream()).filter(t -> t.nodeId().equals("L1.2")).findFirst()
+                        .orElseThrow();
+                if (threshold == 0.5) {
+                    // Q = sqrt(0.9 * (1 - 0.3 / 0.7)) = 0.72 after L1.1: stop L1.2 at 20 ms (plus scoring time).
+                    assertEquals(NodeStatus.CANCELLED, slow.status());
+                    assertEquals("cancelled by early exit", slow.error());
+                    assertTrue(slow.endOffsetMs() >= 20 && slow.endOffsetMs() < 25, "cut when L1.1 finished");
+                    assertTrue(slow.outputTokens() < 20 && slow.decodeMs() < 80, slow.toString());
+                    assertArrayEquals(new String[] {"L1.0", "L1.1"}, run.inputs());
+                    assertTrue(run.readyOffsetMs() < 25, "the parent starts when the sibling is cut");
+                } else {
+                    assertEquals(NodeStatus.RAN, slow.status(), "Q = 0.72 is under 0.8: no stop");
+                    assertEquals(100, run.readyOffsetMs());
+                    assertEquals(3, run.inputs().length);
+                }
+            }
+        }
+    }
+
+    @Test
+    void realTimeEarlyExitCancelsTheRunningSiblingAndWaitsForItsTrace() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
+            QueryTask q = Fixtures.query("e3", "tree");
+            FakeSession running = new FakeSession("e3/L1.2");
+            RunningAgents.register(running);
+            try {
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
+                assertTrue(!running.cancelled, "one finished sibling is not enough (min_finished 2)");
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
+                assertTrue(running.cancelled, "two agreeing siblings stop the third through the registry");
+                assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's result (its trace)");
+                h.processElement(last(q, "L1.2", 0, "par",
+                        result(q, "L1.2", "par", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
+                AgentCall run = calls(h).get(0);
+                assertArrayEquals(new String[] {"L1.0", "L1.1"}, run.inputs());
+                NodeTrace cut = Arrays.stream(run.upstream()).filter(t -> t.nodeId().equals("L1.2")).findFirst()
+                        .orElseThrow();
+                assertEquals(NodeStatus.CANCELLED, cut.status());
+                assertEquals("cancelled by early exit", cut.error());
+            } finally {
+                RunningAgents.unregister(running);
+            }
+        }
+    }
+
+    @Test
+    void aParentLeftWithOneInputPassesItOnInsteadOfRunning() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
+            QueryTask q = Fixtures.query("e4", "tree");
+            h.processElement(last(q, "L1.0", 0, "x",
+                    result(q, "L1.0", "only. Answer: B", 10, 5, 4, 0.8, "B", true, NodeStatus.RAN)), 0);
+            h.processElement(last(q, "L1.1", 0, "",
+                    result(q, "L1.1", "", 10, 0, 0, 0, null, true, NodeStatus.FAILED)), 0);
+            h.processElement(last(q, "L1.2", 0, "",
+                    result(q, "L1.2", "", 10, 0, 0, 0, null, true, NodeStatus.FAILED)), 0);
+            AgentCall run = calls(h).get(0);
+            assertNotNull(run.consensus(), "one input: the aggregator could only restate it");
+            assertEquals("B", run.consensus().answer());
+            assertEquals(0, run.promptParts().length);
+        }
+    }
+
+    @Test
+    void withTheMechanismsOffPartialChunksLeaveNoState() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0))) {
+            QueryTask q = Fixtures.query("o3", "tree");
+            h.processElement(part(q, "L1.0", 0, "partial", 1, false), 0);
+            assertEquals(0, h.numKeyedStateEntries());
+            assertNull(h.getSideOutput(ROUTES.tag(2, "agg")));
+        }
+    }
+
+    /** A running session the test can see cancelled. */
+    private static final class FakeSession implements EngineSession {
+        private final String id;
+        volatile boolean cancelled;
+
+        FakeSession(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String requestId() {
+            return id;
+        }
+
+        @Override
+        public void append(String text) {}
+
+        @Override
+        public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int promptTokens() {
+            return 0;
+        }
+
+        @Override
+        public void close() {}
+    }
+}
