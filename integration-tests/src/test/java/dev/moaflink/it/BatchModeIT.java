@@ -229,6 +229,47 @@ class BatchModeIT {
         assertTrue(!Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
     }
 
+    /**
+     * The overlap on the DJL engine: aggregator sessions open early and get their inputs' chunks appended into the
+     * KV cache while the inputs decode, so part of their prefill is done before their last input ends; early exit
+     * may cancel siblings. Every trace stays complete.
+     */
+    @Test
+    void overlapAppendsIntoRealKvCachesOnTheDjlEngine() throws Exception {
+        List<String> lines;
+        try (var in = BatchModeIT.class.getResourceAsStream("/dev/moaflink/models/suite-test.jsonl")) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().limit(6).toList();
+        }
+        Path input = dir.resolve("suite-overlap.jsonl");
+        Files.write(input, lines);
+        Path output = dir.resolve("out/real-overlap.jsonl");
+        JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
+                .set("batch.output", output).set("agent.max_tokens", 32).set("agent.chunk_tokens", 4)
+                .set("mechanisms.overlap", true).set("mechanisms.early_exit.enabled", true).toArray());
+        run(config, "batch-real-overlap", false);
+        List<String> answers = Files.readAllLines(output);
+        assertEquals(6, answers.size());
+        double exposed = 0;
+        double prefill = 0;
+        for (String line : answers) {
+            JsonNode a = JSON.readTree(line);
+            assertEquals(13, a.get("trace").size(), line);
+            assertTrue(!a.get("degraded").asBoolean(), line);
+            for (JsonNode node : a.get("trace")) {
+                String status = node.get("status").asText();
+                assertTrue(status.equals("RAN") || status.equals("CANCELLED") || node.get("bypassed").asBoolean(),
+                        node.toString());
+                if (node.get("level").asInt() > 1 && status.equals("RAN")) {
+                    exposed += node.get("prefill_exposed_ms").asDouble();
+                    prefill += node.get("prefill_ms").asDouble();
+                    assertTrue(node.get("start_offset_ms").asDouble() < node.get("end_offset_ms").asDouble());
+                }
+            }
+        }
+        assertTrue(prefill > 0 && exposed < prefill, "part of the aggregators' prefill overlapped their inputs' "
+                + "decode: exposed " + exposed + " of " + prefill + " ms");
+    }
+
     /** Synthetic queries as batch-mode JSON lines. */
     private static List<String> queryLines(int n, long seed, String prefix) throws Exception {
         List<String> lines = new ArrayList<>();
