@@ -17,7 +17,7 @@ public final class Bench {
     }
 
     private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(), "placement",
-            new PlacementBench());
+            new PlacementBench(), "faster-moa", new FasterMoaBench());
 
     private Bench() {}
 

@@ -159,7 +159,7 @@ public record JobConfig(
     public record EarlyExit(boolean enabled, double tau, double threshold, boolean probabilistic, long seed,
                             int minFinished, Similarity similarity, String embedder) implements Serializable {
 
-        public static final EarlyExit OFF = new EarlyExit(false, 0.7, 0.7, false, 0, 2, Similarity.AUTO, "minilm");
+        public static final EarlyExit OFF = new EarlyExit(false, 0.7, 0.6, false, 0, 2, Similarity.AUTO, "minilm");
     }
 
     public enum Similarity { AUTO, ANSWER, EMBEDDING }

@@ -104,6 +104,10 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         }
         pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", TypeInformation.of(Pending.class)));
         metric = mechanisms.earlyExitOn() ? new MetricQ(mechanisms.earlyExit()) : null;
+        if (metric != null && mechanisms.earlyExit().similarity() != JobConfig.Similarity.ANSWER) {
+            // Loaded (and its first, slow call made) here, not while a query waits for an early-exit decision.
+            embedder().embed("warm-up");
+        }
     }
 
     @Override

@@ -207,6 +207,35 @@ class MechanismsCollectorTest {
         }
     }
 
+    /** Free-text outputs have no extracted answer: agreement is the cosine of real MiniLM sentence embeddings. */
+    @Test
+    void freeTextAgreementComesFromSentenceEmbeddings() throws Exception {
+        JobConfig.EarlyExit exit = new JobConfig.EarlyExit(true, 0.7, 0.5, false, 0, 2, JobConfig.Similarity.AUTO,
+                "minilm");
+        String[][] pairs = {
+            {"The cat sat on the mat.", "A cat was sitting on the mat."},
+            {"The cat sat on the mat.", "Stock prices fell sharply on Monday."},
+        };
+        for (int i = 0; i < pairs.length; i++) {
+            try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
+                QueryTask q = new QueryTask("f" + i, "Where is the cat?", null,
+                        dev.moaflink.schema.TaskType.FREE_TEXT, null, "tree", 1_000L);
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", pairs[i][0], 10, 5, 4, 0.9, null, true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", pairs[i][1], 20, 5, 4, 0.9, null, true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.2", 0, "x",
+                        result(q, "L1.2", "Somewhere else entirely.", 60_000, 80, 20, 0.9, null, true,
+                                NodeStatus.RAN)),
+                        0);
+                NodeTrace slow = Arrays.stream(calls(h).get(0).upstream())
+                        .filter(t -> t.nodeId().equals("L1.2")).findFirst().orElseThrow();
+                assertEquals(i == 0 ? NodeStatus.CANCELLED : NodeStatus.RAN, slow.status(),
+                        i == 0 ? "paraphrases agree: stop" : "unrelated outputs: keep waiting");
+            }
+        }
+    }
+
     @Test
     void aParentLeftWithOneInputPassesItOnInsteadOfRunning() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
