@@ -36,6 +36,14 @@ public record NodeTrace(
         boolean bypassed,
         double voteShare) {
 
+    /** This trace with its outcome replaced (e.g. a sibling stopped by early exit): status, decode, end, output. */
+    public NodeTrace withOutcome(NodeStatus newStatus, double newDecodeMs, double newEndOffsetMs, int newOutputTokens,
+                                 String newExtractedAnswer, String newError) {
+        return new NodeTrace(nodeId, level, model, worker, replica, newStatus, inputs, queueMs, prefillMs,
+                prefillExposedMs, newDecodeMs, firstTokenMs, startOffsetMs, newEndOffsetMs, promptTokens,
+                newOutputTokens, confidence, newExtractedAnswer, newError, simulated, virtualTime, bypassed, voteShare);
+    }
+
     /** Whether the node produced an output its parents read: it ran, or it was bypassed with its inputs' answer. */
     public boolean hasOutput() {
         return status == NodeStatus.RAN || bypassed;

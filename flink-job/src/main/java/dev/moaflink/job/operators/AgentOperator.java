@@ -167,7 +167,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                 f.session = ahead.session;
                 f.startedAtMs = ahead.openedAtMs;
                 ahead.cancelTimer();
-                f.session.append(whole.substring(ahead.appendedChars));
+                f.session.append(whole.substring(ahead.appended.length()));
             } else {
                 if (ahead != null) {
                     ahead.close();
@@ -254,7 +254,6 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             try {
                 o.session.append(part);
                 o.appended.append(part);
-                o.appendedChars += part.length();
             } catch (RuntimeException e) {
                 opened.remove(o.requestId);
                 o.close();
@@ -447,7 +446,6 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         final EngineSession session;
         final long openedAtMs;
         final StringBuilder appended = new StringBuilder();
-        int appendedChars;
         ScheduledFuture<?> timer;
 
         Opened(String requestId, Served engine, EngineSession session, long openedAtMs) {

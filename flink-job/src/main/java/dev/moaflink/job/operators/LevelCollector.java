@@ -385,20 +385,15 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 text = p.partial[k].substring(0, m[i]);
             }
         }
-        NodeTrace cut = new NodeTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), NodeStatus.CANCELLED,
-                t.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), decode, t.firstTokenMs(), t.startOffsetMs(),
-                end, t.promptTokens(), tokens, t.confidence(), null, CANCELLED_BY_EARLY_EXIT, t.simulated(),
-                t.virtualTime(), t.bypassed(), t.voteShare());
+        NodeTrace cut = t.withOutcome(NodeStatus.CANCELLED, decode, end, tokens, null, CANCELLED_BY_EARLY_EXIT);
         return new NodeResult(r.query(), text, cut, Math.max(0, r.criticalPathMs() - (t.endOffsetMs() - end)),
                 r.upstream());
     }
 
     private static NodeResult withError(NodeResult r, String error) {
         NodeTrace t = r.trace();
-        NodeTrace marked = new NodeTrace(t.nodeId(), t.level(), t.model(), t.worker(), t.replica(), t.status(),
-                t.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
-                t.startOffsetMs(), t.endOffsetMs(), t.promptTokens(), t.outputTokens(), t.confidence(),
-                t.extractedAnswer(), error, t.simulated(), t.virtualTime(), t.bypassed(), t.voteShare());
+        NodeTrace marked = t.withOutcome(t.status(), t.decodeMs(), t.endOffsetMs(), t.outputTokens(),
+                t.extractedAnswer(), error);
         return new NodeResult(r.query(), r.text(), marked, r.criticalPathMs(), r.upstream());
     }
 
