@@ -8,6 +8,7 @@ import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
+import dev.moaflink.engine.djl.DjlEngine;
 import dev.moaflink.engine.djl.DjlEngineFactory;
 import dev.moaflink.engine.djl.RawLoop;
 import java.nio.file.Files;
@@ -30,10 +31,10 @@ final class EngineBench implements Bench.Runner {
     @Override
     public BenchReport run(Bench.Options o) throws Exception {
         String models = o.string("models", "expert-small,expert-medium,expert-large,aggregator");
-        int tokens = o.integer("tokens", 64);
+        int tokens = o.integer("tokens", 128);
         int promptWords = o.integer("prompt-words", 60);
         String device = o.string("device", "auto");
-        int repeats = o.integer("repeats", 5);
+        int repeats = o.integer("repeats", 7);
         int[] batches = {1, 4, 8, 16};
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder md = new StringBuilder("""
@@ -41,7 +42,8 @@ final class EngineBench implements Bench.Runner {
 
                 Decode tokens/s count every sequence of the batch; the raw loop runs the same weights and forward code
                 with a plain greedy loop (no scheduler, tokenizer or sessions). Engine and raw loop run interleaved;
-                every figure is the median of the rounds. Peak RSS is the process high-water mark
+                every figure is the median of the rounds; the two ratios are medians of each round's ratio (b8 / b1 and
+                engine / raw at b1, each pair measured seconds apart). Peak RSS is the process high-water mark
                 after the model's runs (cumulative over the models before it).
 
                 | model | params | prefill tok/s | decode b1 | b4 | b8 | b16 | raw b1 | raw ratio | batch-8 speed-up | peak RSS MB |
@@ -69,11 +71,13 @@ final class EngineBench implements Bench.Runner {
                 prefill = prefillTps(engine, promptWords * 4);
                 for (int r = 0; r < repeats; r++) {
                     for (int i = 0; i < batches.length; i++) {
-                        decodeRuns[i][r] = measure(engine, batches[i], promptWords, tokens);
+                        Decode d = measure(engine, batches[i], promptWords, tokens);
+                        decodeRuns[i][r] = d.tokensPerSecond();
+                        // The raw loop decodes after prompts as long as the engine's (attention cost grows with them).
                         if (batches[i] == 1) {
-                            raw1Runs[r] = raw.decodeTokensPerSecond(1, promptWords, tokens);
+                            raw1Runs[r] = raw.decodeTokensPerSecond(1, d.promptTokens(), tokens);
                         } else if (batches[i] == 8) {
-                            raw8Runs[r] = raw.decodeTokensPerSecond(8, promptWords, tokens);
+                            raw8Runs[r] = raw.decodeTokensPerSecond(8, d.promptTokens(), tokens);
                         }
                     }
                     System.out.printf(Locale.ROOT, "[engine] %s round %d: engine b1/b8 %.0f / %.0f tokens/s, raw b1/b8 %.0f / %.0f%n",
@@ -85,6 +89,16 @@ final class EngineBench implements Bench.Runner {
             for (int i = 0; i < batches.length; i++) {
                 decode[i] = median(decodeRuns[i]);
             }
+            // Batching speed-up: the median of each round's b8 / b1 (measured seconds apart), which drifts in the
+            // machine's speed between rounds do not distort as they do a ratio of medians taken minutes apart.
+            double[] speedupRuns = new double[repeats];
+            double[] rawRatioRuns = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                speedupRuns[r] = decodeRuns[2][r] / decodeRuns[0][r];
+                rawRatioRuns[r] = decodeRuns[0][r] / raw1Runs[r];
+            }
+            double speedup = median(speedupRuns);
+            double rawRatio = median(rawRatioRuns);
             double raw1 = median(raw1Runs);
             double raw8 = median(raw8Runs);
             System.out.printf(Locale.ROOT, "[engine] %s: medians b1 %.0f, b8 %.0f; raw loop b1 %.0f, b8 %.0f tokens/s%n",
@@ -98,13 +112,14 @@ final class EngineBench implements Bench.Runner {
             row.put("decode_tps_b16", round(decode[3]));
             row.put("raw_decode_tps_b1", round(raw1));
             row.put("raw_decode_tps_b8", round(raw8));
-            row.put("batch8_speedup", round(decode[2] / decode[0]));
-            row.put("raw_ratio", round(decode[0] / raw1));
+            row.put("batch8_speedup", round(speedup));
+            row.put("batch8_speedup_of_medians", round(decode[2] / decode[0]));
+            row.put("raw_ratio", round(rawRatio));
             row.put("peak_rss_mb", rss);
             rows.add(row);
             md.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f× | %d |%n",
-                    label, params, prefill, decode[0], decode[1], decode[2], decode[3], raw1, decode[0] / raw1,
-                    decode[2] / decode[0], rss));
+                    label, params, prefill, decode[0], decode[1], decode[2], decode[3], raw1, rawRatio,
+                    speedup, rss));
         }
         md.append(String.format(Locale.ROOT, "%nTargets: decode ≥ 0.9 of the raw loop; batch 8 ≥ 4× the tokens/s of batch 1. "
                 + "%d cores, %d output tokens per sequence, prompts of about %d words, median of %d rounds.%n",
@@ -114,10 +129,14 @@ final class EngineBench implements Bench.Runner {
                 .md(md.toString());
     }
 
+    /** Decode tokens/s of a run and its sessions' mean prompt length in tokens. */
+    private record Decode(double tokensPerSecond, int promptTokens) {}
+
     /** B concurrent sessions, each decoding {@code tokens}; decode tokens/s over the run minus its prefill time. */
-    private static double measure(LlmEngine engine, int batch, int promptWords, int tokens) throws Exception {
+    private static Decode measure(LlmEngine engine, int batch, int promptWords, int tokens) throws Exception {
         List<EngineSession> sessions = new ArrayList<>();
         List<CompletableFuture<Generation>> runs = new ArrayList<>();
+        long steps0 = engine instanceof DjlEngine d ? d.steps() : 0;
         long t0 = System.nanoTime();
         for (int b = 0; b < batch; b++) {
             EngineSession s = engine.open(new SessionRequest("b" + batch + "-" + b, prompt(promptWords, b),
@@ -127,6 +146,7 @@ final class EngineBench implements Bench.Runner {
         }
         double prefillMs = 0;
         int out = 0;
+        long promptTokens = 0;
         for (CompletableFuture<Generation> r : runs) {
             Generation g = r.get(10, TimeUnit.MINUTES);
             if (g.error() != null) {
@@ -134,10 +154,16 @@ final class EngineBench implements Bench.Runner {
             }
             prefillMs += g.timings().prefillMs();
             out += g.outputTokens();
+            promptTokens += g.promptTokens();
         }
         double wallMs = (System.nanoTime() - t0) / 1e6;
         sessions.forEach(EngineSession::close);
-        return out / ((wallMs - prefillMs) / 1000.0);
+        if (engine instanceof DjlEngine d && System.getProperty("moa.bench.verbose") != null) {
+            long steps = d.steps() - steps0;
+            System.out.printf(Locale.ROOT, "[engine]   b%d: %d steps, %.2f rows per step, %.2f ms per step%n", batch, steps,
+                    (double) out / steps, (wallMs - prefillMs) / steps);
+        }
+        return new Decode(out / ((wallMs - prefillMs) / 1000.0), (int) Math.round((double) promptTokens / batch));
     }
 
     private static double prefillTps(LlmEngine engine, int words) throws Exception {

@@ -73,6 +73,7 @@ public final class DjlEngine implements LlmEngine {
         this.name = name;
         this.options = options;
         Device device = options.device();
+        TorchThreads.configure();
         this.manager = NDManager.newBaseManager(device, "PyTorch");
         try {
             this.model = LlamaModel.load(dir, manager);
@@ -155,7 +156,7 @@ public final class DjlEngine implements LlmEngine {
                     c = commands.poll();
                 }
                 admit();
-                prefillOne();
+                prefillPending();
                 decodeStep();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -245,12 +246,31 @@ public final class DjlEngine implements LlmEngine {
         }
     }
 
-    /** Prefills the oldest session with prompt tokens not yet in its cache. */
-    private void prefillOne() {
+    /**
+     * Prefills waiting prompts, oldest first, until none is left or this step's token budget is spent (a prompt is
+     * never split: the one that crosses the budget runs whole). Prefill before decode lets sessions that arrive
+     * together join the decode batch at the same step instead of one per step.
+     */
+    private void prefillPending() {
+        int done = 0;
+        while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty()) {
+            int n = prefillOne();
+            if (n < 0) {
+                return; // everything left waits for memory
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Prefills the oldest session with prompt tokens not yet in its cache; returns the tokens it ran (0 when it only
+     * dropped a session with nothing to run), or -1 when no queued session can run now.
+     */
+    private int prefillOne() {
         for (DjlSession s : prefillQueue) {
             if (s.cancelRequested) {
                 prefillQueue.remove(s);
-                return;
+                return 0;
             }
             int[] target = s.targetFinal ? s.targetIds
                     : Arrays.copyOf(s.targetIds, Math.max(0, s.targetIds.length - HOLD_BACK));
@@ -261,7 +281,7 @@ public final class DjlEngine implements LlmEngine {
             int fresh = target.length - common;
             if (fresh <= 0) {
                 prefillQueue.remove(s);
-                return;
+                return 0;
             }
             if (!s.targetFinal) {
                 long grow = Math.max(0, target.length - s.reservedTokens);
@@ -291,13 +311,14 @@ public final class DjlEngine implements LlmEngine {
                     if (!s.result.isDone()) {
                         decoding.add(s);
                     }
-                    return;
+                    return fresh;
                 }
             }
             s.prefillNanos += System.nanoTime() - t0;
             prefillQueue.remove(s); // back in the queue when more text (or generate) arrives
-            return;
+            return fresh;
         }
+        return -1;
     }
 
     /**

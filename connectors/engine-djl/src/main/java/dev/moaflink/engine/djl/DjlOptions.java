@@ -13,17 +13,29 @@ import java.util.Set;
  *   <li>{@code device}: {@code auto} (CUDA when libtorch sees a GPU, default), {@code cpu} or {@code gpu};</li>
  *   <li>{@code kv_cache_mb}: KV cache budget per model and JVM (default 512);</li>
  *   <li>{@code max_batch}: sessions decoded together in one step (default 16);</li>
+ *   <li>{@code prefill_tokens_per_step}: prompt tokens prefilled between two decode steps (default 1024): waiting
+ *       prompts are prefilled first, up to this budget, so that sessions arriving together join the decode batch
+ *       together, while a flood of long prompts still cannot stall the decoding sessions for longer than it;</li>
  *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2};</li>
  *   <li>{@code ignore_eos}: keep decoding past end-of-sequence tokens until max_tokens (benchmarks; default false).</li>
  * </ul>
  */
 public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
-                         boolean ignoreEos) {
+                         boolean ignoreEos, int prefillTokensPerStep) {
 
-    static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos");
+    static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos",
+            "prefill_tokens_per_step");
+
+    /** Default of {@code prefill_tokens_per_step}. */
+    public static final int PREFILL_TOKENS_PER_STEP = 1024;
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP);
+    }
+
+    public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
+                      boolean ignoreEos) {
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP);
     }
 
     public static DjlOptions of(EngineSpec spec) {
@@ -53,7 +65,8 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
         if (!ignoreEos.equals("true") && !ignoreEos.equals("false")) {
             throw new IllegalArgumentException("model '" + spec.model() + "': ignore_eos must be true or false, was " + ignoreEos);
         }
-        return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos));
+        int prefillBudget = positive(spec, o, "prefill_tokens_per_step", PREFILL_TOKENS_PER_STEP);
+        return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget);
     }
 
     Device device() {

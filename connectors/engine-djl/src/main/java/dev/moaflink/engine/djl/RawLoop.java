@@ -19,6 +19,7 @@ public final class RawLoop implements AutoCloseable {
     private final LlamaModel model;
 
     public RawLoop(Path dir) {
+        TorchThreads.configure();
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         this.model = LlamaModel.load(dir, manager);
     }

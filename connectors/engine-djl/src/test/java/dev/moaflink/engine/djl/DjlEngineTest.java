@@ -115,6 +115,30 @@ class DjlEngineTest {
     }
 
     @Test
+    void sessionsArrivingTogetherArePrefilledBeforeTheNextStepAndDecodeInTheSameSteps() throws Exception {
+        long before = ((DjlEngine) engine).steps();
+        List<CompletableFuture<Run>> runs = new ArrayList<>();
+        for (int i = 0; i < fixture.prompts().size(); i++) {
+            runs.add(generate(engine, "t" + i, fixture.prompts().get(i).text(), List.of(), GenerationParams.greedy(32)));
+        }
+        for (CompletableFuture<Run> r : runs) {
+            assertEquals(32, r.get(60, TimeUnit.SECONDS).generation().outputTokens());
+        }
+        long steps = ((DjlEngine) engine).steps() - before;
+        // 31 decode steps once all have joined; prefilling one prompt per step would add one step per late joiner (5).
+        assertTrue(steps <= 31 + 2, "decode steps " + steps + ": the sessions joined the batch one by one");
+    }
+
+    @Test
+    void thePrefillBudgetPerStepIsAnOptionAndMustBePositive() {
+        assertEquals(DjlOptions.PREFILL_TOKENS_PER_STEP, DjlOptions.of(fixture.spec(Map.of())).prefillTokensPerStep());
+        assertEquals(64, DjlOptions.of(fixture.spec(Map.of("prefill_tokens_per_step", "64"))).prefillTokensPerStep());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DjlOptions.of(fixture.spec(Map.of("prefill_tokens_per_step", "0"))));
+        assertTrue(e.getMessage().contains("prefill_tokens_per_step"), e.getMessage());
+    }
+
+    @Test
     void appendedPartsPrefillIncrementallyToTheSameResult() throws Exception {
         Fixture.Prompt p = fixture.prompts().get(4); // the longest
         String t = p.text();
