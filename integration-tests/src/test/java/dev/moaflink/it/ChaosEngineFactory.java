@@ -1,0 +1,77 @@
+package dev.moaflink.it;
+
+import dev.moaflink.engine.EngineFactory;
+import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.engine.LlmEngine;
+import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.sim.SimulatedEngineFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Test backend {@code chaos}: the simulated engine, except that while {@link #ARMED} is positive the next
+ * {@code open()} throws {@link InjectedFailure}, an {@link Error} that no agent-operator code handles, so it fails
+ * the task that called it (a crash inside an operator), as a bug in user code or a native crash would.
+ */
+public final class ChaosEngineFactory implements EngineFactory {
+
+    /** Failures still to inject (JVM-wide). */
+    public static final AtomicInteger ARMED = new AtomicInteger();
+
+    /** Failures injected so far (JVM-wide). */
+    public static final AtomicInteger INJECTED = new AtomicInteger();
+
+    /** Thrown inside the agent operator's task thread. */
+    public static final class InjectedFailure extends Error {
+        InjectedFailure(String message) {
+            super(message);
+        }
+    }
+
+    private final SimulatedEngineFactory sim = new SimulatedEngineFactory();
+
+    @Override
+    public String backend() {
+        return "chaos";
+    }
+
+    @Override
+    public void validate(EngineSpec spec) {
+        sim.validate(asSim(spec));
+    }
+
+    @Override
+    public LlmEngine create(EngineSpec spec) {
+        LlmEngine inner = sim.create(asSim(spec));
+        return new LlmEngine() {
+            @Override
+            public String model() {
+                return inner.model();
+            }
+
+            @Override
+            public EngineInfo info() {
+                return inner.info();
+            }
+
+            @Override
+            public EngineSession open(SessionRequest request) {
+                if (ARMED.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    INJECTED.incrementAndGet();
+                    throw new InjectedFailure("injected failure opening " + request.requestId());
+                }
+                return inner.open(request);
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+    }
+
+    private static EngineSpec asSim(EngineSpec spec) {
+        return new EngineSpec(SimulatedEngineFactory.BACKEND, spec.model(), spec.options());
+    }
+}
