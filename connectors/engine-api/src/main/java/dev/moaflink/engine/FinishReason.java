@@ -8,6 +8,11 @@ public enum FinishReason {
     LENGTH,
     /** {@link EngineSession#cancel()} was called. */
     CANCELLED,
-    /** The engine failed; see {@link Generation#error()}. */
-    ERROR
+    /** The engine failed; see {@link Generation#error()}. Transient: the same request may succeed again. */
+    ERROR,
+    /**
+     * The engine can never serve this request as it stands (a prompt larger than the model's context or the KV
+     * budget, a query it cannot interpret); see {@link Generation#error()}. Retrying is pointless.
+     */
+    REFUSED
 }

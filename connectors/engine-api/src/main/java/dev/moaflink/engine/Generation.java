@@ -28,4 +28,9 @@ public record Generation(
     public static Generation failed(String message, int promptTokens, PhaseTimings timings) {
         return new Generation("", FinishReason.ERROR, promptTokens, 0, 0.0, timings, message);
     }
+
+    /** A request the engine can never serve (see {@link FinishReason#REFUSED}). */
+    public static Generation refused(String message, int promptTokens) {
+        return new Generation("", FinishReason.REFUSED, promptTokens, 0, 0.0, PhaseTimings.ZERO, message);
+    }
 }

@@ -237,6 +237,9 @@ public final class ConfigValidator {
         }
         require(problems, a.capacity() >= 1, "agent.capacity must be >= 1, was " + a.capacity());
         require(problems, a.timeoutMs() >= 1, "agent.timeout_ms must be >= 1, was " + a.timeoutMs());
+        require(problems, a.retries() >= 0 && a.retries() <= 10, "agent.retries must be in [0, 10], was " + a.retries());
+        require(problems, a.retryBackoffMs() >= 0 && a.retryBackoffMs() <= 60_000,
+                "agent.retry_backoff_ms must be in [0, 60000], was " + a.retryBackoffMs());
         require(problems, a.chunkTokens() >= 0, "agent.chunk_tokens must be >= 0, was " + a.chunkTokens());
         require(problems, a.maxTokens() >= 1, "agent.max_tokens must be >= 1, was " + a.maxTokens());
         require(problems, a.temperature() >= 0, "agent.temperature must be >= 0, was " + a.temperature());

@@ -83,6 +83,10 @@ public record JobConfig(
      * @param layout      fused: one agent operator per level serves all its models and the whole per-query
      *                    path chains into one task (no serialization between stages); per_model: one agent
      *                    operator per (level, model), which placement plans can put on separate workers
+     * @param retries     attempts after the first for a call that failed transiently (engine error, exception,
+     *                    timeout) before it streamed anything; refusals (a request the engine can never serve)
+     *                    are not retried
+     * @param retryBackoffMs wait before the first retry, doubled for each further one
      */
     public record AgentSettings(
             int capacity,
@@ -92,7 +96,16 @@ public record JobConfig(
             double temperature,
             double topP,
             long seed,
-            Layout layout) implements Serializable {}
+            Layout layout,
+            int retries,
+            long retryBackoffMs) implements Serializable {
+
+        /** Without retries. */
+        public AgentSettings(int capacity, long timeoutMs, int chunkTokens, int maxTokens, double temperature,
+                             double topP, long seed, Layout layout) {
+            this(capacity, timeoutMs, chunkTokens, maxTokens, temperature, topP, seed, layout, 0, 0);
+        }
+    }
 
     public enum Layout { FUSED, PER_MODEL }
 

@@ -9,6 +9,7 @@ import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.PromptContext;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
 import dev.moaflink.job.config.JobConfig;
@@ -31,6 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -51,8 +53,10 @@ import org.apache.flink.util.function.ThrowingRunnable;
  * then a last chunk with the whole result. Calls run unordered; at most {@code capacity} per model served
  * are in flight, and
  * past that the operator yields to its mailbox instead of reading input, so backpressure reaches the
- * source. A call still running after {@code timeout_ms} is cancelled and reported as a FAILED node, never
- * as a job failure. Calls in flight at a checkpoint are stored and re-run after a restore (engine sessions
+ * source. A call still running after {@code timeout_ms} is cancelled; one that failed transiently (engine error,
+ * exception, timeout) before streaming anything runs again after a backoff, at most {@code agent.retries} times;
+ * then, or at once for a refusal, it is reported as a FAILED node (the answer is built from the rest and flagged
+ * degraded), never as a job failure. Calls in flight at a checkpoint are stored and re-run after a restore (engine sessions
  * are not state).
  */
 public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
@@ -72,6 +76,10 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private transient Thread taskThread;
     private transient int replica;
     private transient Set<InFlight> inFlight;
+    /** Calls waiting for their retry's backoff to pass. */
+    private transient Set<InFlight> waiting;
+    private transient Counter retries;
+    private transient Counter failures;
     /** Sessions opened ahead of their RUN (prefill/decode overlap), by request id. */
     private transient Map<String, Opened> opened;
     private transient int capacity;
@@ -105,6 +113,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         taskThread = Thread.currentThread();
         replica = spec.replica() >= 0 ? spec.replica() : getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
+        waiting = new HashSet<>();
+        retries = getMetricGroup().counter("agentRetries");
+        failures = getMetricGroup().counter("agentFailures");
         opened = new HashMap<>();
         capacity = spec.settings().capacity() * spec.engines().size();
         for (AgentCall call : restored) {
@@ -123,7 +134,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
 
     /** Number of calls running now (tests assert it drains to zero). */
     int inFlightCount() {
-        return inFlight.size();
+        return inFlight.size() + waiting.size();
     }
 
     private void start(AgentCall call) {
@@ -160,6 +171,13 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             return;
         }
         f.engine = engine;
+        launch(f, ahead);
+    }
+
+    /** Opens (or reuses) the call's engine session, sends its prompt and starts the generation. */
+    private void launch(InFlight f, Opened ahead) {
+        AgentCall call = f.call;
+        Served engine = f.engine;
         try {
             String whole = ahead == null ? null : String.join("", call.promptParts());
             if (ahead != null && ahead.engine == engine && whole.startsWith(ahead.appended.toString())) {
@@ -193,8 +211,14 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         } catch (RuntimeException e) {
             if (f.session != null) {
                 f.session.close();
+                f.session = null;
             }
-            emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, "engine refused the call: " + e.getMessage());
+            String why = "engine refused the call: " + e.getMessage();
+            if (!(e instanceof RequestRefusedException) && retry(f, why, false)) {
+                return;
+            }
+            failures.inc();
+            emitFinal(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, 0, 0, 0.0, attempts(f, why));
             return;
         }
         CompletableFuture<Generation> done = f.session.generate(params(f), new ChunkingListener(f));
@@ -213,6 +237,48 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
+    }
+
+    /**
+     * Bounded retries: a call that failed transiently before it streamed anything downstream runs again on a fresh
+     * session after a backoff (doubled per attempt), up to {@code agent.retries} times. Returns false when it may
+     * not, and the failure stands.
+     */
+    private boolean retry(InFlight f, String why, boolean cancel) {
+        JobConfig.AgentSettings s = spec.settings();
+        if (f.attempt > s.retries() || f.seq > 0) {
+            return false;
+        }
+        f.finished = true; // a late completion of this attempt is ignored
+        inFlight.remove(f);
+        if (f.timeout != null) {
+            f.timeout.cancel(false);
+        }
+        if (f.session != null) {
+            RunningAgents.unregister(f.session);
+            if (cancel) {
+                f.session.cancel();
+            }
+            f.session.close();
+        }
+        InFlight next = new InFlight(f.call, f.startedAtMs);
+        next.engine = f.engine;
+        next.attempt = f.attempt + 1;
+        retries.inc();
+        long delay = s.retryBackoffMs() << Math.min(20, f.attempt - 1);
+        waiting.add(next);
+        next.timeout = getProcessingTimeService().registerTimer(
+                getProcessingTimeService().getCurrentProcessingTime() + delay, t -> {
+                    if (waiting.remove(next)) {
+                        next.timeout = null;
+                        launch(next, null);
+                    }
+                });
+        return true;
+    }
+
+    private static String attempts(InFlight f, String why) {
+        return f.attempt == 1 ? why : "failed after " + f.attempt + " attempts; last: " + why;
     }
 
     private static SessionRequest.Role role(AgentCall call) {
@@ -283,25 +349,41 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         if (err != null || g == null) {
             String msg = err == null ? "engine returned no result" : String.valueOf(err.getMessage());
-            finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0, msg);
+            if (retry(f, msg, false)) {
+                return;
+            }
+            failures.inc();
+            finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0, attempts(f, msg));
+            return;
+        }
+        if (g.finishReason() == FinishReason.ERROR && retry(f, g.error(), false)) {
             return;
         }
         NodeStatus status = switch (g.finishReason()) {
             case STOP, LENGTH -> NodeStatus.RAN;
             case CANCELLED -> NodeStatus.CANCELLED;
-            case ERROR -> NodeStatus.FAILED;
+            case ERROR, REFUSED -> NodeStatus.FAILED;
         };
-        String text = g.finishReason() == FinishReason.ERROR ? "" : g.text();
-        finish(f, text, status, g.timings(), g.promptTokens(), g.outputTokens(), g.confidence(), g.error());
+        boolean failed = status == NodeStatus.FAILED;
+        if (failed) {
+            failures.inc();
+        }
+        String text = failed ? "" : g.text();
+        finish(f, text, status, g.timings(), g.promptTokens(), g.outputTokens(), g.confidence(),
+                failed ? attempts(f, g.error()) : g.error());
     }
 
     private void onTimeout(InFlight f) {
         if (f.finished) {
             return;
         }
+        String why = "timed out after " + spec.settings().timeoutMs() + " ms";
+        if (retry(f, why, true)) {
+            return;
+        }
+        failures.inc();
         // Recorded as FAILED first: an engine may complete the cancelled generation on this very thread.
-        finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0,
-                "timed out after " + spec.settings().timeoutMs() + " ms");
+        finish(f, "", NodeStatus.FAILED, PhaseTimings.ZERO, f.session.promptTokens(), 0, 0.0, attempts(f, why));
         f.session.cancel();
     }
 
@@ -396,12 +478,13 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         super.snapshotState(context);
         List<AgentCall> calls = new ArrayList<>(inFlight.size());
         inFlight.forEach(f -> calls.add(f.call));
+        waiting.forEach(f -> calls.add(f.call));
         inFlightState.update(calls);
     }
 
     @Override
     public void endInput() throws Exception {
-        while (!inFlight.isEmpty()) {
+        while (!inFlight.isEmpty() || !waiting.isEmpty()) {
             mailbox.yield();
         }
     }
@@ -429,6 +512,10 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                     f.session.close();
                 }
                 inFlight.clear();
+            }
+            if (waiting != null) {
+                waiting.forEach(f -> f.timeout.cancel(false));
+                waiting.clear();
             }
         } finally {
             if (leases != null) {
@@ -478,6 +565,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         boolean finished;
         int seq;
         int emittedChars;
+        int attempt = 1;
 
         InFlight(AgentCall call, long startedAtMs) {
             this.call = call;

@@ -44,6 +44,12 @@ class AgentOperatorTest {
                 new JobConfig.AgentSettings(capacity, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0, JobConfig.Layout.FUSED));
     }
 
+    /** Two retries, 100 ms backoff (then 200 ms). */
+    private static AgentSpec retrying(String mode) {
+        return AgentSpec.single(new EngineSpec("scripted", "a", Map.of("mode", mode)), 1, "w0",
+                new JobConfig.AgentSettings(4, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0, JobConfig.Layout.FUSED, 2, 100));
+    }
+
     private static OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> harness(AgentSpec spec) throws Exception {
         return new OneInputStreamOperatorTestHarness<>(new AgentOperatorFactory(spec),
                 TypeInformation.of(AgentCall.class).createSerializer(new SerializerConfigImpl()));
@@ -200,6 +206,103 @@ class AgentOperatorTest {
             assertEquals(NodeStatus.FAILED, t.status());
             assertTrue(t.error().contains("KV budget"), t.error());
             assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void aTransientEngineErrorIsRetriedAfterABackoffOnAFreshSession() throws Exception {
+        QueryTask q = Fixtures.query("r1", "tree");
+        try (var h = harness(retrying("manual"))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            ScriptedEngine.Scripted first = ScriptedEngine.session("r1/L1.0");
+            first.fail("CUDA out of memory");
+            assertTrue(h.extractOutputValues().isEmpty(), "nothing emitted while a retry is pending");
+            assertTrue(first.closed);
+            assertEquals(1, operator(h).inFlightCount(), "the retry waits, and counts");
+            h.setProcessingTime(99);
+            assertSame(first, ScriptedEngine.session("r1/L1.0"), "not before the backoff");
+            h.setProcessingTime(100);
+            ScriptedEngine.Scripted second = ScriptedEngine.session("r1/L1.0");
+            assertNotSame(first, second);
+            second.finish("Answer: ", "B");
+            List<AgentChunk> out = h.extractOutputValues();
+            NodeTrace t = out.get(out.size() - 1).result().trace();
+            assertEquals(NodeStatus.RAN, t.status());
+            assertEquals("Answer: B", out.get(out.size() - 1).result().text());
+            assertEquals(0, operator(h).inFlightCount());
+        }
+    }
+
+    @Test
+    void aCallThatKeepsFailingGivesUpAfterItsRetriesWithOneFailedNode() throws Exception {
+        QueryTask q = Fixtures.query("r2", "tree");
+        try (var h = harness(retrying("manual"))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            ScriptedEngine.session("r2/L1.0").fail("worker lost");
+            h.setProcessingTime(100);
+            ScriptedEngine.session("r2/L1.0").fail("worker lost");
+            h.setProcessingTime(250);
+            assertTrue(h.extractOutputValues().isEmpty(), "second backoff is 200 ms");
+            h.setProcessingTime(300);
+            ScriptedEngine.session("r2/L1.0").fail("worker lost again");
+            List<AgentChunk> out = h.extractOutputValues();
+            assertEquals(1, out.size());
+            NodeTrace t = out.get(0).result().trace();
+            assertEquals(NodeStatus.FAILED, t.status());
+            assertEquals("failed after 3 attempts; last: worker lost again", t.error());
+            assertEquals(0, operator(h).inFlightCount());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
+    void aTimedOutCallIsCancelledAndRetriedAndAnExceptionAtOpenToo() throws Exception {
+        QueryTask q = Fixtures.query("r3", "tree");
+        try (var h = harness(retrying("flaky"))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0); // first open throws (transient)
+            assertNull(ScriptedEngine.session("r3/L1.0"));
+            h.setProcessingTime(100);
+            ScriptedEngine.Scripted slow = ScriptedEngine.session("r3/L1.0");
+            h.setProcessingTime(100 + TIMEOUT_MS); // a slow replica: this attempt times out
+            assertTrue(slow.cancelled && slow.closed);
+            assertTrue(h.extractOutputValues().isEmpty());
+            h.setProcessingTime(100 + TIMEOUT_MS + 200);
+            ScriptedEngine.Scripted third = ScriptedEngine.session("r3/L1.0");
+            assertNotSame(slow, third);
+            third.finish("Answer: ", "C");
+            List<AgentChunk> out = h.extractOutputValues();
+            assertEquals(NodeStatus.RAN, out.get(out.size() - 1).result().trace().status());
+            assertEquals(0, operator(h).inFlightCount());
+        }
+    }
+
+    @Test
+    void refusalsAndCallsThatAlreadyStreamedAreNotRetried() throws Exception {
+        QueryTask q = Fixtures.query("r4", "tree");
+        try (var h = harness(retrying("refuse"))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            NodeTrace t = h.extractOutputValues().get(0).result().trace();
+            assertEquals(NodeStatus.FAILED, t.status());
+            assertTrue(t.error().startsWith("engine refused the call") && t.error().contains("KV budget"), t.error());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+        try (var h = harness(retrying("manual"))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(Fixtures.leafCall(q, "L1.1", "a"), 0);
+            ScriptedEngine.session("r4/L1.1").streamThenFail("engine crashed", "Answer", ": ");
+            List<AgentChunk> out = h.extractOutputValues();
+            NodeTrace t = out.get(out.size() - 1).result().trace();
+            assertEquals(NodeStatus.FAILED, t.status(), "downstream already has its first chunk: no second version");
+            assertEquals("engine crashed", t.error());
+            assertEquals(0, operator(h).inFlightCount());
         }
     }
 

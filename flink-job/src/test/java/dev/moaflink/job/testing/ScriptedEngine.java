@@ -1,6 +1,7 @@
 package dev.moaflink.job.testing;
 
 import dev.moaflink.engine.EngineException;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.EngineFactory;
 import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSession;
@@ -20,12 +21,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A test engine whose sessions the test drives by hand (option {@code mode}): {@code manual} sessions wait
- * for {@link #session(String)}'s {@code finish}/{@code fail}; {@code refuse} throws at open. Used to check
+ * for {@link #session(String)}'s {@code finish}/{@code fail}; {@code refuse} refuses at open (a request that can
+ * never fit); {@code flaky} throws a transient error at the first open after {@link #reset()}, then behaves like
+ * {@code manual}. Used to check
  * operator behaviour (timeouts, failures, state cleanup) that a well-behaved engine never shows.
  */
 public final class ScriptedEngine implements LlmEngine {
 
     private static final Map<String, Scripted> SESSIONS = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger OPENS = new java.util.concurrent.atomic.AtomicInteger();
     public static final Set<String> CLOSED_ENGINES = ConcurrentHashMap.newKeySet();
 
     private final EngineSpec spec;
@@ -41,6 +45,7 @@ public final class ScriptedEngine implements LlmEngine {
     public static void reset() {
         SESSIONS.clear();
         CLOSED_ENGINES.clear();
+        OPENS.set(0);
     }
 
     @Override
@@ -56,7 +61,10 @@ public final class ScriptedEngine implements LlmEngine {
     @Override
     public EngineSession open(SessionRequest request) {
         if (spec.option("mode", "manual").equals("refuse")) {
-            throw new EngineException("prompt does not fit the KV budget");
+            throw new RequestRefusedException("prompt does not fit the KV budget");
+        }
+        if (spec.option("mode", "manual").equals("flaky") && OPENS.incrementAndGet() <= 1) {
+            throw new EngineException("connection reset by the model server");
         }
         Scripted s = new Scripted(request.requestId(), request.promptPrefix());
         SESSIONS.put(request.requestId(), s);
@@ -99,6 +107,14 @@ public final class ScriptedEngine implements LlmEngine {
 
         public void fail(String message) {
             done.complete(Generation.failed(message, 10, PhaseTimings.ZERO));
+        }
+
+        /** Streams {@code tokens}, then fails (an engine that dies mid-generation). */
+        public void streamThenFail(String message, String... tokens) {
+            for (String t : tokens) {
+                listener.onToken(new Token(t.hashCode(), t, -0.1f));
+            }
+            fail(message);
         }
 
         @Override
@@ -145,8 +161,8 @@ public final class ScriptedEngine implements LlmEngine {
         @Override
         public void validate(EngineSpec spec) {
             String mode = spec.option("mode", "manual");
-            if (!mode.equals("manual") && !mode.equals("refuse")) {
-                throw new IllegalArgumentException("mode must be manual or refuse, was " + mode);
+            if (!mode.equals("manual") && !mode.equals("refuse") && !mode.equals("flaky")) {
+                throw new IllegalArgumentException("mode must be manual, refuse or flaky, was " + mode);
             }
         }
 

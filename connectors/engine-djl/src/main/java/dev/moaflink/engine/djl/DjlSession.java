@@ -1,10 +1,10 @@
 package dev.moaflink.engine.djl;
 
-import dev.moaflink.engine.EngineException;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
 import java.util.concurrent.CompletableFuture;
@@ -93,7 +93,7 @@ final class DjlSession implements EngineSession {
         int needed = Math.min(engine.llama().config().maxPositions(), ids.length + params.maxTokens());
         String refusal = engine.refusal(ids.length, needed);
         if (refusal != null) {
-            future.complete(Generation.failed(refusal, ids.length, PhaseTimings.ZERO));
+            future.complete(Generation.refused(refusal, ids.length));
             engine.submit(() -> engine.release(this));
             return future;
         }
@@ -107,7 +107,7 @@ final class DjlSession implements EngineSession {
         promptTokens = ids.length;
         String refusal = engine.refusal(ids.length, ids.length);
         if (refusal != null) {
-            throw new EngineException(refusal);
+            throw new RequestRefusedException(refusal);
         }
         engine.submit(() -> engine.updatePrompt(this, ids, last));
     }

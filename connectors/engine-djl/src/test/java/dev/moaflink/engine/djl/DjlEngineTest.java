@@ -218,7 +218,8 @@ class DjlEngineTest {
         // A prompt longer than the context is refused when it is appended.
         try (LlmEngine e = new DjlEngineFactory().create(fixture.spec(Map.of()))) {
             EngineSession s = e.open(request("long", "x"));
-            EngineException refused = assertThrows(EngineException.class, () -> s.append(" word".repeat(600)));
+            EngineException refused = assertThrows(dev.moaflink.engine.RequestRefusedException.class,
+                    () -> s.append(" word".repeat(600)));
             assertTrue(refused.getMessage().contains("context"), refused.getMessage());
             s.close();
         }
@@ -229,7 +230,8 @@ class DjlEngineTest {
         try (LlmEngine e = new DjlEngine("tiny", fixture.dir(), new DjlOptions(fixture.dir().toString(), "cpu", 0, 16,
                 "none"))) {
             // kv_cache_mb 0 → no tokens at all
-            EngineException refused = assertThrows(EngineException.class, () -> e.open(request("n", "hello")));
+            EngineException refused = assertThrows(dev.moaflink.engine.RequestRefusedException.class,
+                    () -> e.open(request("n", "hello")));
             assertTrue(refused.getMessage().contains("KV cache"), refused.getMessage());
         }
     }

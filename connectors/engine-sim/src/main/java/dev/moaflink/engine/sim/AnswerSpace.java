@@ -1,6 +1,6 @@
 package dev.moaflink.engine.sim;
 
-import dev.moaflink.engine.EngineException;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
@@ -32,7 +32,7 @@ sealed interface AnswerSpace {
         static Labels of(PromptContext context) {
             int n = context.choices().size();
             if (n == 0 || n > CandidateAnswers.MAX_CHOICES) {
-                throw new EngineException("multiple-choice query '" + context.queryId() + "' has " + n
+                throw new RequestRefusedException("multiple-choice query '" + context.queryId() + "' has " + n
                         + " choices; the simulated engine answers with labels A.." + CandidateAnswers.label(
                         CandidateAnswers.MAX_CHOICES - 1) + ", so it needs 1 to " + CandidateAnswers.MAX_CHOICES);
             }
