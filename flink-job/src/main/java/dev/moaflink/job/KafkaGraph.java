@@ -63,7 +63,8 @@ final class KafkaGraph {
                 .uid("kafka-queries")
                 .process(new DecodeQueries(validator), TypeInformation.of(QueryTask.class))
                 .name("decode queries").uid("decode-queries");
-        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config, topologies);
+        MoaPipeline.Outputs out = MoaPipeline.build(queries, config, topologies);
+        DataStream<AnswerRecord> answers = out.answers();
 
         DeliveryGuarantee guarantee = k.delivery() == JobConfig.Delivery.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
@@ -75,7 +76,7 @@ final class KafkaGraph {
                         .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
                         .build(AvroRecords::answer))
                 .name("kafka " + k.answersTopic()).uid("kafka-answers");
-        queries.getSideOutput(DecodeQueries.DEAD_LETTERS)
+        queries.getSideOutput(DecodeQueries.DEAD_LETTERS).union(out.rejected())
                 .sinkTo(KafkaSinks.avro(connection, AvroCodec.of(DeadLetter.class))
                         .topic(k.deadLetterTopic())
                         .deliveryGuarantee(guarantee)

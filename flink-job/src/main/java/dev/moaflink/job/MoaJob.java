@@ -74,10 +74,10 @@ public final class MoaJob {
                 .setParallelism(1)
                 .process(new ParseJsonQueries(batch.input(), validator), TypeInformation.of(QueryTask.class))
                 .name("parse queries").uid("parse-queries");
-        DataStream<AnswerRecord> answers = MoaPipeline.answers(queries, config, topologies);
-        answers.sinkTo(JsonLinesFileSink.<AnswerRecord>json(batch.output()))
+        MoaPipeline.Outputs out = MoaPipeline.build(queries, config, topologies);
+        out.answers().sinkTo(JsonLinesFileSink.<AnswerRecord>json(batch.output()))
                 .name("answers file").setParallelism(1);
-        queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS)
+        queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS).union(out.rejected())
                 .sinkTo(JsonLinesFileSink.<DeadLetterRecord>json(deadLetterFile(batch)))
                 .name("dead letters file").setParallelism(1);
     }

@@ -6,6 +6,7 @@ import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.operators.AgentOperatorFactory;
 import dev.moaflink.job.operators.AgentRoutes;
@@ -49,18 +50,27 @@ public final class MoaPipeline {
 
     private MoaPipeline() {}
 
+    /** What the pipeline emits: answers, and queries it rejected after decoding (duplicate ids). */
+    public record Outputs(DataStream<AnswerRecord> answers, DataStream<DeadLetterRecord> rejected) {}
+
     public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config,
                                                    TopologySet topologies) {
+        return build(queries, config, topologies).answers();
+    }
+
+    public static Outputs build(DataStream<QueryTask> queries, JobConfig config, TopologySet topologies) {
         PlacementPlan plan = ConfigValidator.placement(config);
         Replicas replicas = plan == null ? Replicas.none()
                 : Replicas.of(plan, config.routing().gpusPerWorker(), config.routing().queueSlack());
         // A plan puts each model's replicas on named workers, which needs one operator per (level, model, replica).
         boolean fused = config.agent().layout() == JobConfig.Layout.FUSED && !replicas.placed();
         AgentRoutes routes = new AgentRoutes(fused, replicas);
-        SingleOutputStreamOperator<?> stage = queries
+        SingleOutputStreamOperator<AgentCall> router = queries
                 .keyBy(QueryTask::id, Types.STRING)
-                .process(new RouteQueries(topologies, routes), TypeInformation.of(AgentCall.class))
+                .process(new RouteQueries(topologies, routes, config.limits().duplicateWindowMs()),
+                        TypeInformation.of(AgentCall.class))
                 .name("router").uid("router");
+        SingleOutputStreamOperator<?> stage = router;
         List<DataStream<AnswerRecord>> answers = new ArrayList<>();
         for (int level = 1; level <= topologies.maxDepth(); level++) {
             Map<String, EngineSpec> engines = new LinkedHashMap<>();
@@ -83,7 +93,7 @@ public final class MoaPipeline {
         for (int i = 1; i < answers.size(); i++) {
             all = all.union(answers.get(i));
         }
-        return all;
+        return new Outputs(all, router.getSideOutput(RouteQueries.DUPLICATES));
     }
 
     private static KeyedStream<AgentChunk, String> fusedAgents(SingleOutputStreamOperator<?> stage, AgentRoutes routes,

@@ -187,32 +187,46 @@ class KafkaPipelineIT {
     @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
         Topics t = Topics.fresh();
-        JobClient job = start(args(t).virtualTime());
+        JobClient job = start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
         KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
+        List<Query> before = SyntheticQueries.generate(10, 3, "before-");
         try (QueryProducer p = new QueryProducer(c, t.queries)) {
-            SyntheticQueries.generate(10, 3, "before-").forEach(p::send);
+            before.forEach(p::send);
             p.sendRaw("garbage", "definitely not avro".getBytes(StandardCharsets.UTF_8));
+            p.sendRaw("other-schema", dev.moaflink.connectors.kafka.AvroCodec.of(DeadLetter.class).encode(
+                    DeadLetter.newBuilder().setKind("X").setReason("a record of another schema")
+                            .setFailedAt(Instant.now()).build()));
             p.send(Query.newBuilder().setId("empty-text").setText("  ").setTaskType(TaskType.FREE_TEXT)
                     .setSubmittedAt(Instant.now()).build());
             p.send(Query.newBuilder().setId("bad-topology").setText("hi").setTopology("star-7")
                     .setTaskType(TaskType.FREE_TEXT).setSubmittedAt(Instant.now()).build());
+            p.send(Query.newBuilder().setId("bad-profile").setText("hi").setProfile("h100-fast")
+                    .setTaskType(TaskType.FREE_TEXT).setSubmittedAt(Instant.now()).build());
+            p.send(Query.newBuilder().setId("too-long").setText("word ".repeat(400))
+                    .setTaskType(TaskType.FREE_TEXT).setSubmittedAt(Instant.now()).build());
+            p.flush();
+            p.send(before.get(0)); // the same id again
             SyntheticQueries.generate(10, 4, "after-").forEach(p::send);
             p.flush();
         }
         try {
             List<Answer> answers = readAnswers(t, 20);
-            assertEquals(20, answers.size(), "good records before and after the bad ones are all answered");
+            assertEquals(20, answers.size(), "good records before and after the bad ones are all answered, once");
             try (AnswerReader<DeadLetter> r = new AnswerReader<>(c, t.dead, DeadLetter.class)) {
-                List<DeadLetter> dead = r.read(3, Duration.ofMinutes(1), d -> { });
-                assertEquals(3, dead.size());
+                List<DeadLetter> dead = r.read(7, Duration.ofMinutes(1), d -> { });
+                dead.addAll(r.drain(Duration.ofSeconds(2)));
+                assertEquals(7, dead.size(), dead.toString());
                 Map<String, DeadLetter> byKind = dead.stream().collect(Collectors.toMap(DeadLetter::getKind, d -> d));
-                assertEquals(Set.of("MALFORMED_AVRO", "EMPTY_TEXT", "UNKNOWN_TOPOLOGY"), byKind.keySet());
+                assertEquals(Set.of("MALFORMED_AVRO", "UNKNOWN_SCHEMA", "EMPTY_TEXT", "UNKNOWN_TOPOLOGY",
+                        "UNKNOWN_PROFILE", "PROMPT_TOO_LONG", "DUPLICATE_ID"), byKind.keySet());
                 DeadLetter garbage = byKind.get("MALFORMED_AVRO");
                 assertEquals(t.queries, garbage.getSourceTopic());
                 assertTrue(garbage.getSourceOffset() >= 0 && garbage.getSourcePartition() >= 0);
                 assertEquals("definitely not avro", StandardCharsets.UTF_8.decode(garbage.getPayload()).toString());
                 assertEquals("bad-topology", byKind.get("UNKNOWN_TOPOLOGY").getQueryId());
                 assertTrue(byKind.get("UNKNOWN_TOPOLOGY").getReason().contains("star-7"));
+                assertEquals(before.get(0).getId(), byKind.get("DUPLICATE_ID").getQueryId());
+                assertTrue(byKind.get("PROMPT_TOO_LONG").getReason().contains("max_prompt_tokens"));
             }
         } finally {
             job.cancel().get();

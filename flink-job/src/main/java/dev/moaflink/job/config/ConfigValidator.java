@@ -256,6 +256,8 @@ public final class ConfigValidator {
         require(problems, l.maxTextChars() >= 1, "limits.max_text_chars must be >= 1");
         require(problems, l.maxChoices() >= 2 && l.maxChoices() <= 26, "limits.max_choices must be in [2, 26]");
         require(problems, l.maxChoiceChars() >= 1, "limits.max_choice_chars must be >= 1");
+        require(problems, l.maxPromptTokens() >= 1, "limits.max_prompt_tokens must be >= 1");
+        require(problems, l.duplicateWindowMs() >= 0, "limits.duplicate_window_ms must be >= 0 (0: no check)");
     }
 
     private static void checkKafka(List<String> problems, JobConfig.KafkaSettings k, long checkpointMs) {

@@ -177,7 +177,20 @@ public record JobConfig(
 
     public enum Similarity { AUTO, ANSWER, EMBEDDING }
 
-    /** Size limits on every input field; larger inputs are dead-lettered. */
-    public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars)
-            implements Serializable {}
+    /**
+     * Size limits on every input field; larger inputs are dead-lettered.
+     *
+     * @param maxPromptTokens   cap on the question's size in tokens, estimated from text and choices without a
+     *                          tokenizer as a lower bound of what BPE tokenizers give (words, up to 3 digits and
+     *                          each other symbol count one); an engine still refuses a prompt over its context
+     * @param duplicateWindowMs a query id accepted within this long before is a duplicate (dead-lettered); 0 turns
+     *                          the check off. Memory grows with rate × window (one small entry per id)
+     */
+    public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars, int maxPromptTokens,
+                         long duplicateWindowMs) implements Serializable {
+
+        public Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars) {
+            this(maxIdChars, maxTextChars, maxChoices, maxChoiceChars, Integer.MAX_VALUE, 0);
+        }
+    }
 }

@@ -43,7 +43,7 @@ public final class AvroRecords {
         return DeadLetter.newBuilder()
                 .setPayload(d.payload() == null ? null : ByteBuffer.wrap(d.payload()))
                 .setKey(d.key() == null ? null : ByteBuffer.wrap(d.key()))
-                .setSourceTopic(d.sourceTopic())
+                .setSourceTopic(d.sourceTopic() == null ? "" : d.sourceTopic())
                 .setSourcePartition(d.sourcePartition())
                 .setSourceOffset(d.sourceOffset())
                 .setQueryId(d.queryId())

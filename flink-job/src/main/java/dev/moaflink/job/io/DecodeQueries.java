@@ -30,7 +30,7 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
     private final AvroCodec<Query> codec = AvroCodec.of(Query.class);
 
     private transient Counter decoded;
-    private transient Counter rejected;
+    private transient RejectCounters rejected;
 
     public DecodeQueries(QueryValidator validator) {
         this.validator = validator;
@@ -39,7 +39,7 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
     @Override
     public void open(OpenContext openContext) {
         decoded = getRuntimeContext().getMetricGroup().counter("queriesDecoded");
-        rejected = getRuntimeContext().getMetricGroup().counter("queriesDeadLettered");
+        rejected = new RejectCounters(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -52,7 +52,7 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
             return;
         }
         QueryValidator.Outcome o = validator.validate(q.getId(), q.getText(), q.getChoices(), q.getTaskType(),
-                q.getGold(), q.getTopology(), q.getSubmittedAt() == null ? raw.timestamp()
+                q.getGold(), q.getTopology(), q.getProfile(), q.getSubmittedAt() == null ? raw.timestamp()
                         : q.getSubmittedAt().toEpochMilli());
         if (o.accepted()) {
             decoded.inc();
@@ -63,7 +63,7 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
     }
 
     private void reject(RawRecord raw, RejectKind kind, String reason, String queryId, Context ctx) {
-        rejected.inc();
+        rejected.inc(kind);
         ctx.output(DEAD_LETTERS, new DeadLetterRecord(raw.value(), raw.key(), raw.topic(), raw.partition(),
                 raw.offset(), queryId, kind, reason, System.currentTimeMillis()));
     }

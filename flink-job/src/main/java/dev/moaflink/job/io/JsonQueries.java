@@ -36,7 +36,7 @@ public final class JsonQueries {
         try {
             type = rawType == null ? TaskType.FREE_TEXT : TaskType.valueOf(rawType.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            return new QueryValidator.Outcome(null, RejectKind.MISSING_FIELD, "unknown task_type '" + rawType
+            return new QueryValidator.Outcome(null, RejectKind.UNKNOWN_TASK_TYPE, "unknown task_type '" + rawType
                     + "'; expected multiple_choice, numeric or free_text", id);
         }
         List<String> choices = new ArrayList<>();
@@ -50,7 +50,7 @@ public final class JsonQueries {
         JsonNode submitted = node.get("submitted_at");
         long submittedAt = submitted != null && submitted.canConvertToLong() ? submitted.asLong() : nowMs;
         return validator.validate(id, text(node, "text"), choices, type, text(node, "gold"), text(node, "topology"),
-                submittedAt);
+                text(node, "profile"), submittedAt);
     }
 
     private static String text(JsonNode node, String field) {

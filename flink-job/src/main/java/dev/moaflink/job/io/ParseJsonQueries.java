@@ -19,10 +19,16 @@ public final class ParseJsonQueries extends ProcessFunction<String, QueryTask> {
 
     private final String source;
     private final QueryValidator validator;
+    private transient RejectCounters rejected;
 
     public ParseJsonQueries(String source, QueryValidator validator) {
         this.source = source;
         this.validator = validator;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+        rejected = new RejectCounters(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -35,6 +41,7 @@ public final class ParseJsonQueries extends ProcessFunction<String, QueryTask> {
         if (o.accepted()) {
             out.collect(o.query());
         } else {
+            rejected.inc(o.kind());
             ctx.output(DEAD_LETTERS, new DeadLetterRecord(line.getBytes(StandardCharsets.UTF_8), null, source, -1, -1,
                     o.queryId(), o.kind(), o.reason(), now));
         }

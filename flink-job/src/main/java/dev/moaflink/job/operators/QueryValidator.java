@@ -49,6 +49,15 @@ public final class QueryValidator implements Serializable {
 
     public Outcome validate(String id, String text, List<String> choices, TaskType taskType, String gold,
                             String topology, long submittedAtMs) {
+        return validate(id, text, choices, taskType, gold, topology, null, submittedAtMs);
+    }
+
+    /**
+     * @param profile a per-query engine profile override: this job defines none, so any value is rejected
+     *                ({@link RejectKind#UNKNOWN_PROFILE}) rather than silently ignored
+     */
+    public Outcome validate(String id, String text, List<String> choices, TaskType taskType, String gold,
+                            String topology, String profile, long submittedAtMs) {
         if (id == null || id.isBlank()) {
             return Outcome.reject(RejectKind.MISSING_FIELD, "query id is missing or blank", null);
         }
@@ -91,6 +100,15 @@ public final class QueryValidator implements Serializable {
         if (gold != null && gold.length() > limits.maxTextChars()) {
             return Outcome.reject(RejectKind.FIELD_TOO_LARGE, "gold answer exceeds " + limits.maxTextChars()
                     + " characters", id);
+        }
+        int tokens = PromptTokens.estimate(text, opts);
+        if (tokens > limits.maxPromptTokens()) {
+            return Outcome.reject(RejectKind.PROMPT_TOO_LONG, "the question is at least " + tokens
+                    + " tokens (estimated); the limit is " + limits.maxPromptTokens() + " (limits.max_prompt_tokens)", id);
+        }
+        if (profile != null && !profile.isBlank()) {
+            return Outcome.reject(RejectKind.UNKNOWN_PROFILE, "unknown engine profile '" + profile
+                    + "'; this job defines no per-query profiles (leave the field null)", id);
         }
         String chosen = topology == null || topology.isBlank() ? router.topologyFor(text, taskType) : topology;
         if (!topologies.contains(chosen)) {

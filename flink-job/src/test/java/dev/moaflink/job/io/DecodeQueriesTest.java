@@ -62,4 +62,35 @@ class DecodeQueriesTest {
             assertTrue(dead.get(1).reason().contains("empty"));
         }
     }
+
+    @Test
+    void aRecordOfAnotherSchemaAndAQueryWithAProfileAreDeadLetteredByKind() throws Exception {
+        byte[] answer = AvroCodec.of(dev.moaflink.schema.DeadLetter.class).encode(dev.moaflink.schema.DeadLetter
+                .newBuilder().setKind("X").setReason("r").setFailedAt(Instant.ofEpochMilli(1)).build());
+        byte[] profiled = AvroCodec.of(Query.class).encode(Query.newBuilder().setId("q5").setText("hi")
+                .setTaskType(TaskType.FREE_TEXT).setProfile("gpu-fast").setSubmittedAt(Instant.ofEpochMilli(1)).build());
+        try (OneInputStreamOperatorTestHarness<RawRecord, QueryTask> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new DecodeQueries(validator))) {
+            h.processElement(raw(20, answer), 0);
+            h.processElement(raw(21, profiled), 0);
+            assertTrue(h.extractOutputValues().isEmpty());
+            List<DeadLetterRecord> dead = h.getSideOutput(DecodeQueries.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertEquals(List.of(RejectKind.UNKNOWN_SCHEMA, RejectKind.UNKNOWN_PROFILE),
+                    dead.stream().map(DeadLetterRecord::kind).toList());
+            assertEquals("q5", dead.get(1).queryId());
+        }
+    }
+
+    @Test
+    void jsonQueriesWithAnUnknownTaskTypeOrAMissingTextAreRejectedByKind() {
+        assertEquals(RejectKind.UNKNOWN_TASK_TYPE, JsonQueries.parse(
+                "{\"id\": \"j1\", \"text\": \"hi\", \"task_type\": \"essay\"}", validator, 0).kind());
+        assertEquals(RejectKind.MISSING_FIELD, JsonQueries.parse("{\"id\": \"j2\"}", validator, 0).kind());
+        assertEquals(RejectKind.MISSING_FIELD, JsonQueries.parse("{\"text\": \"no id\"}", validator, 0).kind());
+        assertEquals(RejectKind.MALFORMED_JSON, JsonQueries.parse("{\"id\": ", validator, 0).kind());
+        assertEquals(RejectKind.UNKNOWN_PROFILE, JsonQueries.parse(
+                "{\"id\": \"j3\", \"text\": \"hi\", \"profile\": \"x\"}", validator, 0).kind());
+        assertTrue(JsonQueries.parse("{\"id\": \"j4\", \"text\": \"hi\"}", validator, 0).accepted());
+    }
 }

@@ -47,6 +47,28 @@ class QueryValidatorTest {
     }
 
     @Test
+    void aQuestionOverTheTokenLimitIsRejectedAndItsSizeIsAnEstimatedLowerBound() {
+        QueryValidator tight = new QueryValidator(new JobConfig.Limits(10, 10_000, 4, 100, 20, 0), Set.of("tree"), "tree");
+        assertTrue(tight.validate("q", "what is 12345 + 6?", List.of(), TaskType.NUMERIC, null, null, 0).accepted());
+        // 15 words + 2 choices of one word, each with its label and separator: 15 + 3 + 3
+        QueryValidator.Outcome o = tight.validate("q", "word ".repeat(15), List.of("one", "two"),
+                TaskType.MULTIPLE_CHOICE, null, null, 0);
+        assertEquals(RejectKind.PROMPT_TOO_LONG, o.kind());
+        assertTrue(o.reason().contains("at least 21 tokens") && o.reason().contains("max_prompt_tokens"), o.reason());
+        // letters runs 1, digits 1 per 3, other symbols 1 each, spaces 0
+        assertEquals(1 + 2 + 1 + 1, PromptTokens.count("what 12345 + 6"));
+        assertEquals(2, PromptTokens.count("naïve café"));
+    }
+
+    @Test
+    void aProfileOverrideIsRejectedNotIgnored() {
+        QueryValidator.Outcome o = v.validate("q", "t", List.of(), TaskType.FREE_TEXT, null, null, "fast-gpus", 0);
+        assertEquals(RejectKind.UNKNOWN_PROFILE, o.kind());
+        assertTrue(o.reason().contains("'fast-gpus'"), o.reason());
+        assertTrue(v.validate("q", "t", List.of(), TaskType.FREE_TEXT, null, null, null, 0).accepted());
+    }
+
+    @Test
     void reasonsNameTheProblem() {
         QueryValidator.Outcome o = v.validate("q", "t", List.of(), TaskType.FREE_TEXT, null, "star", 0);
         assertTrue(o.reason().contains("unknown topology 'star'"), o.reason());
