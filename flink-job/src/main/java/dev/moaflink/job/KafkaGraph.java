@@ -9,6 +9,7 @@ import dev.moaflink.connectors.kafka.RawRecord;
 import dev.moaflink.connectors.kafka.RawRecordSourceBuilder;
 import dev.moaflink.connectors.kafka.StartingOffsets;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.config.KafkaClientProperties;
 import dev.moaflink.job.io.AvroRecords;
 import dev.moaflink.job.io.DecodeQueries;
 import dev.moaflink.job.model.AnswerRecord;
@@ -40,7 +41,7 @@ final class KafkaGraph {
                       QueryValidator validator) {
         JobConfig.KafkaSettings k = config.kafka();
         KafkaConnection connection = KafkaConnection.of(k.bootstrapServers())
-                .withClientProperties(k.properties() == null ? java.util.Map.of() : k.properties());
+                .withClientProperties(KafkaClientProperties.resolve(k, System.getenv()));
         // Fail at submission, naming the topic, rather than with a job that waits forever on metadata.
         KafkaTopics.requireExisting(connection, Duration.ofSeconds(30), k.queriesTopic(), k.answersTopic(),
                 k.deadLetterTopic());

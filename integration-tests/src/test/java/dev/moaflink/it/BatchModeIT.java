@@ -206,10 +206,30 @@ class BatchModeIT {
         JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("agent.max_tokens", 24).toArray());
         config.models().values().forEach(m -> assertEquals("djl", m.backend()));
-        BatchReport report = run(config, "batch-real-models", false);
+        BatchReport report;
+        List<String> logged;
+        try (CapturedLogs logs = new CapturedLogs()) {
+            report = run(config, "batch-real-models", false);
+            logged = List.copyOf(logs.lines());
+        }
 
         List<String> answers = Files.readAllLines(output);
         assertEquals(15, answers.size());
+        // No prompt or answer text in the logs at INFO and above: not the questions, not any agent's output.
+        assertTrue(logged.size() > 20, "the capture saw the run's INFO logs: " + logged.size());
+        java.util.Set<String> secrets = new java.util.HashSet<>();
+        for (String line : lines) {
+            secrets.add(JSON.readTree(line).get("text").asText());
+        }
+        for (String line : answers) {
+            secrets.add(JSON.readTree(line).get("text").asText());
+        }
+        secrets.removeIf(t -> t.strip().length() < 12); // "Answer: A" and the like are too short to be a leak
+        for (String entry : logged) {
+            for (String secret : secrets) {
+                assertTrue(!entry.contains(secret), "logged text of a query or answer: " + entry);
+            }
+        }
         int extracted = 0;
         for (String line : answers) {
             JsonNode a = JSON.readTree(line);

@@ -67,6 +67,12 @@ public final class ConfigLoader {
             } else if (key.equals("placement")) {
                 overrides.add(new String[] {"routing.placement", value});
             } else {
+                if (key.startsWith("kafka.properties.") && KafkaClientProperties.isSecret(key)) {
+                    throw new ConfigException("--" + key + ": credentials must not be passed on the command line (it "
+                            + "lands in shell history, ps and the job's logs); put them in kafka.properties_file or "
+                            + "the environment (" + KafkaClientProperties.FILE_ENV + ", "
+                            + KafkaClientProperties.ENV_PREFIX + "<PROPERTY>)");
+                }
                 overrides.add(new String[] {key, value});
             }
         }

@@ -44,6 +44,8 @@ public record JobConfig(
      * @param startingOffsets        earliest, latest or committed (falls back to earliest)
      * @param bounded                stop at the offsets that were latest at start (batch over a topic)
      * @param properties             extra Kafka client properties (e.g. security settings)
+     * @param propertiesFile         a Kafka client .properties file (credentials belong here or in MOA_KAFKA_*
+     *                               environment variables, see {@link KafkaClientProperties}); null: none
      */
     public record KafkaSettings(
             String bootstrapServers,
@@ -56,7 +58,8 @@ public record JobConfig(
             long transactionTimeoutMs,
             StartingOffsets startingOffsets,
             boolean bounded,
-            Map<String, String> properties) implements Serializable {}
+            Map<String, String> properties,
+            String propertiesFile) implements Serializable {}
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
 
