@@ -17,7 +17,7 @@ public final class Bench {
     }
 
     private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(), "placement",
-            new PlacementBench(), "faster-moa", new FasterMoaBench());
+            new PlacementBench(), "faster-moa", new FasterMoaBench(), "soak", new SoakBench());
 
     private Bench() {}
 
