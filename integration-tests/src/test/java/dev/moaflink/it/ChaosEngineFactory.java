@@ -1,5 +1,6 @@
 package dev.moaflink.it;
 
+import dev.moaflink.engine.EngineException;
 import dev.moaflink.engine.EngineFactory;
 import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSession;
@@ -7,12 +8,15 @@ import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.sim.SimulatedEngineFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Test backend {@code chaos}: the simulated engine, except that while {@link #ARMED} is positive the next
  * {@code open()} throws {@link InjectedFailure}, an {@link Error} that no agent-operator code handles, so it fails
- * the task that called it (a crash inside an operator), as a bug in user code or a native crash would.
+ * the task that called it (a crash inside an operator), as a bug in user code or a native crash would; and that with
+ * option {@code fail_rate} p, each {@code open()} throws a transient {@link EngineException} with probability p
+ * (an engine fault the operator retries).
  */
 public final class ChaosEngineFactory implements EngineFactory {
 
@@ -21,6 +25,9 @@ public final class ChaosEngineFactory implements EngineFactory {
 
     /** Failures injected so far (JVM-wide). */
     public static final AtomicInteger INJECTED = new AtomicInteger();
+
+    /** Transient engine faults injected so far (JVM-wide). */
+    public static final AtomicInteger FAULTS = new AtomicInteger();
 
     /** Thrown inside the agent operator's task thread. */
     public static final class InjectedFailure extends Error {
@@ -44,6 +51,7 @@ public final class ChaosEngineFactory implements EngineFactory {
     @Override
     public LlmEngine create(EngineSpec spec) {
         LlmEngine inner = sim.create(asSim(spec));
+        double failRate = Double.parseDouble(spec.option("fail_rate", "0"));
         return new LlmEngine() {
             @Override
             public String model() {
@@ -61,6 +69,10 @@ public final class ChaosEngineFactory implements EngineFactory {
                     INJECTED.incrementAndGet();
                     throw new InjectedFailure("injected failure opening " + request.requestId());
                 }
+                if (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate) {
+                    FAULTS.incrementAndGet();
+                    throw new EngineException("injected engine fault opening " + request.requestId());
+                }
                 return inner.open(request);
             }
 
@@ -72,6 +84,8 @@ public final class ChaosEngineFactory implements EngineFactory {
     }
 
     private static EngineSpec asSim(EngineSpec spec) {
-        return new EngineSpec(SimulatedEngineFactory.BACKEND, spec.model(), spec.options());
+        java.util.Map<String, String> options = new java.util.HashMap<>(spec.options());
+        options.remove("fail_rate");
+        return new EngineSpec(SimulatedEngineFactory.BACKEND, spec.model(), options);
     }
 }

@@ -177,6 +177,67 @@ class FailureRecoveryIT {
         }
     }
 
+    @Test
+    void engineFaultsAreRetriedThenDegradeTheAnswerNeverTheJob() throws Exception {
+        String s = UUID.randomUUID().toString().substring(0, 8);
+        kafka.createTopics(2, "q-" + s, "a-" + s, "d-" + s);
+        // 30 % of engine calls fail transiently; with two retries about 2.7 % of nodes still fail.
+        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), "q-" + s, "a-" + s, "d-" + s)
+                .set("parallelism", 2).set("checkpoint_interval_ms", 250).set("default_topology", "tree-9-3-1")
+                .set("agent.retries", 2).set("agent.retry_backoff_ms", 5)
+                .virtualTime().simOption("output_mean_tokens", 16).simOption("output_p95_tokens", 32);
+        for (String m : JobArgs.DEFAULT_MODELS) {
+            args.set("models." + m + ".backend", "chaos").set("models." + m + ".options.fail_rate", 0.3);
+        }
+        JobConfig config = ConfigLoader.fromArgs(args.toArray());
+        StreamExecutionEnvironment env = new TestStreamEnvironment(flink, 2);
+        env.configure(conf);
+        MoaJob.build(env, config);
+        JobClient job = env.executeAsync(config.jobName());
+        int faultsBefore = ChaosEngineFactory.FAULTS.get();
+        List<Query> queries = SyntheticQueries.generate(400, 12, "faulty-");
+        try (QueryProducer p = new QueryProducer(KafkaConnection.of(kafka.bootstrapServers()), "q-" + s)) {
+            queries.forEach(p::send);
+            p.flush();
+        }
+        List<Answer> answers;
+        try (AnswerReader<Answer> r = new AnswerReader<>(KafkaConnection.of(kafka.bootstrapServers()), "a-" + s,
+                Answer.class)) {
+            answers = new ArrayList<>(r.read(queries.size(), Duration.ofMinutes(3), a -> { }));
+            answers.addAll(r.drain(Duration.ofSeconds(2)));
+        } finally {
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get(), "engine faults never fail the job");
+            job.cancel().get();
+        }
+        assertEquals(queries.size(), answers.size());
+        assertEquals(queries.size(), answers.stream().map(Answer::getQueryId).distinct().count());
+        int faults = ChaosEngineFactory.FAULTS.get() - faultsBefore;
+        int failedNodes = 0;
+        int degraded = 0;
+        for (Answer a : answers) {
+            assertEquals(13, a.getTrace().size(), "complete trace for " + a.getQueryId());
+            boolean anyFailed = false;
+            for (AgentTrace t : a.getTrace()) {
+                if (t.getStatus() == NodeStatus.FAILED) {
+                    anyFailed = true;
+                    failedNodes++;
+                    assertTrue(t.getError().startsWith("failed after 3 attempts; last: engine refused the call: "
+                            + "injected engine fault"), t.getError());
+                } else {
+                    assertTrue(t.getStatus() == NodeStatus.RAN || t.getStatus() == NodeStatus.SKIPPED,
+                            a.getQueryId() + " " + t.getNodeId() + " " + t.getStatus());
+                }
+            }
+            assertEquals(anyFailed, a.getDegraded(), "degraded exactly when a node failed: " + a.getQueryId());
+            degraded += a.getDegraded() ? 1 : 0;
+        }
+        int nodes = queries.size() * 13;
+        System.out.printf("[faults] %d injected faults over %d nodes; %d nodes failed after retries, %d answers degraded%n",
+                faults, nodes, failedNodes, degraded);
+        assertTrue(faults > nodes / 5, "faults were injected: " + faults);
+        assertTrue(failedNodes > 0 && failedNodes < nodes / 10, "retries absorbed most faults: " + failedNodes);
+    }
+
     private static void waitUntilRunning(JobClient job) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (job.getJobStatus().get() != JobStatus.RUNNING) {
