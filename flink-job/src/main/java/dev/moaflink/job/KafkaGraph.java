@@ -45,6 +45,14 @@ final class KafkaGraph {
         // Fail at submission, naming the topic, rather than with a job that waits forever on metadata.
         KafkaTopics.requireExisting(connection, Duration.ofSeconds(30), k.queriesTopic(), k.answersTopic(),
                 k.deadLetterTopic());
+        if (k.delivery() == JobConfig.Delivery.EXACTLY_ONCE) {
+            long brokerMax = KafkaTopics.brokerTransactionMaxTimeoutMs(connection, Duration.ofSeconds(30));
+            if (brokerMax > 0 && k.transactionTimeoutMs() > brokerMax) {
+                throw new IllegalStateException("kafka.transaction_timeout_ms (" + k.transactionTimeoutMs() + ") exceeds "
+                        + "the brokers' transaction.max.timeout.ms (" + brokerMax + "): the broker would refuse the "
+                        + "job's transactions; lower it (it must still exceed checkpoint_interval_ms)");
+            }
+        }
         if (config.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
         }

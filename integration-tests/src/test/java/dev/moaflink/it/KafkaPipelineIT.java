@@ -185,6 +185,14 @@ class KafkaPipelineIT {
     }
 
     @Test
+    void aTransactionTimeoutAboveTheBrokersMaximumStopsTheJobAtSubmission() {
+        Topics t = Topics.fresh();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> start(args(t).set("kafka.transaction_timeout_ms", 1_000_000)));
+        assertTrue(e.getMessage().contains("transaction.max.timeout.ms (900000)"), e.getMessage());
+    }
+
+    @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
         Topics t = Topics.fresh();
         JobClient job = start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));

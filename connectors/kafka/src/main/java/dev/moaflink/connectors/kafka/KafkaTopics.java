@@ -65,6 +65,42 @@ public final class KafkaTopics {
         }
     }
 
+    /**
+     * The brokers' {@code transaction.max.timeout.ms} (the smallest over the cluster's brokers), or -1 when it cannot
+     * be read (e.g. no DescribeConfigs permission). A transactional producer asking for more is refused by the broker
+     * at its first transaction; checking at submission turns that into a clear message.
+     */
+    public static long brokerTransactionMaxTimeoutMs(KafkaConnection connection, Duration timeout) {
+        int timeoutMs = (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE);
+        Map<String, Object> config = new HashMap<>(connection.clientProperties());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        Admin admin = Admin.create(config);
+        try {
+            List<org.apache.kafka.common.config.ConfigResource> brokers = new ArrayList<>();
+            for (org.apache.kafka.common.Node n : admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS)) {
+                brokers.add(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.BROKER, n.idString()));
+            }
+            long min = Long.MAX_VALUE;
+            for (var c : admin.describeConfigs(brokers).all().get(timeoutMs, TimeUnit.MILLISECONDS).values()) {
+                var entry = c.get("transaction.max.timeout.ms");
+                if (entry != null && entry.value() != null) {
+                    min = Math.min(min, Long.parseLong(entry.value()));
+                }
+            }
+            return min == Long.MAX_VALUE ? -1 : min;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
     private static boolean exists(KafkaFuture<TopicDescription> future, String name, KafkaConnection connection,
             Duration timeout) {
         try {

@@ -33,6 +33,13 @@ class KafkaTopicsTest {
     }
 
     @Test
+    @Timeout(60)
+    void readsTheBrokersTransactionMaximum() {
+        assertEquals(900_000L, KafkaTopics.brokerTransactionMaxTimeoutMs(KafkaConnection.of(kafka.bootstrapServers()),
+                Duration.ofSeconds(20)), "Kafka's default, 15 minutes");
+    }
+
+    @Test
     @Timeout(30)
     void existingTopicsPass() {
         KafkaTopics.requireExisting(connection, TIMEOUT, "queries", "answers");
