@@ -127,17 +127,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Runs a broker until Ctrl-C or end of standard input. Optional argument: the client port.
-     * Prints {@code bootstrap.servers=127.0.0.1:PORT} once it is ready.
+     * Runs a broker until Ctrl-C or end of standard input: {@code [PORT] [--topics a,b,c] [--partitions N]
+     * [--daemon]}. With {@code --daemon} it ignores standard input and runs until it is killed (SIGTERM closes it).
+     * Prints {@code bootstrap.servers=127.0.0.1:PORT} once it is ready and the topics exist.
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         Builder builder = builder();
-        if (args.length > 0) {
-            builder.port(Integer.parseInt(args[0]));
+        String topics = null;
+        int partitions = 1;
+        boolean daemon = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--topics" -> topics = args[++i];
+                case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--daemon" -> daemon = true;
+                default -> builder.port(Integer.parseInt(args[i]));
+            }
         }
         EmbeddedKafka kafka = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "embedded-kafka-shutdown"));
+        if (topics != null) {
+            kafka.createTopics(partitions, topics.split(","));
+        }
         System.out.println("bootstrap.servers=" + kafka.bootstrapServers());
+        if (daemon) {
+            System.out.println("Running until killed.");
+            Thread.currentThread().join();
+        }
         System.out.println("Press Ctrl-C or close standard input to stop.");
         while (System.in.read() != -1) {
             // Drain input: only end of stream stops the broker.

@@ -1,0 +1,115 @@
+package dev.moaflink.deploy;
+
+import dev.moaflink.connectors.kafka.KafkaConnection;
+import dev.moaflink.schema.Answer;
+import dev.moaflink.schema.Query;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Produces queries to Kafka and consumes answers from it.
+ *
+ * <pre>
+ * produce --bootstrap HOST:PORT --topic T (--file queries.jsonl | --samples)     JSON lines as batch mode reads them
+ * consume --bootstrap HOST:PORT --topic T --expect N [--timeout-s 120] [--ids-from queries.jsonl | --samples]
+ * </pre>
+ * {@code consume} reads with read_committed and exits with status 1 unless exactly N answers arrived, one per query id
+ * (and, given the queries, exactly their ids). Client settings (SASL/SSL) come from {@code MOA_KAFKA_*} like the job's.
+ */
+public final class QueriesCli {
+
+    private QueriesCli() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage("missing command");
+        }
+        Map<String, String> o = new HashMap<>();
+        boolean samples = false;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--samples")) {
+                samples = true;
+            } else if (args[i].startsWith("--") && i + 1 < args.length) {
+                o.put(args[i].substring(2), args[++i]);
+            } else {
+                usage("unexpected argument " + args[i]);
+            }
+        }
+        KafkaConnection c = connection(require(o, "bootstrap"));
+        String topic = require(o, "topic");
+        List<Query> queries = samples ? QueryFiles.samples()
+                : o.containsKey("file") ? QueryFiles.read(Path.of(o.get("file")))
+                : o.containsKey("ids-from") ? QueryFiles.read(Path.of(o.get("ids-from"))) : null;
+        switch (args[0]) {
+            case "produce" -> {
+                if (queries == null) {
+                    usage("produce needs --file or --samples");
+                }
+                try (QueryProducer p = new QueryProducer(c, topic)) {
+                    queries.forEach(p::send);
+                    p.flush();
+                }
+                System.out.println("produced " + queries.size() + " queries to " + topic);
+            }
+            case "consume" -> {
+                int expect = Integer.parseInt(require(o, "expect"));
+                Duration timeout = Duration.ofSeconds(Long.parseLong(o.getOrDefault("timeout-s", "120")));
+                Map<String, Integer> seen = new HashMap<>();
+                try (AnswerReader<Answer> r = new AnswerReader<>(c, topic, Answer.class)) {
+                    List<Answer> answers = new java.util.ArrayList<>(r.read(expect, timeout, a -> { }));
+                    answers.addAll(r.drain(Duration.ofSeconds(3)));
+                    answers.forEach(a -> seen.merge(a.getQueryId(), 1, Integer::sum));
+                    int correct = (int) answers.stream().filter(a -> Boolean.TRUE.equals(a.getCorrect())).count();
+                    long degraded = answers.stream().filter(Answer::getDegraded).count();
+                    long dups = seen.values().stream().filter(n -> n > 1).count();
+                    System.out.printf("answers %d, distinct %d, duplicated %d, degraded %d, correct %d%n",
+                            answers.size(), seen.size(), dups, degraded, correct);
+                    boolean ok = answers.size() == expect && seen.size() == expect && dups == 0;
+                    if (queries != null) {
+                        java.util.Set<String> ids = new java.util.HashSet<>();
+                        queries.forEach(q -> ids.add(q.getId()));
+                        ok &= ids.equals(seen.keySet());
+                    }
+                    if (!ok) {
+                        System.err.println("FAILED: expected exactly " + expect + " answers, one per query");
+                        System.exit(1);
+                    }
+                }
+            }
+            default -> usage("unknown command " + args[0]);
+        }
+    }
+
+    static KafkaConnection connection(String bootstrap) {
+        Map<String, String> props = new HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("MOA_KAFKA_") && !k.equals("MOA_KAFKA_PROPERTIES_FILE")) {
+                props.put(k.substring("MOA_KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        return KafkaConnection.of(bootstrap).withClientProperties(props);
+    }
+
+    private static String require(Map<String, String> o, String key) {
+        String v = o.get(key);
+        if (v == null) {
+            usage("--" + key + " is required");
+        }
+        return v;
+    }
+
+    private static void usage(String problem) {
+        System.err.println(problem + "\nusage: QueriesCli produce --bootstrap B --topic T (--file F | --samples)\n"
+                + "       QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]");
+        System.exit(2);
+    }
+
+    @SuppressWarnings("unused")
+    private static Instant now() {
+        return Instant.now();
+    }
+}
