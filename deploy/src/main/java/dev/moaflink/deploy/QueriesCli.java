@@ -5,7 +5,6 @@ import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +84,8 @@ public final class QueriesCli {
     }
 
     static KafkaConnection connection(String bootstrap) {
-        Map<String, String> props = new HashMap<>();
-        System.getenv().forEach((k, v) -> {
-            if (k.startsWith("MOA_KAFKA_") && !k.equals("MOA_KAFKA_PROPERTIES_FILE")) {
-                props.put(k.substring("MOA_KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), v);
-            }
-        });
-        return KafkaConnection.of(bootstrap).withClientProperties(props);
+        return KafkaConnection.of(bootstrap).withClientProperties(
+                dev.moaflink.job.config.KafkaClientProperties.fromEnvironment(System.getenv()));
     }
 
     private static String require(Map<String, String> o, String key) {
@@ -106,10 +100,5 @@ public final class QueriesCli {
         System.err.println(problem + "\nusage: QueriesCli produce --bootstrap B --topic T (--file F | --samples)\n"
                 + "       QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]");
         System.exit(2);
-    }
-
-    @SuppressWarnings("unused")
-    private static Instant now() {
-        return Instant.now();
     }
 }

@@ -49,15 +49,22 @@ public final class KafkaClientProperties {
         if (k.properties() != null) {
             out.putAll(k.properties());
         }
+        out.putAll(fromEnvironment(env));
+        if (out.containsKey("bootstrap.servers")) {
+            throw new ConfigException("set the brokers with kafka.bootstrap_servers, not the client property "
+                    + "bootstrap.servers");
+        }
+        return out;
+    }
+
+    /** The {@code MOA_KAFKA_<PROPERTY>} variables of {@code env} as client properties. */
+    public static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> out = new LinkedHashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX) && !name.equals(FILE_ENV) && name.length() > ENV_PREFIX.length()) {
                 out.put(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
         });
-        if (out.containsKey("bootstrap.servers")) {
-            throw new ConfigException("set the brokers with kafka.bootstrap_servers, not the client property "
-                    + "bootstrap.servers");
-        }
         return out;
     }
 

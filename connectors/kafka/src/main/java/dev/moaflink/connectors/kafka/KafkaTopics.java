@@ -36,11 +36,7 @@ public final class KafkaTopics {
         }
         List<String> names = List.of(topics);
         int timeoutMs = (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE);
-        Map<String, Object> config = new HashMap<>(connection.clientProperties());
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        Admin admin = Admin.create(config);
+        Admin admin = admin(connection, timeoutMs);
         try {
             Map<String, KafkaFuture<TopicDescription>> described = admin
                     .describeTopics(names, new DescribeTopicsOptions().timeoutMs(timeoutMs))
@@ -72,11 +68,7 @@ public final class KafkaTopics {
      */
     public static long brokerTransactionMaxTimeoutMs(KafkaConnection connection, Duration timeout) {
         int timeoutMs = (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE);
-        Map<String, Object> config = new HashMap<>(connection.clientProperties());
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        Admin admin = Admin.create(config);
+        Admin admin = admin(connection, timeoutMs);
         try {
             List<org.apache.kafka.common.config.ConfigResource> brokers = new ArrayList<>();
             for (org.apache.kafka.common.Node n : admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS)) {
@@ -99,6 +91,14 @@ public final class KafkaTopics {
         } finally {
             admin.close(Duration.ZERO);
         }
+    }
+
+    private static Admin admin(KafkaConnection connection, int timeoutMs) {
+        Map<String, Object> config = new HashMap<>(connection.clientProperties());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        return Admin.create(config);
     }
 
     private static boolean exists(KafkaFuture<TopicDescription> future, String name, KafkaConnection connection,
