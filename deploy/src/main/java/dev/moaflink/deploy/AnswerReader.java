@@ -27,17 +27,25 @@ public final class AnswerReader<T extends SpecificRecord> implements AutoCloseab
     private final AvroCodec<T> codec;
 
     public AnswerReader(KafkaConnection connection, String topic, Class<T> type) {
+        this.consumer = committedConsumer(connection, "moa-reader-");
+        this.consumer.subscribe(List.of(topic));
+        this.codec = AvroCodec.of(type);
+    }
+
+    /**
+     * A consumer of string keys and raw values that reads a topic from the start, committed records only
+     * (read_committed), in a fresh group named {@code groupPrefix} + a random suffix.
+     */
+    public static KafkaConsumer<String, byte[]> committedConsumer(KafkaConnection connection, String groupPrefix) {
         Map<String, Object> props = new HashMap<>(connection.clientProperties());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "moa-reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupPrefix + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(props);
-        this.consumer.subscribe(List.of(topic));
-        this.codec = AvroCodec.of(type);
+        return new KafkaConsumer<>(props);
     }
 
     /**

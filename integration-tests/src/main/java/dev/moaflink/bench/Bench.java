@@ -28,7 +28,16 @@ public final class Bench {
             System.exit(2);
         }
         Options options = Options.parse(args, 1);
-        BenchReport report = RUNNERS.get(args[0]).run(options);
+        BenchReport report;
+        try {
+            report = RUNNERS.get(args[0]).run(options);
+        } catch (Exception | Error e) {
+            // A failed benchmark may leave a job, a broker or client threads running: exit instead of hanging.
+            System.err.println("benchmark " + args[0] + " failed:");
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         options.requireAllUsed();
         Path json = report.write(Path.of(System.getProperty("moa.repo.root", ".")));
         System.out.println(report.markdownText());

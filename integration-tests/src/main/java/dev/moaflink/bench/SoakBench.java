@@ -2,6 +2,7 @@ package dev.moaflink.bench;
 
 import dev.moaflink.connectors.kafka.AvroCodec;
 import dev.moaflink.connectors.kafka.KafkaConnection;
+import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
 import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
@@ -29,11 +30,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Soak: the streaming job (exactly-once, checkpoints every second, tree 9-3-1) on the <b>simulated</b> engine in real
@@ -87,17 +85,30 @@ final class SoakBench implements Bench.Runner {
             List<double[]> heap = new ArrayList<>(); // {minute, MB}
             double maxRate;
             long soakStart;
+            long calibrationQueries;
             try (QueryProducer producer = new QueryProducer(connection, qTopic)) {
                 // Calibration: a burst as fast as the producer goes (after a warm-up burst of half its size);
-                // the maximum rate is the answer rate while the middle half of it drains.
+                // the maximum rate is the answer rate while the middle half of it drains. Answers become visible
+                // when a checkpoint commits, so the burst doubles until that half spans at least 5 s (5 checkpoints):
+                // a shorter span would measure commit bursts, not throughput.
                 burst(producer, produced, calibrate / 2);
                 reader.await(produced.get(), Duration.ofMinutes(5));
-                long base = produced.get();
-                reader.mark(base + calibrate / 4, base + 3L * calibrate / 4);
-                burst(producer, produced, calibrate);
-                long[] marks = reader.timesOf(base + calibrate / 4, base + 3L * calibrate / 4, Duration.ofMinutes(10));
-                maxRate = (calibrate / 2.0) / ((marks[1] - marks[0]) / 1e9);
-                reader.await(produced.get(), Duration.ofMinutes(5));
+                int size = calibrate;
+                while (true) {
+                    long base = produced.get();
+                    reader.mark(base + size / 4, base + 3L * size / 4);
+                    burst(producer, produced, size);
+                    long[] marks = reader.timesOf(base + size / 4, base + 3L * size / 4, Duration.ofMinutes(10));
+                    double spanS = (marks[1] - marks[0]) / 1e9;
+                    reader.await(produced.get(), Duration.ofMinutes(5));
+                    if (spanS >= 5 || size >= 1_000_000) {
+                        maxRate = (size / 2.0) / spanS;
+                        break;
+                    }
+                    System.out.printf(Locale.ROOT, "[soak] calibration burst of %d drained in %.1f s; doubling%n", size,
+                            spanS);
+                    size *= 2;
+                }
                 double rate = load * maxRate;
                 System.out.printf(Locale.ROOT, "[soak] maximum rate %.0f queries/s; soaking at %.0f (%.0f%%) for %.1f min%n",
                         maxRate, rate, load * 100, minutes);
@@ -105,6 +116,7 @@ final class SoakBench implements Bench.Runner {
                 // The soak: open loop at the chosen rate; heap sampled every 10 s after a full GC.
                 soakStart = System.nanoTime();
                 long soakBase = produced.get();
+                calibrationQueries = soakBase;
                 long end = soakStart + (long) (minutes * 60e9);
                 long nextSample = soakStart;
                 while (System.nanoTime() < end) {
@@ -138,7 +150,7 @@ final class SoakBench implements Bench.Runner {
             long lost = total - reader.distinct();
             long duplicates = reader.duplicates();
             double slope = slope(heap, warmupMinutes);
-            double soakQueries = total - (calibrate + calibrate / 2);
+            double soakQueries = total - calibrationQueries;
             List<Double> latencies = reader.latencySample();
             Percentiles lat = new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray());
             double firstHeap = heap.isEmpty() ? 0 : heap.get(0)[1];
@@ -264,15 +276,7 @@ final class SoakBench implements Bench.Runner {
         private volatile RuntimeException failure;
 
         Reader(KafkaConnection c, String topic) {
-            Map<String, Object> props = new HashMap<>();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "soak-reader-" + UUID.randomUUID());
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            consumer = new KafkaConsumer<>(props);
+            consumer = AnswerReader.committedConsumer(c, "soak-reader-");
             consumer.subscribe(List.of(topic));
         }
 
