@@ -13,7 +13,8 @@ import java.util.Map;
  * Produces queries to Kafka and consumes answers from it.
  *
  * <pre>
- * produce --bootstrap HOST:PORT --topic T (--file queries.jsonl | --samples)     JSON lines as batch mode reads them
+ * produce --bootstrap HOST:PORT --topic T (--file queries.jsonl | --samples | --dataset NAMES [--split S] [--limit N]
+ *         [--seed 1] [--datasets-dir DIR])        JSON lines as batch mode reads them, or public benchmarks
  * consume --bootstrap HOST:PORT --topic T --expect N [--timeout-s 120] [--ids-from queries.jsonl | --samples]
  * </pre>
  * {@code consume} reads with read_committed and exits with status 1 unless exactly N answers arrived, one per query id
@@ -41,12 +42,16 @@ public final class QueriesCli {
         KafkaConnection c = connection(require(o, "bootstrap"));
         String topic = require(o, "topic");
         List<Query> queries = samples ? QueryFiles.samples()
+                : o.containsKey("dataset") ? dev.moaflink.deploy.datasets.Datasets.load(
+                        dev.moaflink.deploy.datasets.Datasets.root(o.get("datasets-dir")), o.get("dataset"),
+                        o.get("split"), Integer.parseInt(o.getOrDefault("limit", "0")),
+                        Long.parseLong(o.getOrDefault("seed", "1")))
                 : o.containsKey("file") ? QueryFiles.read(Path.of(o.get("file")))
                 : o.containsKey("ids-from") ? QueryFiles.read(Path.of(o.get("ids-from"))) : null;
         switch (args[0]) {
             case "produce" -> {
                 if (queries == null) {
-                    usage("produce needs --file or --samples");
+                    usage("produce needs --file, --samples or --dataset");
                 }
                 try (QueryProducer p = new QueryProducer(c, topic)) {
                     queries.forEach(p::send);
@@ -97,7 +102,7 @@ public final class QueriesCli {
     }
 
     private static void usage(String problem) {
-        System.err.println(problem + "\nusage: QueriesCli produce --bootstrap B --topic T (--file F | --samples)\n"
+        System.err.println(problem + "\nusage: QueriesCli produce --bootstrap B --topic T (--file F | --samples | --dataset NAMES [--split S] [--limit N] [--datasets-dir D])\n"
                 + "       QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]");
         System.exit(2);
     }

@@ -30,6 +30,28 @@ public final class QueryFiles {
         }
     }
 
+    /** Writes {@code queries} as JSON lines in the format {@link #read} and batch mode read (submitted_at left out). */
+    public static void write(Path file, List<Query> queries) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        try (java.io.BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Query q : queries) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("id", q.getId());
+                m.put("text", q.getText());
+                m.put("choices", q.getChoices());
+                m.put("task_type", q.getTaskType().name().toLowerCase(Locale.ROOT));
+                m.put("gold", q.getGold());
+                if (q.getTopology() != null) {
+                    m.put("topology", q.getTopology());
+                }
+                w.write(JSON.writeValueAsString(m));
+                w.write('\n');
+            }
+        }
+    }
+
     /** Where the demo's sample queries live: 20 held-out questions of the bundled models' task suite (moa-models). */
     static final String SAMPLES = "/dev/moaflink/models/demo-queries.jsonl";
 

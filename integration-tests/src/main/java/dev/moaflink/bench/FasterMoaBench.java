@@ -13,6 +13,7 @@ import dev.moaflink.deploy.Timeline;
 import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.config.Variant;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
@@ -63,16 +64,6 @@ final class FasterMoaBench implements Bench.Runner {
     private static final List<String> TIMELINES = List.of("tree", "bypass-067");
     private static final java.util.regex.Pattern TRAILING_NUMBER = java.util.regex.Pattern.compile("(\\d{1,18})$");
 
-    /** A variant of the job: its report name, a short name for files and --variants, its configuration overrides. */
-    record Variant(String name, String slug, List<String[]> overrides) {
-
-        String describe() {
-            List<String> kv = new ArrayList<>();
-            overrides.forEach(o -> kv.add(o[0] + ": " + o[1]));
-            return String.join(", ", kv);
-        }
-    }
-
     /** One variant's outcome on one engine; {@code error} set (and metrics null) when its run failed. */
     record Outcome(Variant variant, VariantMetrics metrics, double wallS, Double roundTripP50Ms, String error,
                    Path answers) {}
@@ -90,46 +81,10 @@ final class FasterMoaBench implements Bench.Runner {
     /** A target checked against this run's figures; {@code met} null when it could not be computed. */
     record Check(String engine, String target, String variant, Double value, String limit, Boolean met, String note) {}
 
-    static List<Variant> variants(String dense, String tree) {
-        String[] topoDense = {"default_topology", dense};
-        String[] topoTree = {"default_topology", tree};
-        String[] overlap = {"mechanisms.overlap", "true"};
-        String[] earlyExit = {"mechanisms.early_exit.enabled", "true"};
-        return List.of(
-                new Variant("dense", "dense", List.<String[]>of(topoDense)),
-                new Variant("tree", "tree", List.<String[]>of(topoTree)),
-                new Variant("tree+overlap", "tree-overlap", List.of(topoTree, overlap)),
-                new Variant("tree+overlap+early-exit", "tree-overlap-ee", List.of(topoTree, overlap, earlyExit)),
-                new Variant("+bypass T=1", "bypass-1", List.of(topoTree, overlap, earlyExit,
-                        new String[] {"mechanisms.bypass_threshold", "1"})),
-                new Variant("+bypass T=2/3", "bypass-067", List.of(topoTree, overlap, earlyExit,
-                        new String[] {"mechanisms.bypass_threshold", "0.67"})),
-                new Variant("early-exit-never", "ee-never", List.of(topoTree, overlap, earlyExit,
-                        new String[] {"mechanisms.early_exit.threshold", "1.0"})));
-    }
-
-    /** The variants named in {@code selection} (names or slugs, comma-separated; "all"), in the standard order. */
-    static List<Variant> select(List<Variant> all, String selection) {
-        if (selection.equalsIgnoreCase("all")) {
-            return all;
-        }
-        List<String> wanted = new ArrayList<>();
-        for (String s : selection.split(",")) {
-            String w = s.strip().toLowerCase(Locale.ROOT);
-            if (all.stream().noneMatch(v -> v.slug().equals(w) || v.name().toLowerCase(Locale.ROOT).equals(w))) {
-                throw new IllegalArgumentException("unknown variant '" + s.strip() + "'; known: "
-                        + all.stream().map(v -> v.slug() + " (" + v.name() + ")").toList());
-            }
-            wanted.add(w);
-        }
-        return all.stream().filter(v -> wanted.contains(v.slug()) || wanted.contains(v.name().toLowerCase(Locale.ROOT)))
-                .toList();
-    }
-
     @Override
     public BenchReport run(Bench.Options o) throws Exception {
         String engines = o.string("engines", "sim,djl");
-        List<Variant> variants = select(variants(o.string("dense", "dense-9-9-1"), o.string("tree", "tree-9-3-1")),
+        List<Variant> variants = Variant.select(Variant.standard(o.string("dense", "dense-9-9-1"), o.string("tree", "tree-9-3-1")),
                 o.string("variants", "all"));
         int simQueries = o.integer("queries", 400);
         int seed = o.integer("seed", 42);
@@ -163,17 +118,7 @@ final class FasterMoaBench implements Bench.Runner {
             throws Exception {
         long t0 = System.nanoTime();
         Path input = dir.resolve("sim-queries.jsonl");
-        List<String> lines = new ArrayList<>();
-        for (Query q : SyntheticQueries.generate(n, seed, "sim-")) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", q.getId());
-            m.put("text", q.getText());
-            m.put("choices", q.getChoices());
-            m.put("task_type", q.getTaskType().name().toLowerCase(Locale.ROOT));
-            m.put("gold", q.getGold());
-            lines.add(JSON.writeValueAsString(m));
-        }
-        Files.write(input, lines);
+        QueryFiles.write(input, SyntheticQueries.generate(n, seed, "sim-"));
         List<Outcome> outcomes = new ArrayList<>();
         for (Variant v : variants) {
             Path out = dir.resolve("sim-" + v.slug() + ".jsonl");

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.apache.flink.configuration.Configuration;
@@ -175,19 +174,12 @@ final class PlacementBench implements Bench.Runner {
         }
         Collections.shuffle(tags, new Random(7));
         List<Query> qs = SyntheticQueries.generate(n, 17, "pl-");
-        ObjectMapper json = new ObjectMapper();
-        List<String> lines = new ArrayList<>();
+        List<Query> tagged = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Query q = qs.get(i);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", q.getId().toString());
-            m.put("text", "[" + tags.get(i) + "] " + q.getText());
-            m.put("choices", q.getChoices());
-            m.put("task_type", q.getTaskType().name().toLowerCase(Locale.ROOT));
-            m.put("gold", q.getGold());
-            lines.add(json.writeValueAsString(m));
+            tagged.add(Query.newBuilder(q).setText("[" + tags.get(i) + "] " + q.getText()).build());
         }
-        Files.write(file, lines);
+        dev.moaflink.deploy.QueryFiles.write(file, tagged);
     }
 
     /** Runs the batch job with a plan; returns the measured stage times from the workers' virtual clocks. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moaflink.job.config.Variant;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,14 +87,14 @@ class VariantMetricsTest {
 
     @Test
     void targetsAreCheckedAgainstTheRunsFigures() {
-        List<FasterMoaBench.Variant> all = FasterMoaBench.variants("dense-9-9-1", "tree-9-3-1");
+        List<Variant> all = Variant.standard("dense-9-9-1", "tree-9-3-1");
         List<FasterMoaBench.Outcome> outcomes = new ArrayList<>();
         // slug -> p50, accuracy, exposed prefill
         Map<String, double[]> figures = Map.of("dense", new double[] {1000, 0.80, 500},
                 "tree", new double[] {600, 0.80, 100}, "tree-overlap", new double[] {400, 0.80, 15},
                 "tree-overlap-ee", new double[] {300, 0.80, 15}, "bypass-1", new double[] {90, 0.805, 10},
                 "bypass-067", new double[] {200, 0.70, 5}, "ee-never", new double[] {430, 0.80, 15});
-        for (FasterMoaBench.Variant v : all) {
+        for (Variant v : all) {
             double[] x = figures.get(v.slug());
             outcomes.add(new FasterMoaBench.Outcome(v, metrics(x[0], x[1], x[2]), 1, null, null, Path.of("a.jsonl")));
         }
@@ -121,13 +122,13 @@ class VariantMetricsTest {
 
     @Test
     void variantsAreSelectedByNameOrShortName() {
-        List<FasterMoaBench.Variant> all = FasterMoaBench.variants("dense-9-9-1", "tree-9-3-1");
-        assertEquals(7, FasterMoaBench.select(all, "all").size());
+        List<Variant> all = Variant.standard("dense-9-9-1", "tree-9-3-1");
+        assertEquals(7, Variant.select(all, "all").size());
         assertEquals(List.of("dense", "+bypass T=2/3"),
-                FasterMoaBench.select(all, "+bypass T=2/3,dense").stream().map(FasterMoaBench.Variant::name).toList());
+                Variant.select(all, "+bypass T=2/3,dense").stream().map(Variant::name).toList());
         assertEquals(List.of("tree-overlap-ee"),
-                FasterMoaBench.select(all, "tree-overlap-ee").stream().map(FasterMoaBench.Variant::slug).toList());
-        assertThrows(IllegalArgumentException.class, () -> FasterMoaBench.select(all, "star"));
+                Variant.select(all, "tree-overlap-ee").stream().map(Variant::slug).toList());
+        assertThrows(IllegalArgumentException.class, () -> Variant.select(all, "star"));
     }
 
     private static void assertCheck(FasterMoaBench.Check c, String variant, double value, boolean met) {

@@ -14,14 +14,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Accuracy and latency summary of a batch run, read back from the answers file: overall and per task type,
- * and whether any agent was simulated (then the report says so). Written as JSON and as a Markdown table.
+ * Accuracy and latency summary of a batch run, read back from the answers file: overall, per task type, per
+ * topology and per dataset (the query id's prefix before its first {@code /}, as the dataset loaders name queries,
+ * e.g. {@code gsm8k/test-17}), and whether any agent was simulated (then the report says so). Written as JSON and
+ * as a Markdown table.
  */
 public record BatchReport(
         boolean simulated,
         Group overall,
         Map<String, Group> byTaskType,
-        Map<String, Group> byTopology) {
+        Map<String, Group> byTopology,
+        Map<String, Group> byDataset) {
 
     /**
      * @param accuracy correct ÷ queries with gold (null when none had gold)
@@ -40,16 +43,29 @@ public record BatchReport(
         boolean simulated = answers.stream().anyMatch(a -> a.path("simulated").asBoolean(false));
         Map<String, List<JsonNode>> byType = new TreeMap<>();
         Map<String, List<JsonNode>> byTopology = new TreeMap<>();
+        Map<String, List<JsonNode>> byDataset = new TreeMap<>();
         for (JsonNode a : answers) {
             String type = a.path("trace").isEmpty() ? "unknown" : taskTypeOf(a);
             byType.computeIfAbsent(type, k -> new ArrayList<>()).add(a);
             byTopology.computeIfAbsent(a.path("topology").asText(""), k -> new ArrayList<>()).add(a);
+            String dataset = datasetOf(a.path("query_id").asText(""));
+            if (dataset != null) {
+                byDataset.computeIfAbsent(dataset, k -> new ArrayList<>()).add(a);
+            }
         }
-        Map<String, Group> types = new LinkedHashMap<>();
-        byType.forEach((k, v) -> types.put(k, group(v)));
-        Map<String, Group> topologies = new LinkedHashMap<>();
-        byTopology.forEach((k, v) -> topologies.put(k, group(v)));
-        return new BatchReport(simulated, group(answers), types, topologies);
+        return new BatchReport(simulated, group(answers), groups(byType), groups(byTopology), groups(byDataset));
+    }
+
+    /** The dataset a query id names: its prefix before the first {@code /}; null when it has none. */
+    public static String datasetOf(String queryId) {
+        int slash = queryId.indexOf('/');
+        return slash > 0 ? queryId.substring(0, slash) : null;
+    }
+
+    private static Map<String, Group> groups(Map<String, List<JsonNode>> answers) {
+        Map<String, Group> groups = new LinkedHashMap<>();
+        answers.forEach((k, v) -> groups.put(k, group(v)));
+        return groups;
     }
 
     private static String taskTypeOf(JsonNode answer) {
@@ -108,6 +124,7 @@ public record BatchReport(
         row(sb, "all", overall);
         byTaskType.forEach((k, g) -> row(sb, "task " + k, g));
         byTopology.forEach((k, g) -> row(sb, "topology " + k, g));
+        byDataset.forEach((k, g) -> row(sb, "dataset " + k, g));
         return sb.toString();
     }
 

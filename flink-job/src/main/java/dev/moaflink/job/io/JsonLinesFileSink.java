@@ -13,11 +13,14 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
  * Writes records as JSON lines to one local file (batch mode's answers and dead letters). Run it with
- * parallelism 1; the file is truncated when the writer opens, so a re-run replaces the previous output.
+ * parallelism 1; the file is truncated when the writer opens, so a re-run replaces the previous output. The
+ * buffer is flushed at least every {@value #FLUSH_INTERVAL_MS} ms while records arrive, so that a reader following
+ * the file (the {@code score} CLI's progress bar, {@code tail -f}) sees answers as they come, not at the end.
  */
 public final class JsonLinesFileSink<T> implements Sink<T> {
 
     private static final long serialVersionUID = 1L;
+    static final long FLUSH_INTERVAL_MS = 1000;
 
     /** Serializable record-to-line function. */
     @FunctionalInterface
@@ -63,15 +66,23 @@ public final class JsonLinesFileSink<T> implements Sink<T> {
         BufferedWriter out = Files.newBufferedWriter(p, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         return new SinkWriter<>() {
+            private long lastFlush = System.nanoTime();
+
             @Override
             public void write(T element, Context ctx) throws IOException {
                 out.write(format.format(element));
                 out.write('\n');
+                long now = System.nanoTime();
+                if (now - lastFlush >= FLUSH_INTERVAL_MS * 1_000_000L) {
+                    out.flush();
+                    lastFlush = now;
+                }
             }
 
             @Override
             public void flush(boolean endOfInput) throws IOException {
                 out.flush();
+                lastFlush = System.nanoTime();
             }
 
             @Override
