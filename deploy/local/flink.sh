@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # deploy/local/flink.sh start | stop — a standalone Flink session cluster: one JobManager
 # (StandaloneSessionClusterEntrypoint) and one TaskManager (TaskManagerRunner), each its own JVM, REST on
-# localhost:${MOA_FLINK_REST_PORT:-8081}. Configuration in target/local/flink-conf/config.yaml.
+# localhost:${MOA_FLINK_REST_PORT:-8081}, Prometheus metrics at localhost:{9249,9250}/metrics (MOA_PROM_PORTS).
+# Configuration in target/local/flink-conf/config.yaml.
 source "$(dirname "$0")/env.sh"
 CONF="$LOCAL/flink-conf"
 PORT="${MOA_FLINK_REST_PORT:-8081}"
+PROM_PORTS="${MOA_PROM_PORTS:-9249-9250}"
 case "${1:-}" in
   start)
     mkdir -p "$CONF" "$LOCAL/checkpoints" "$LOCAL/savepoints"
@@ -28,6 +30,9 @@ state.checkpoints.dir: file://$LOCAL/checkpoints
 state.savepoints.dir: file://$LOCAL/savepoints
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 3
+# Prometheus metrics: the JobManager takes the first free port of the range, the TaskManager the next
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $PROM_PORTS
 YAML
     # What flink-dist's jobmanager.sh / taskmanager.sh do: derive JVM flags and the resolved memory and CPU
     # settings from the configuration with Flink's BashJavaUtils (the processes refuse to start without them).
@@ -50,7 +55,7 @@ YAML
       echo "flink did not start; see $LOCAL/jobmanager.log and taskmanager.log" >&2
       tail -n 20 "$LOCAL/jobmanager.log" "$LOCAL/taskmanager.log" >&2; exit 1
     fi
-    echo "flink session cluster up: http://localhost:$PORT (1 TaskManager, 2 slots)"
+    echo "flink session cluster up: http://localhost:$PORT (1 TaskManager, 2 slots); Prometheus metrics on ports $PROM_PORTS"
     ;;
   stop)
     stop_pid_file "$LOCAL/taskmanager.pid"; stop_pid_file "$LOCAL/jobmanager.pid"; echo "flink stopped" ;;

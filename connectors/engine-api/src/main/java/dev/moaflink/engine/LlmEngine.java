@@ -21,6 +21,14 @@ public interface LlmEngine extends AutoCloseable {
      */
     EngineSession open(SessionRequest request);
 
+    /**
+     * The engine's load now, read by metric reporters from any thread; null when the engine does not track it
+     * (then no load gauges are registered for it).
+     */
+    default EngineLoad load() {
+        return null;
+    }
+
     /** Releases the model. Called by the registry when the last lease is released. */
     @Override
     void close();

@@ -13,6 +13,7 @@ import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.metrics.ModelMetrics;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.NodeResult;
@@ -109,7 +110,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         leases = new HashMap<>();
         spec.engines().forEach((model, engineSpec) -> leases.put(model, EngineRegistry.global().acquire(engineSpec)));
         served = new HashMap<>();
-        leases.forEach((model, lease) -> served.put(model, new Served(lease.engine())));
+        leases.forEach((model, lease) -> served.put(model, new Served(lease.engine(),
+                new ModelMetrics(getMetricGroup(), model, lease.engine()))));
         taskThread = Thread.currentThread();
         replica = spec.replica() >= 0 ? spec.replica() : getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inFlight = new HashSet<>(); // identity-hashed: no key strings on the hot path
@@ -233,6 +235,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         // Tracked before any completion can run: engine-thread completions reach us through the mailbox.
         inFlight.add(f);
+        engine.metrics.started();
         RunningAgents.register(f.session); // early exit cancels siblings through it
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
@@ -250,7 +253,10 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             return false;
         }
         f.finished = true; // a late completion of this attempt is ignored
-        inFlight.remove(f);
+        if (inFlight.remove(f)) {
+            f.engine.metrics.ended();
+        }
+        f.engine.metrics.retried();
         if (f.timeout != null) {
             f.timeout.cancel(false);
         }
@@ -390,7 +396,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private void finish(InFlight f, String text, NodeStatus status, PhaseTimings t, int promptTokens,
                         int outputTokens, double confidence, String error) {
         f.finished = true;
-        inFlight.remove(f);
+        if (inFlight.remove(f)) {
+            f.engine.metrics.ended();
+        }
         RunningAgents.unregister(f.session);
         if (f.timeout != null) {
             f.timeout.cancel(false);
@@ -403,6 +411,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                            int outputTokens, double confidence, String error) {
         AgentCall call = f.call;
         QueryTask q = call.query();
+        if (f.engine != null) {
+            f.engine.metrics.finished(status, t, promptTokens, outputTokens);
+        }
         boolean simulated = f.engine != null && f.engine.simulated;
         boolean virtualTime = f.engine != null && f.engine.virtualTime;
         // After its inputs were ready, a node waits for its engine, prefills what is left, and decodes.
@@ -579,12 +590,14 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         final LlmEngine engine;
         final boolean simulated;
         final boolean virtualTime;
+        final ModelMetrics metrics;
 
-        Served(LlmEngine engine) {
+        Served(LlmEngine engine, ModelMetrics metrics) {
             this.engine = engine;
             EngineInfo info = engine.info();
             this.simulated = info.simulated();
             this.virtualTime = info.virtualTime();
+            this.metrics = metrics;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.moaflink.job.operators;
 import dev.moaflink.engine.Embedders;
 import dev.moaflink.engine.TextEmbedder;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.metrics.AnswerMetrics;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
@@ -71,6 +72,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private transient ReplicaChooser chooser;
     private transient ValueState<Pending> pending;
     private transient MetricQ metric;
+    private transient AnswerMetrics answerMetrics;
     private transient TextEmbedder embedder;
     // The closing prompt part of the last query seen: the same for all of a query's aggregators.
     private transient QueryTask suffixQuery;
@@ -103,6 +105,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             chooser = new ReplicaChooser(routes.replicas(), RouteQueries.ledgerKey(getRuntimeContext()));
         }
         pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", TypeInformation.of(Pending.class)));
+        answerMetrics = new AnswerMetrics(getRuntimeContext().getMetricGroup());
         metric = mechanisms.earlyExitOn() ? new MetricQ(mechanisms.earlyExit()) : null;
         if (metric != null && mechanisms.earlyExit().similarity() != JobConfig.Similarity.ANSWER) {
             // Loaded (and its first, slow call made) here, not while a query waits for an early-exit decision.
@@ -128,7 +131,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             throw new IllegalStateException("node " + node.id() + " reached the level-" + level + " collector");
         }
         if (node.isRoot()) {
-            out.collect(answer(topology, result));
+            AnswerRecord a = answer(topology, result);
+            answerMetrics.record(a);
+            out.collect(a);
             return;
         }
         Pending p = pending.value();

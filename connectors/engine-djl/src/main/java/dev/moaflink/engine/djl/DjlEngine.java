@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineLoad;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
@@ -67,6 +68,8 @@ public final class DjlEngine implements LlmEngine {
     private final DecodeBatch batch;
     private final List<DjlSession> batchRows = new ArrayList<>();
     private long reservedTokens;
+    /** Published by the scheduler thread after each iteration, for gauges on other threads. */
+    private volatile EngineLoad load;
     private long steps;
 
     DjlEngine(String name, Path dir, DjlOptions options) {
@@ -100,6 +103,12 @@ public final class DjlEngine implements LlmEngine {
     @Override
     public EngineInfo info() {
         return new EngineInfo("djl", false, false, true);
+    }
+
+    @Override
+    public EngineLoad load() {
+        EngineLoad l = load;
+        return l != null ? l : new EngineLoad(0, 0, 0, capacityTokens);
     }
 
     LlamaModel llama() {
@@ -158,6 +167,7 @@ public final class DjlEngine implements LlmEngine {
                 admit();
                 prefillPending();
                 decodeStep();
+                publishLoad();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -165,6 +175,15 @@ public final class DjlEngine implements LlmEngine {
                 LOG.error("DJL engine '{}' scheduler failed; failing its sessions", name, e);
                 failAll("engine error: " + e);
             }
+        }
+    }
+
+    private void publishLoad() {
+        int waiting = admissionQueue.size() + prefillQueue.size();
+        EngineLoad l = load;
+        if (l == null || l.waitingSessions() != waiting || l.decodingSessions() != decoding.size()
+                || l.kvUsedTokens() != reservedTokens) {
+            load = new EngineLoad(waiting, decoding.size(), reservedTokens, capacityTokens);
         }
     }
 

@@ -27,6 +27,16 @@ final class DecodeSlots {
         return false;
     }
 
+    /** Sessions waiting for a slot. */
+    synchronized int waiting() {
+        return waiting.size();
+    }
+
+    /** Sessions holding a slot (decoding). */
+    synchronized int busy() {
+        return busy;
+    }
+
     /** Removes a waiter; false when it is not queued (its slot has already been handed to it). */
     synchronized boolean withdraw(Runnable onGranted) {
         return waiting.remove(onGranted);

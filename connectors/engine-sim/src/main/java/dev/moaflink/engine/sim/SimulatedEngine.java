@@ -2,6 +2,7 @@ package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.EngineException;
 import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineLoad;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
@@ -57,6 +58,16 @@ public final class SimulatedEngine implements LlmEngine {
     @Override
     public EngineInfo info() {
         return new EngineInfo(SimulatedEngineFactory.BACKEND, true, profile.time() == SimProfile.Time.VIRTUAL, true);
+    }
+
+    /**
+     * Real time: sessions waiting for a decode slot and sessions decoding. Virtual time: nothing ever waits or runs
+     * between calls (a generation completes before {@code generate} returns), so all zero. KV memory is not
+     * modelled (0 of 0).
+     */
+    @Override
+    public EngineLoad load() {
+        return slots == null ? new EngineLoad(0, 0, 0, 0) : new EngineLoad(slots.waiting(), slots.busy(), 0, 0);
     }
 
     /** @throws EngineException when the engine is closed or the query cannot be answered (e.g. 30 choices) */
