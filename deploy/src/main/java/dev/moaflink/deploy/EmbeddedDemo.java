@@ -1,7 +1,6 @@
 package dev.moaflink.deploy;
 
 import dev.moaflink.connectors.kafka.KafkaConnection;
-import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
@@ -17,10 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The embedded demo: an in-JVM KRaft broker, a local Flink MiniCluster, the streaming job on its default
@@ -53,12 +49,7 @@ public final class EmbeddedDemo {
             System.out.printf("Kafka (KRaft, in-JVM) at %s; topics %s → %s, dead letters %s%n",
                     kafka.bootstrapServers(), k.queriesTopic(), k.answersTopic(), k.deadLetterTopic());
 
-            Configuration flink = new Configuration();
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(),
-                    flink);
-            MoaJob.build(env, config);
-            JobClient job = env.executeAsync(config.jobName());
+            JobClient job = LocalJob.start(config);
             System.out.printf("Flink job %s running on a local MiniCluster, default topology %s%n",
                     job.getJobID(), config.defaultTopology());
             config.models().forEach((name, m) -> System.out.printf("  model %-14s backend %-4s %s%n", name,

@@ -25,10 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Batch scoring over public benchmarks: loads datasets (see {@link dev.moaflink.deploy.datasets.Dataset}), runs the
@@ -135,12 +132,7 @@ public final class ScoreCli {
                     answers.toString(), "--batch.report", dir.resolve("report.json").toString(),
                     "--job_name", "score-" + v.slug()));
             JobConfig config = ConfigLoader.fromArgs(flags.toArray(String[]::new));
-            Configuration flink = new Configuration();
-            flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(),
-                    flink);
-            MoaJob.build(env, config);
-            JobClient job = env.executeAsync(config.jobName());
+            JobClient job = LocalJob.start(config);
             CompletableFuture<JobExecutionResult> done = job.getJobExecutionResult();
             ProgressBar bar = ProgressBar.stderr(String.format(Locale.ROOT, "%-16s", v.name()), expected);
             while (!done.isDone()) {
