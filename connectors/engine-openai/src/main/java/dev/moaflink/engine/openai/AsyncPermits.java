@@ -64,6 +64,11 @@ final class AsyncPermits {
         }
     }
 
+    /** Requests waiting for a permit now. */
+    synchronized int waiting() {
+        return urgent.size() + others.size();
+    }
+
     /** Permits held now. */
     synchronized int inUse() {
         return used;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moaflink.engine.EngineInfo;
+import dev.moaflink.engine.EngineLoad;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
@@ -68,6 +69,15 @@ final class OpenAiEngine implements LlmEngine {
     @Override
     public String model() {
         return name;
+    }
+
+    /**
+     * Requests waiting for one of the {@code max_concurrency} slots, and requests holding one (generations and
+     * warm-ups on the wire); the server's KV memory is not visible over the API (0 of 0).
+     */
+    @Override
+    public EngineLoad load() {
+        return new EngineLoad(permits.waiting(), permits.inUse(), 0, 0);
     }
 
     @Override
