@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * What the collectors that emit answers measure, from each answer's complete trace (so every node is counted once,
@@ -34,7 +33,12 @@ public final class AnswerMetrics {
     }
 
     public void record(AnswerRecord a) {
-        TopologyMetrics t = topologies.computeIfAbsent(a.topology(), name -> new TopologyMetrics(group, name));
+        // get-then-put rather than computeIfAbsent: no capturing lambda allocated per answer and node
+        TopologyMetrics t = topologies.get(a.topology());
+        if (t == null) {
+            t = new TopologyMetrics(group, a.topology());
+            topologies.put(a.topology(), t);
+        }
         t.answers.inc();
         if (a.degraded()) {
             t.degraded.inc();
@@ -46,7 +50,12 @@ public final class AnswerMetrics {
         boolean pruned = false;
         for (NodeTrace n : a.trace()) {
             t.agent(n.nodeId()).record(n);
-            models.computeIfAbsent(n.model(), m -> new Outcomes(group.addGroup("model", m), "nodes")).record(n);
+            Outcomes model = models.get(n.model());
+            if (model == null) {
+                model = new Outcomes(group.addGroup("model", n.model()), "nodes");
+                models.put(n.model(), model);
+            }
+            model.record(n);
             pruned |= n.status() == NodeStatus.CANCELLED && !n.bypassed();
         }
         if (pruned) {
@@ -69,11 +78,16 @@ public final class AnswerMetrics {
             degraded = group.counter("answersDegraded");
             bypassed = group.counter("answersAggregatorBypassed");
             earlyExits = group.counter("answersWithEarlyExit");
-            latencyMs = group.histogram("answerLatencyMs", new DescriptiveStatisticsHistogram(ModelMetrics.WINDOW));
+            latencyMs = group.histogram("answerLatencyMs", new WindowHistogram(ModelMetrics.WINDOW));
         }
 
         AgentMetrics agent(String nodeId) {
-            return agents.computeIfAbsent(nodeId, id -> new AgentMetrics(group.addGroup("agent", id)));
+            AgentMetrics m = agents.get(nodeId);
+            if (m == null) {
+                m = new AgentMetrics(group.addGroup("agent", nodeId));
+                agents.put(nodeId, m);
+            }
+            return m;
         }
     }
 
@@ -83,7 +97,7 @@ public final class AnswerMetrics {
 
         AgentMetrics(MetricGroup g) {
             outcomes = new Outcomes(g, "node");
-            latencyMs = g.histogram("nodeLatencyMs", new DescriptiveStatisticsHistogram(ModelMetrics.WINDOW));
+            latencyMs = g.histogram("nodeLatencyMs", new WindowHistogram(ModelMetrics.WINDOW));
         }
 
         void record(NodeTrace n) {

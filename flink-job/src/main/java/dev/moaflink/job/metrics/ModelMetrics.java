@@ -9,7 +9,6 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * What one agent operator measures per model it serves, in a metric group {@code model=<name>} (a Prometheus
@@ -70,7 +69,7 @@ public final class ModelMetrics {
     }
 
     private static Histogram histogram(MetricGroup g, String name) {
-        return g.histogram(name, new DescriptiveStatisticsHistogram(WINDOW));
+        return g.histogram(name, new WindowHistogram(WINDOW));
     }
 
     /** A call was handed to the engine. */
