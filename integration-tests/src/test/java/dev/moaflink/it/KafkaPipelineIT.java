@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -69,15 +68,6 @@ class KafkaPipelineIT {
         }
     }
 
-    private record Topics(String queries, String answers, String dead) {
-        static Topics fresh() {
-            String s = UUID.randomUUID().toString().substring(0, 8);
-            Topics t = new Topics("q-" + s, "a-" + s, "d-" + s);
-            kafka.createTopics(2, t.queries, t.answers, t.dead);
-            return t;
-        }
-    }
-
     private static JobClient start(JobArgs args) throws Exception {
         JobConfig config = ConfigLoader.fromArgs(args.toArray());
         Configuration conf = new Configuration();
@@ -89,20 +79,20 @@ class KafkaPipelineIT {
     }
 
     private static JobArgs args(Topics t) {
-        return JobArgs.kafka(kafka.bootstrapServers(), t.queries, t.answers, t.dead)
+        return JobArgs.kafka(kafka.bootstrapServers(), t.queries(), t.answers(), t.dead())
                 .set("parallelism", 2)
                 .set("checkpoint_interval_ms", 300);
     }
 
     private static void produce(Topics t, List<Query> queries) {
-        try (QueryProducer p = new QueryProducer(KafkaConnection.of(kafka.bootstrapServers()), t.queries)) {
+        try (QueryProducer p = new QueryProducer(KafkaConnection.of(kafka.bootstrapServers()), t.queries())) {
             queries.forEach(p::send);
             p.flush();
         }
     }
 
     private static List<Answer> readAnswers(Topics t, int expected) {
-        try (AnswerReader<Answer> r = new AnswerReader<>(KafkaConnection.of(kafka.bootstrapServers()), t.answers,
+        try (AnswerReader<Answer> r = new AnswerReader<>(KafkaConnection.of(kafka.bootstrapServers()), t.answers(),
                 Answer.class)) {
             List<Answer> answers = new java.util.ArrayList<>(r.read(expected, Duration.ofMinutes(3), a -> { }));
             answers.addAll(r.drain(Duration.ofSeconds(2))); // anything beyond the expected count is a duplicate
@@ -138,7 +128,7 @@ class KafkaPipelineIT {
 
     @Test
     void treeTopology500QueriesInExactly500AnswersOut() throws Exception {
-        Topics t = Topics.fresh();
+        Topics t = Topics.fresh(kafka);
         // Real-time simulated engines (fast profile) so completions arrive on engine threads via the mailbox.
         JobClient job = start(args(t).set("default_topology", "tree-9-3-1")
                 .simOption("decode_tps", 2000).simOption("prefill_tps", 50000).simOption("overhead_ms", 1)
@@ -158,7 +148,7 @@ class KafkaPipelineIT {
 
     @Test
     void denseTopology500QueriesInExactly500AnswersOut() throws Exception {
-        Topics t = Topics.fresh();
+        Topics t = Topics.fresh(kafka);
         // The per-model layout (one agent operator per level and model, as placement uses) on dense.
         JobClient job = start(args(t).set("default_topology", "dense-9-9-1").set("agent.layout", "per_model")
                 .virtualTime()
@@ -177,8 +167,8 @@ class KafkaPipelineIT {
 
     @Test
     void aMissingTopicStopsTheJobAtSubmissionWithItsName() {
-        Topics t = Topics.fresh();
-        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries, "no-such-answers", t.dead);
+        Topics t = Topics.fresh(kafka);
+        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries(), "no-such-answers", t.dead());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> start(args));
         assertTrue(e.getMessage().contains("no-such-answers"), e.getMessage());
@@ -186,7 +176,7 @@ class KafkaPipelineIT {
 
     @Test
     void aTransactionTimeoutAboveTheBrokersMaximumStopsTheJobAtSubmission() {
-        Topics t = Topics.fresh();
+        Topics t = Topics.fresh(kafka);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> start(args(t).set("kafka.transaction_timeout_ms", 1_000_000)));
         assertTrue(e.getMessage().contains("transaction.max.timeout.ms (900000)"), e.getMessage());
@@ -194,11 +184,11 @@ class KafkaPipelineIT {
 
     @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
-        Topics t = Topics.fresh();
+        Topics t = Topics.fresh(kafka);
         JobClient job = start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
         KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
         List<Query> before = SyntheticQueries.generate(10, 3, "before-");
-        try (QueryProducer p = new QueryProducer(c, t.queries)) {
+        try (QueryProducer p = new QueryProducer(c, t.queries())) {
             before.forEach(p::send);
             p.sendRaw("garbage", "definitely not avro".getBytes(StandardCharsets.UTF_8));
             p.sendRaw("other-schema", dev.moaflink.connectors.kafka.AvroCodec.of(DeadLetter.class).encode(
@@ -220,7 +210,7 @@ class KafkaPipelineIT {
         try {
             List<Answer> answers = readAnswers(t, 20);
             assertEquals(20, answers.size(), "good records before and after the bad ones are all answered, once");
-            try (AnswerReader<DeadLetter> r = new AnswerReader<>(c, t.dead, DeadLetter.class)) {
+            try (AnswerReader<DeadLetter> r = new AnswerReader<>(c, t.dead(), DeadLetter.class)) {
                 List<DeadLetter> dead = r.read(7, Duration.ofMinutes(1), d -> { });
                 dead.addAll(r.drain(Duration.ofSeconds(2)));
                 assertEquals(7, dead.size(), dead.toString());
@@ -228,7 +218,7 @@ class KafkaPipelineIT {
                 assertEquals(Set.of("MALFORMED_AVRO", "UNKNOWN_SCHEMA", "EMPTY_TEXT", "UNKNOWN_TOPOLOGY",
                         "UNKNOWN_PROFILE", "PROMPT_TOO_LONG", "DUPLICATE_ID"), byKind.keySet());
                 DeadLetter garbage = byKind.get("MALFORMED_AVRO");
-                assertEquals(t.queries, garbage.getSourceTopic());
+                assertEquals(t.queries(), garbage.getSourceTopic());
                 assertTrue(garbage.getSourceOffset() >= 0 && garbage.getSourcePartition() >= 0);
                 assertEquals("definitely not avro", StandardCharsets.UTF_8.decode(garbage.getPayload()).toString());
                 assertEquals("bad-topology", byKind.get("UNKNOWN_TOPOLOGY").getQueryId());

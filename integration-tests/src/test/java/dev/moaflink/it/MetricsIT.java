@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
@@ -94,11 +93,10 @@ class MetricsIT {
 
     @Test
     void prometheusExportsPerModelPerAgentAndPerTopologyMetrics() throws Exception {
-        String s = UUID.randomUUID().toString().substring(0, 8);
-        String queries = "q-" + s;
-        String answers = "a-" + s;
-        kafka.createTopics(2, queries, answers, "d-" + s);
-        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), queries, answers, "d-" + s).virtualTime()
+        Topics topics = Topics.fresh(kafka);
+        String queries = topics.queries();
+        String answers = topics.answers();
+        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), queries, answers, topics.dead()).virtualTime()
                 .set("parallelism", 2).set("checkpoint_interval_ms", 300)
                 .set("default_topology", "tree-9-3-1")
                 .set("mechanisms.overlap", true).set("mechanisms.early_exit.enabled", true)
