@@ -83,10 +83,13 @@ final class FasterMoaBench implements Bench.Runner {
 
     @Override
     public BenchReport run(Bench.Options o) throws Exception {
-        String engines = o.string("engines", "sim,djl");
-        List<Variant> variants = Variant.select(Variant.standard(o.string("dense", "dense-9-9-1"), o.string("tree", "tree-9-3-1")),
-                o.string("variants", "all"));
+        String engines = o.string("engines", "sim,sim-reasoning,djl");
+        String treeName = o.string("tree", "tree-9-3-1");
+        List<Variant> ladder = new ArrayList<>(Variant.standard(o.string("dense", "dense-9-9-1"), treeName));
+        ladder.add(grouped(ladder, o.string("grouped-tree", "tree-9-3-1-grouped")));
+        List<Variant> variants = Variant.select(ladder, o.string("variants", "all"));
         int simQueries = o.integer("queries", 400);
+        int reasoningQueries = o.integer("reasoning-queries", 200);
         int seed = o.integer("seed", 42);
         int djlQueries = o.integer("djl-queries", 120);
         int timelineQueries = o.integer("timeline-queries", 4);
@@ -99,9 +102,11 @@ final class FasterMoaBench implements Bench.Runner {
         List<EngineRun> runs = new ArrayList<>();
         for (String e : engines.split(",")) {
             switch (e.strip()) {
-                case "sim" -> runs.add(runSim(dir, variants, extra, simQueries, seed));
+                case "sim", "sim-reasoning" -> runs.add(runSim(dir, e.strip(), variants, extra,
+                        e.strip().equals("sim") ? simQueries : reasoningQueries, seed));
                 case "djl" -> runs.add(runDjl(dir, variants, extra, djlQueries));
-                default -> throw new IllegalArgumentException("unknown engine '" + e + "'; known: sim, djl");
+                default -> throw new IllegalArgumentException("unknown engine '" + e
+                        + "'; known: sim, sim-reasoning, djl");
             }
         }
         double totalS = (System.nanoTime() - t0) / 1e9;
@@ -114,19 +119,35 @@ final class FasterMoaBench implements Bench.Runner {
 
     // ---------------------------------------------------------------- sim: batch mode, virtual time
 
-    private static EngineRun runSim(Path dir, List<Variant> variants, List<String[]> extra, int n, int seed)
-            throws Exception {
+    /**
+     * All mechanisms (T = 2/3) on the same nine experts clustered by model ({@code tree-9-3-1-grouped}: smalls,
+     * mediums, larges): a cluster of fast experts can settle its bypass, and the root its own, before the slow
+     * cluster has finished.
+     */
+    static Variant grouped(List<Variant> ladder, String topology) {
+        Variant all = ladder.stream().filter(v -> v.slug().equals("bypass-067")).findFirst().orElseThrow();
+        List<String[]> overrides = new ArrayList<>();
+        for (String[] kv : all.overrides()) {
+            overrides.add(kv[0].equals("default_topology") ? new String[] {kv[0], topology} : kv);
+        }
+        return new Variant("+bypass T=2/3, grouped tree", "bypass-067-grouped", overrides);
+    }
+
+    /** {@code preset}: sim (instruct-class profiles) or sim-reasoning (reasoning-class: long outputs). */
+    private static EngineRun runSim(Path dir, String preset, List<Variant> variants, List<String[]> extra, int n,
+                                    int seed) throws Exception {
         long t0 = System.nanoTime();
-        Path input = dir.resolve("sim-queries.jsonl");
+        Path input = dir.resolve(preset + "-queries.jsonl");
         QueryFiles.write(input, SyntheticQueries.generate(n, seed, "sim-"));
         List<Outcome> outcomes = new ArrayList<>();
         for (Variant v : variants) {
-            Path out = dir.resolve("sim-" + v.slug() + ".jsonl");
+            Path out = dir.resolve(preset + "-" + v.slug() + ".jsonl");
             long v0 = System.nanoTime();
-            System.out.printf("[faster-moa] sim (simulated, virtual time) %s: %d queries%n", v.name(), n);
+            System.out.printf("[faster-moa] %s (simulated, virtual time) %s: %d queries%n", preset, v.name(), n);
             try {
-                JobArgs args = new JobArgs().virtualTime().set("mode", "batch").set("batch.input", input)
-                        .set("batch.output", out).set("job_name", "faster-moa-sim-" + v.slug()).set("parallelism", 1);
+                JobArgs args = new JobArgs().set("preset", preset).virtualTime().set("mode", "batch")
+                        .set("batch.input", input).set("batch.output", out)
+                        .set("job_name", "faster-moa-" + preset + "-" + v.slug()).set("parallelism", 1);
                 apply(args, v.overrides(), extra);
                 JobConfig config = ConfigLoader.fromArgs(args.toArray());
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flinkConf());
@@ -141,9 +162,11 @@ final class FasterMoaBench implements Bench.Runner {
             } catch (Exception | LinkageError e) {
                 outcomes.add(failed(v, seconds(v0), e));
             }
-            print("sim (simulated)", outcomes.get(outcomes.size() - 1));
+            print(preset + " (simulated)", outcomes.get(outcomes.size() - 1));
         }
-        return new EngineRun("sim", true, n, "simulated engine (sim preset profiles, time: virtual)", outcomes,
+        return new EngineRun(preset, true, n, preset.equals("sim")
+                ? "simulated engine, instruct-class profiles (--preset sim, time: virtual)"
+                : "simulated engine, reasoning-class profiles (--preset sim-reasoning, time: virtual)", outcomes,
                 seconds(t0));
     }
 
@@ -417,11 +440,16 @@ final class FasterMoaBench implements Bench.Runner {
             String tag = run.simulated() ? " (simulated)" : "";
             md.append("\n## ").append(run.engine()).append(": ").append(run.description()).append("\n\n");
             if (run.simulated()) {
+                boolean reasoning = run.engine().equals("sim-reasoning");
                 md.append(String.format(Locale.ROOT, "**Simulated engine, virtual time**: nothing ran on a GPU; "
-                        + "latencies are the modelled critical path of each query (the sim preset's GPU-class "
-                        + "profiles: expert-small / -medium / -large as 4B / 8B / 32B-class models, an 8B-class "
-                        + "aggregator). %d synthetic queries with gold answers (arithmetic and multiple choice), "
-                        + "batch mode on a MiniCluster; in virtual time no query waits for another. %.0f s.%n%n",
+                        + "latencies are the modelled critical path of each query (the %s preset's GPU-class "
+                        + "profiles: expert-small / -medium / -large as 4B / 8B / 32B-class models at 90 / 60 / 35 "
+                        + "tokens/s, an 8B-class aggregator; %s). %d synthetic queries with gold answers (arithmetic "
+                        + "and multiple choice), batch mode on a MiniCluster; in virtual time no query waits for "
+                        + "another. %.0f s.%n%n", run.engine(), reasoning
+                                ? "reasoning-class outputs as in the Faster-MoA paper's Qwen3 4B/8B/32B setting: "
+                                + "experts mean 3,000 tokens, p95 8,000; aggregators 1,500 / 4,000"
+                                : "instruct-class outputs: experts mean 90 / 110 / 130 tokens, aggregators 80",
                         run.queries(), run.wallS()));
             } else {
                 md.append(String.format(Locale.ROOT, "The bundled tiny models on the DJL engine (CPU) on the first %d "
@@ -477,6 +505,10 @@ final class FasterMoaBench implements Bench.Runner {
                 md.append(String.format(Locale.ROOT, "%nOne standard error of an accuracy near %.1f%% over %d "
                         + "questions is %.1f pp%s.%n", p * 100, dense.metrics().withGold(),
                         Math.sqrt(p * (1 - p) / Math.max(1, dense.metrics().withGold())) * 100, tag));
+            }
+            String bound = expertBound(run);
+            if (bound != null) {
+                md.append('\n').append(bound).append('\n');
             }
             List<String> notes = mechanismNotes(run);
             if (!notes.isEmpty()) {
@@ -585,9 +617,17 @@ final class FasterMoaBench implements Bench.Runner {
         String e = run.engine();
         double minSpeedup = run.simulated() ? 10 : 3;
         Outcome dense = run.get("dense");
-        for (String slug : List.of("bypass-1", "bypass-067")) {
-            String name = slug.equals("bypass-1") ? "+bypass T=1" : "+bypass T=2/3";
+        for (String slug : List.of("bypass-1", "bypass-067", "bypass-067-grouped")) {
+            String name = switch (slug) {
+                case "bypass-1" -> "+bypass T=1";
+                case "bypass-067" -> "+bypass T=2/3";
+                default -> "+bypass T=2/3, grouped tree";
+            };
             Outcome v = run.get(slug);
+            if (v == null && slug.equals("bypass-067-grouped") && run.outcomes().stream()
+                    .noneMatch(x -> x.variant().slug().equals(slug))) {
+                continue; // not selected
+            }
             String speedLimit = String.format(Locale.ROOT, "≥ %.0f", minSpeedup);
             String speedTarget = "all mechanisms: p50 " + speedLimit + "× lower than dense";
             String accTarget = "all mechanisms: accuracy within ±1 pp of dense";
@@ -629,6 +669,49 @@ final class FasterMoaBench implements Bench.Runner {
                             ? "virtual time does not model the evaluation's own CPU time" : null));
         }
         return out;
+    }
+
+    /**
+     * How far any variant could go on this run's profiles: dense's p50 over the p50 of the moment the first (and the
+     * second) of a query's experts finished, from the dense run's own traces. A variant whose answer needs at least
+     * one expert's (two experts') output cannot beat that ratio.
+     */
+    static String expertBound(EngineRun run) {
+        Outcome dense = run.get("dense");
+        if (dense == null || dense.answers() == null || !Files.exists(dense.answers())) {
+            return null;
+        }
+        List<Double> first = new ArrayList<>();
+        List<Double> second = new ArrayList<>();
+        List<JsonNode> answers;
+        try {
+            answers = readAnswers(dense.answers());
+        } catch (Exception e) {
+            return "Headroom: dense's answers could not be read again (" + e.getMessage() + ").";
+        }
+        for (JsonNode a : answers) {
+            List<Double> ends = new ArrayList<>();
+            for (JsonNode t : a.path("trace")) {
+                if (t.path("level").asInt() == 1 && "RAN".equals(t.path("status").asText())) {
+                    ends.add(t.path("end_offset_ms").asDouble());
+                }
+            }
+            if (ends.size() >= 2) {
+                java.util.Collections.sort(ends);
+                first.add(ends.get(0));
+                second.add(ends.get(1));
+            }
+        }
+        if (first.isEmpty()) {
+            return null;
+        }
+        double p1 = new Percentiles(first.stream().mapToDouble(Double::doubleValue).toArray()).p(0.5);
+        double p2 = new Percentiles(second.stream().mapToDouble(Double::doubleValue).toArray()).p(0.5);
+        double d = dense.metrics().p50Ms();
+        return String.format(Locale.ROOT, "Headroom on these profiles (from dense's traces): a query's first expert "
+                + "finishes at p50 %.1f ms and its second at %.1f ms, so a variant whose answer needs one expert's "
+                + "output can be at most %.1f× faster than dense at p50, and one that needs two agreeing experts "
+                + "%.1f×.", p1, p2, d / p1, d / p2);
     }
 
     /** Lines saying whether each mechanism left a mark in the traces (a mechanism not in effect shows none). */

@@ -85,19 +85,26 @@ class BatchModeIT {
     void aggregatorBypassSkipsAggregatorsWhoseInputsAgree() throws Exception {
         Path input = dir.resolve("bypass.jsonl");
         Files.write(input, queryLines(40, 12, "by-"));
-        int[] ran = new int[3];
-        int[] bypassedAnswers = new int[3];
-        double[] thresholds = {0, 1.0, 0.67};
+        // Off, T = 1, T = 2/3 (bypass_early on, the default: a settled vote stops the inputs still running),
+        // T = 2/3 waiting for every input.
+        double[] thresholds = {0, 1.0, 0.67, 0.67};
+        boolean[] early = {true, true, true, false};
+        int[] ran = new int[4];
+        int[] cancelled = new int[4];
+        int[] bypassedAnswers = new int[4];
+        List<Map<String, JsonNode>> byId = new ArrayList<>();
         for (int v = 0; v < thresholds.length; v++) {
             Path output = dir.resolve("out/bypass-" + v + ".jsonl");
             JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
-                    .set("batch.output", output).set("mechanisms.bypass_threshold", thresholds[v]).virtualTime()
-                    .toArray());
+                    .set("batch.output", output).set("mechanisms.bypass_threshold", thresholds[v])
+                    .set("mechanisms.bypass_early", early[v]).virtualTime().toArray());
             run(config, "bypass-" + v, true);
             List<String> answers = Files.readAllLines(output);
             assertEquals(40, answers.size());
+            Map<String, JsonNode> answersById = new java.util.HashMap<>();
             for (String line : answers) {
                 JsonNode a = JSON.readTree(line);
+                answersById.put(a.get("query_id").asText(), a);
                 assertEquals(13, a.get("trace").size(), line);
                 JsonNode root = a.get("trace").get(12);
                 for (JsonNode node : a.get("trace")) {
@@ -108,6 +115,10 @@ class BatchModeIT {
                         assertTrue(node.get("level").asInt() > 1, "only aggregators are bypassed");
                         assertTrue(node.get("vote_share").asDouble() >= thresholds[v] - 0.005, node.toString());
                         assertTrue(!node.get("extracted_answer").isNull(), node.toString());
+                    } else if (status.equals("CANCELLED")) {
+                        assertTrue(thresholds[v] > 0 && thresholds[v] < 1 && early[v], "only a settled 2-of-3 vote "
+                                + "stops inputs (early exit is off here): " + node);
+                        cancelled[v]++;
                     } else {
                         assertEquals("RAN", status, node.toString());
                         ran[v]++;
@@ -120,12 +131,27 @@ class BatchModeIT {
                     assertTrue(!a.get("degraded").asBoolean(), line);
                 }
             }
+            byId.add(answersById);
         }
         assertEquals(40 * 13, ran[0], "bypass off: every node runs");
         assertEquals(0, bypassedAnswers[0]);
         assertTrue(ran[1] < ran[0] && bypassedAnswers[1] > 0, "unanimous clusters are bypassed: " + ran[1]);
-        assertTrue(ran[2] < ran[1] && bypassedAnswers[2] > bypassedAnswers[1],
-                "two-of-three majorities too: " + ran[2] + " nodes ran, " + bypassedAnswers[2] + " answers bypassed");
+        assertTrue(ran[3] < ran[1] && bypassedAnswers[3] > bypassedAnswers[1],
+                "two-of-three majorities too: " + ran[3] + " nodes ran, " + bypassedAnswers[3] + " answers bypassed");
+        assertTrue(cancelled[2] > 0 && ran[2] < ran[3], "settled votes stopped inputs: " + cancelled[2]);
+        double sumEarly = 0;
+        double sumWait = 0;
+        for (Map.Entry<String, JsonNode> e : byId.get(3).entrySet()) {
+            JsonNode waited = e.getValue();
+            JsonNode settled = byId.get(2).get(e.getKey());
+            assertEquals(waited.get("extracted_answer").asText(), settled.get("extracted_answer").asText(),
+                    "stopping what can no longer change the vote leaves every answer as it was: " + e.getKey());
+            assertEquals(waited.get("aggregator_bypassed").asBoolean(), settled.get("aggregator_bypassed").asBoolean());
+            assertTrue(settled.get("latency_ms").asDouble() <= waited.get("latency_ms").asDouble() + 1e-6, e.getKey());
+            sumEarly += settled.get("latency_ms").asDouble();
+            sumWait += waited.get("latency_ms").asDouble();
+        }
+        assertTrue(sumEarly < sumWait, "mean latency " + sumEarly / 40 + " vs " + sumWait / 40 + " ms");
     }
 
     /**
@@ -176,7 +202,10 @@ class BatchModeIT {
                     }
                     if (v == 2 && node.get("status").asText().equals("CANCELLED")) {
                         cancelled++;
-                        assertEquals("cancelled by early exit", node.get("error").asText());
+                        String why = node.get("error").asText();
+                        assertTrue(why.equals("cancelled by early exit")
+                                || why.equals("cancelled with the node that read it") && node.get("level").asInt() == 1,
+                                node.toString());
                     } else if (v < 2) {
                         assertEquals("RAN", node.get("status").asText(), node.toString());
                     }

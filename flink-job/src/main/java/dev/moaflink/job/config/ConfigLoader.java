@@ -91,7 +91,7 @@ public final class ConfigLoader {
     public static JobConfig load(String preset, Path file, List<String[]> overrides) {
         ObjectNode tree = readDefaults();
         if (preset != null) {
-            merge(tree, readResource("/moa-preset-" + preset + ".yaml", "preset '" + preset + "' (known: sim)"));
+            merge(tree, readResource("/moa-preset-" + preset + ".yaml", "preset '" + preset + "' (known: sim, sim-reasoning)"));
         }
         if (file != null) {
             merge(tree, readFile(file));

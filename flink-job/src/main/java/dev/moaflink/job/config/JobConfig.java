@@ -149,8 +149,17 @@ public record JobConfig(
      *                        its first input starts streaming, its prompt prefix is prefilled at once and each
      *                        input's chunks are appended (in slot order) while the inputs still decode
      * @param earlyExit       Faster-MoA adaptive early termination of sibling agents
+     * @param bypassEarly     with a bypass threshold: once the finished inputs that agree reach the threshold, the
+     *                        inputs still running (and their own unshared inputs) are cancelled, since they can no
+     *                        longer change the bypass or its answer (at T = 2/3 and three inputs, two agreeing
+     *                        settle it). The bypassed answer is the same as when waiting for every input
      */
-    public record Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit) implements Serializable {
+    public record Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit, boolean bypassEarly)
+            implements Serializable {
+
+        public Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit) {
+            this(bypassThreshold, overlap, earlyExit, true);
+        }
 
         public Mechanisms(double bypassThreshold) {
             this(bypassThreshold, false, EarlyExit.OFF);

@@ -44,6 +44,15 @@ public record NodeTrace(
                 newOutputTokens, confidence, newExtractedAnswer, newError, simulated, virtualTime, bypassed, voteShare);
     }
 
+    /**
+     * This node as stopped at {@code at} before it did any work (or was bypassed): CANCELLED, no prefill, no decode,
+     * no tokens, not bypassed.
+     */
+    public NodeTrace stoppedBeforeStart(double at, String newError) {
+        return new NodeTrace(nodeId, level, model, worker, replica, NodeStatus.CANCELLED, inputs, 0, 0, 0, 0, 0, at, at,
+                0, 0, confidence, null, newError, simulated, virtualTime, false, voteShare);
+    }
+
     /** Whether the node produced an output its parents read: it ran, or it was bypassed with its inputs' answer. */
     public boolean hasOutput() {
         return status == NodeStatus.RAN || bypassed;

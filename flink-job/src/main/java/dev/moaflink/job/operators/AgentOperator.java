@@ -152,9 +152,16 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             case RUN -> { }
         }
         Opened ahead = opened.isEmpty() ? null : opened.remove(call.requestId());
-        if (ahead != null && (call.consensus() != null || call.skip())) {
+        boolean stopped = RunningAgents.claimTombstone(call.requestId());
+        if (ahead != null && (call.consensus() != null || call.skip() || stopped)) {
             ahead.close();
             ahead = null;
+        }
+        if (stopped) {
+            // Stopped by a collector (early exit or a settled bypass upstream of it) before it could start.
+            emitFinal(new InFlight(call, System.currentTimeMillis()), "", NodeStatus.CANCELLED, PhaseTimings.ZERO, 0, 0,
+                    0.0, "cancelled before it started");
+            return;
         }
         if (call.consensus() != null) {
             emitBypassed(call);
@@ -297,8 +304,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
      */
     private void openAhead(AgentCall call) {
         Served engine = served.get(call.model());
-        if (engine == null || opened.containsKey(call.requestId())) {
-            return; // the RUN reports the missing engine
+        if (engine == null || opened.containsKey(call.requestId()) || RunningAgents.isTombstoned(call.requestId())) {
+            return; // the RUN reports the missing engine, or the stop
         }
         try {
             EngineSession session = engine.engine.open(new SessionRequest(call.requestId(), call.promptPrefix(),

@@ -61,6 +61,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private static final double SHARE_TOLERANCE = 0.005;
     private static final String[] NO_PARTS = new String[0];
     private static final String CANCELLED_BY_EARLY_EXIT = "cancelled by early exit";
+    private static final String CANCELLED_WITH_PARENT = "cancelled with the node that read it";
+    private static final String CANCELLED_BY_SETTLED_VOTE = "cancelled: the others' vote settled the bypass";
 
     private final int level;
     private final TopologySet topologies;
@@ -68,6 +70,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private final JobConfig.Mechanisms mechanisms;
     private final double bypassThreshold;
     private final boolean overlap;
+    /** Cancel the inputs still running once the agreeing ones reach the bypass threshold. */
+    private final boolean bypassEarly;
 
     private transient ReplicaChooser chooser;
     private transient ValueState<Pending> pending;
@@ -97,6 +101,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         this.mechanisms = mechanisms;
         this.bypassThreshold = mechanisms.bypassThreshold();
         this.overlap = mechanisms.overlap();
+        this.bypassEarly = mechanisms.bypassEarly() && bypassThreshold > 0;
     }
 
     @Override
@@ -131,6 +136,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             throw new IllegalStateException("node " + node.id() + " reached the level-" + level + " collector");
         }
         if (node.isRoot()) {
+            RunningAgents.forget(result.query().id());
             AnswerRecord a = answer(topology, result);
             answerMetrics.record(a);
             out.collect(a);
@@ -149,8 +155,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             p.finished[c] = result;
             for (TopologyNode parent : topology.parentsOf(node)) {
                 if (!p.isEmitted(parent) && allFinished(topology, parent, p)) {
-                    if (metric != null) {
-                        replayEarlyExit(topology, parent, p);
+                    if (metric != null || bypassEarly) {
+                        replayStops(topology, parent, p);
                     }
                     emit(ctx, topology, parent, p, overlap ? virtualOverlap(topology, parent, p) : null);
                 }
@@ -158,9 +164,13 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         } else {
             boolean cancelled = (p.cancelRequested & (1L << c)) != 0;
             p.finished[c] = cancelled && result.trace().status() == NodeStatus.CANCELLED
-                    ? withError(result, CANCELLED_BY_EARLY_EXIT) : result;
+                    ? withError(result, (p.settledStop & (1L << c)) != 0 ? CANCELLED_BY_SETTLED_VOTE
+                            : CANCELLED_BY_EARLY_EXIT) : result;
             if (metric != null) {
                 earlyExit(topology, topology.parentsOf(node)[0], p, result.query());
+            }
+            if (bypassEarly) {
+                settleBypass(topology, topology.parentsOf(node)[0], p, result.query());
             }
             for (TopologyNode parent : topology.parentsOf(node)) {
                 if (p.isEmitted(parent)) {
@@ -296,22 +306,78 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         }
         double q = score(done);
         if (metric.terminate(q, query.id(), level, kids[0].index(), finished)) {
-            for (TopologyNode kid : kids) {
-                long bit = 1L << kid.index();
-                if (p.finished[kid.index()] == null && (p.cancelRequested & bit) == 0) {
-                    p.cancelRequested |= bit;
-                    RunningAgents.cancel(query.id() + "/" + kid.id());
+            stopUnfinished(topology, kids, p, query.id(), false);
+        }
+    }
+
+    /**
+     * Real time, with {@code bypass_early}: when the finished children that agree already reach the bypass
+     * threshold, the parent will be bypassed with their answer whatever the others say, so the others are stopped.
+     */
+    private void settleBypass(Topology topology, TopologyNode parent, Pending p, QueryTask query) {
+        TopologyNode[] kids = topology.childrenOf(parent);
+        boolean anyRunning = false;
+        for (TopologyNode kid : kids) {
+            anyRunning |= p.finished[kid.index()] == null && (p.cancelRequested & (1L << kid.index())) == 0;
+        }
+        if (anyRunning && settles(vote(kids, p))) {
+            stopUnfinished(topology, kids, p, query.id(), true);
+        }
+    }
+
+    private boolean settles(Vote vote) {
+        return vote.answer != null && vote.share >= bypassThreshold - SHARE_TOLERANCE;
+    }
+
+    /**
+     * Stops the unfinished children of a group, each with the part of the graph below it that only it reads (an
+     * aggregator's own inputs, which may still be decoding): running sessions are cancelled, the others tombstoned
+     * so that their calls end CANCELLED as they arrive. Their CANCELLED results still come here and are waited for.
+     */
+    private static void stopUnfinished(Topology topology, TopologyNode[] kids, Pending p, String queryId,
+                                       boolean settledVote) {
+        for (TopologyNode kid : kids) {
+            long bit = 1L << kid.index();
+            if (p.finished[kid.index()] == null && (p.cancelRequested & bit) == 0) {
+                p.cancelRequested |= bit;
+                if (settledVote) {
+                    p.settledStop |= bit;
+                }
+                for (TopologyNode n : exclusiveSubtree(topology, kid)) {
+                    RunningAgents.stop(queryId, n.id());
                 }
             }
         }
     }
 
+    /** {@code top} and every node below it all of whose parents are in the set: what only {@code top} reads. */
+    static List<TopologyNode> exclusiveSubtree(Topology topology, TopologyNode top) {
+        List<TopologyNode> out = new ArrayList<>();
+        out.add(top);
+        java.util.Set<String> in = new java.util.HashSet<>();
+        in.add(top.id());
+        for (int l = top.level() - 1; l >= 1; l--) {
+            for (TopologyNode n : topology.level(l)) {
+                boolean only = n.parents().size() > 0;
+                for (String parentId : n.parents()) {
+                    only &= in.contains(parentId);
+                }
+                if (only) {
+                    in.add(n.id());
+                    out.add(n);
+                }
+            }
+        }
+        return out;
+    }
+
     /**
-     * Virtual time: replays the group's children in the order they finished on the engine clock, scoring after
-     * each; when the score says stop, the children still running are cut at that moment (plus the measured time the
-     * scoring took): CANCELLED, with the output they had produced by then.
+     * Virtual time: replays the group's children in the order they finished on the engine clock; after each, a
+     * settled bypass ({@code bypass_early}) or the early-exit score may say stop, and then the children still
+     * running are cut at that moment (plus the measured time the scoring took): CANCELLED, with the output they had
+     * produced by then, and the nodes below them that only they read cut likewise.
      */
-    private void replayEarlyExit(Topology topology, TopologyNode parent, Pending p) {
+    private void replayStops(Topology topology, TopologyNode parent, Pending p) {
         TopologyNode[] kids = topology.childrenOf(parent);
         long groupBit = 1L << kids[0].index();
         if ((p.decided & groupBit) != 0) {
@@ -330,17 +396,20 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             if (r.trace().hasOutput()) {
                 done.add(r);
             }
-            if (done.size() < mechanisms.earlyExit().minFinished() || done.size() < 2) {
-                continue;
+            double at = r.trace().endOffsetMs();
+            boolean settled = bypassEarly && settles(vote(done, kids.length));
+            boolean stop = settled;
+            if (!stop && metric != null && done.size() >= mechanisms.earlyExit().minFinished() && done.size() >= 2) {
+                long t0 = System.nanoTime();
+                double q = score(done);
+                stop = metric.terminate(q, p.query.id(), level, kids[0].index(), n + 1);
+                at += (System.nanoTime() - t0) / 1e6;
             }
-            long t0 = System.nanoTime();
-            double q = score(done);
-            boolean stop = metric.terminate(q, p.query.id(), level, kids[0].index(), n + 1);
-            double at = r.trace().endOffsetMs() + (System.nanoTime() - t0) / 1e6;
             if (stop) {
                 for (int m = n + 1; m < order.length; m++) {
                     int k = order[m];
-                    p.finished[k] = truncated(p, k, at);
+                    p.finished[k] = truncated(topology, p, k, at,
+                            settled ? CANCELLED_BY_SETTLED_VOTE : CANCELLED_BY_EARLY_EXIT);
                     p.cancelRequested |= 1L << k;
                 }
                 return;
@@ -372,17 +441,17 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         return embedder;
     }
 
-    /** Child {@code k} as if it had been cancelled at {@code at} (virtual time). */
-    private static NodeResult truncated(Pending p, int k, double at) {
+    /**
+     * Child {@code k} as if it had been cancelled at {@code at} (virtual time), with the traces of the nodes below it
+     * that only it reads cut at the same moment.
+     */
+    private NodeResult truncated(Topology topology, Pending p, int k, double at, String why) {
         NodeResult r = p.finished[k];
         NodeTrace t = r.trace();
         if (at >= t.endOffsetMs()) {
             return r;
         }
-        double end = Math.max(at, t.startOffsetMs());
-        double decodeStart = t.endOffsetMs() - t.decodeMs();
-        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
-        int tokens = t.decodeMs() <= 0 ? 0 : (int) Math.floor(t.outputTokens() * decode / t.decodeMs());
+        int tokens = tokensBy(t, at);
         String text = "";
         if (p.marks != null && p.marks[k] != null && p.partial[k] != null) {
             int[] m = p.marks[k];
@@ -390,9 +459,40 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 text = p.partial[k].substring(0, m[i]);
             }
         }
-        NodeTrace cut = t.withOutcome(NodeStatus.CANCELLED, decode, end, tokens, null, CANCELLED_BY_EARLY_EXIT);
-        return new NodeResult(r.query(), text, cut, Math.max(0, r.criticalPathMs() - (t.endOffsetMs() - end)),
-                r.upstream());
+        NodeTrace[] upstream = r.upstream();
+        List<TopologyNode> below = exclusiveSubtree(topology, topology.level(level).get(k));
+        if (below.size() > 1 && upstream.length > 0) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            below.forEach(n -> ids.add(n.id()));
+            upstream = upstream.clone();
+            for (int i = 0; i < upstream.length; i++) {
+                if (ids.contains(upstream[i].nodeId()) && upstream[i].endOffsetMs() > at) {
+                    upstream[i] = cut(upstream[i], at, CANCELLED_WITH_PARENT);
+                }
+            }
+        }
+        NodeTrace stopped = cut(t, at, why);
+        return new NodeResult(r.query(), text, stopped,
+                Math.max(0, r.criticalPathMs() - (t.endOffsetMs() - stopped.endOffsetMs())), upstream);
+    }
+
+    /** Output tokens a node had decoded by {@code at}, its decode spread evenly over its decode time. */
+    private static int tokensBy(NodeTrace t, double at) {
+        double end = Math.max(at, t.startOffsetMs());
+        double decodeStart = t.endOffsetMs() - t.decodeMs();
+        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
+        return t.decodeMs() <= 0 ? 0 : (int) Math.floor(t.outputTokens() * decode / t.decodeMs());
+    }
+
+    /** A trace cut at {@code at}: CANCELLED, with the decode it had done by then. */
+    private static NodeTrace cut(NodeTrace t, double at, String why) {
+        if (t.startOffsetMs() >= at) {
+            return t.stoppedBeforeStart(at, why);
+        }
+        double end = Math.max(at, t.startOffsetMs());
+        double decodeStart = t.endOffsetMs() - t.decodeMs();
+        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
+        return t.withOutcome(NodeStatus.CANCELLED, decode, end, tokensBy(t, at), null, why);
     }
 
     private static NodeResult withError(NodeResult r, String error) {
@@ -556,12 +656,26 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private record Vote(String answer, double share, String text, double confidence) {}
 
     private static Vote vote(TopologyNode[] children, Pending p) {
-        String[] answers = new String[children.length];
+        NodeResult[] results = new NodeResult[children.length];
+        for (int i = 0; i < children.length; i++) {
+            results[i] = p.finished[children[i].index()];
+        }
+        return vote(results, children.length);
+    }
+
+    /** The vote over the children finished so far, as a share of all {@code groupSize} of them. */
+    private static Vote vote(List<NodeResult> finished, int groupSize) {
+        return vote(finished.toArray(NodeResult[]::new), groupSize);
+    }
+
+    /** {@code results}: the children's results, null for an unfinished one (no answer). */
+    private static Vote vote(NodeResult[] results, int groupSize) {
+        String[] answers = new String[results.length];
         int best = 0;
         String bestAnswer = null;
-        for (int i = 0; i < children.length; i++) {
-            NodeTrace t = p.finished[children[i].index()].trace();
-            answers[i] = t.hasOutput() ? t.extractedAnswer() : null;
+        for (int i = 0; i < results.length; i++) {
+            NodeTrace t = results[i] == null ? null : results[i].trace();
+            answers[i] = t != null && t.hasOutput() ? t.extractedAnswer() : null;
             if (answers[i] == null) {
                 continue;
             }
@@ -581,9 +695,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         String text = null;
         double top = -1;
         double sum = 0;
-        for (int i = 0; i < children.length; i++) {
+        for (int i = 0; i < results.length; i++) {
             if (bestAnswer.equals(answers[i])) {
-                NodeResult r = p.finished[children[i].index()];
+                NodeResult r = results[i];
                 sum += r.trace().confidence();
                 if (r.trace().confidence() > top) {
                     top = r.trace().confidence();
@@ -591,7 +705,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 }
             }
         }
-        return new Vote(bestAnswer, (double) best / children.length, text, sum / best);
+        return new Vote(bestAnswer, (double) best / groupSize, text, sum / best);
     }
 
     private String suffix(QueryTask query) {
@@ -629,8 +743,10 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         public QueryTask query;
         public NodeResult[] finished;
         public long emitted;
-        /** Children asked to stop by early exit. */
+        /** Children asked to stop by early exit or a settled vote. */
         public long cancelRequested;
+        /** Of those, the ones stopped because the others' vote settled their parent's bypass. */
+        public long settledStop;
         /** Sibling groups (by their first child's index) whose early exit was decided (virtual time). */
         public long decided;
         /** Parents whose session is open (real-time overlap). */

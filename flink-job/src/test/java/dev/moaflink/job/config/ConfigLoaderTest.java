@@ -22,7 +22,9 @@ class ConfigLoaderTest {
         assertEquals(JobConfig.Mode.STREAMING, c.mode());
         assertEquals("tree-9-3-1", c.defaultTopology());
         assertEquals(JobConfig.Delivery.EXACTLY_ONCE, c.kafka().delivery());
-        assertEquals(2, ConfigValidator.topologies(c).all().size());
+        assertEquals(java.util.Set.of("tree-9-3-1", "tree-9-3-1-grouped", "dense-9-9-1"),
+                ConfigValidator.topologies(c).all().keySet());
+        assertTrue(c.mechanisms().bypassEarly(), "a settled bypass stops the inputs still running by default");
         c.models().forEach((name, m) -> {
             assertEquals("djl", m.backend(), name);
             assertEquals("classpath:dev/moaflink/models/" + name, m.options().get("path"));
@@ -37,6 +39,11 @@ class ConfigLoaderTest {
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ConfigLoader.fromArgs("--preset", "nope"));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("nope"), e.getMessage());
+        JobConfig r = ConfigLoader.fromArgs("--preset", "sim-reasoning");
+        assertEquals(c.models().keySet(), r.models().keySet());
+        r.models().values().forEach(m -> assertEquals("sim", m.backend()));
+        assertEquals("3000", r.models().get("expert-large").options().get("output_mean_tokens"));
+        assertEquals(16384, r.agent().maxTokens(), "long reasoning outputs are not cut at the default 512");
     }
 
     @Test

@@ -320,6 +320,31 @@ class AgentOperatorTest {
     }
 
     @Test
+    void aNodeStoppedBeforeItStartedEndsCancelledWithoutTheEngine() throws Exception {
+        QueryTask q = Fixtures.query("q5t", "tree");
+        RunningAgents.stop("q5t", "L2.0"); // a collector stopped it while its own inputs still decoded
+        AgentCall run = new AgentCall(q, "L2.0", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+                new String[] {"L1.0"}, new NodeTrace[0], 0.0, null);
+        try (var h = harness(spec("manual", 4))) {
+            h.open();
+            h.processElement(AgentCall.open(q, "L2.0", 2, "a", "Synthesize:\n"), 0);
+            assertNull(ScriptedEngine.session("q5t/L2.0"), "no session is opened ahead for a stopped node");
+            h.processElement(run, 0);
+            var result = h.extractOutputValues().get(0).result();
+            assertEquals(NodeStatus.CANCELLED, result.trace().status());
+            assertEquals("cancelled before it started", result.trace().error());
+            assertNull(ScriptedEngine.session("q5t/L2.0"));
+            assertFalse(RunningAgents.isTombstoned("q5t/L2.0"), "the tombstone is claimed");
+            h.processElement(new AgentCall(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+                    new String[] {"L1.3"}, new NodeTrace[0], 0.0, null), 0);
+            assertNotNull(ScriptedEngine.session("q5t/L2.1"), "the query's other nodes still run");
+            finishOffThread("q5t/L2.1", "ok");
+            drainMailbox(h);
+            assertEquals(NodeStatus.RAN, h.extractOutputValues().get(1).result().trace().status());
+        }
+    }
+
+    @Test
     void bypassedCallsEmitTheConsensusWithoutTheEngine() throws Exception {
         QueryTask q = Fixtures.query("q6", "tree");
         AgentCall bypass = new AgentCall(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,

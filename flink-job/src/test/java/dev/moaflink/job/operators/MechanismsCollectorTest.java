@@ -2,6 +2,7 @@ package dev.moaflink.job.operators;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,6 +62,13 @@ class MechanismsCollectorTest {
         NodeTrace t = new NodeTrace(id, 1, "a", "default", 0, status, new String[0], 0, 5, 5, decode, 6,
                 end - decode - 5, end, 10, tokens, confidence, answer, null, true, virtual, false, 0.0);
         return new NodeResult(q, text, t, end, new NodeTrace[0]);
+    }
+
+    /** A finished level-2 node in real time. */
+    private static NodeResult aggregated(QueryTask q, String id, double end, String answer, NodeStatus status) {
+        NodeTrace t = new NodeTrace(id, 2, "agg", "default", 0, status, new String[0], 0, 5, 5, 5, 6, end - 10, end,
+                10, 4, 0.3, answer, null, true, false, false, 0.0);
+        return new NodeResult(q, answer == null ? "" : "so. Answer: " + answer, t, end, new NodeTrace[0]);
     }
 
     private static AgentChunk part(QueryTask q, String id, int seq, String text, int tokens, boolean virtual) {
@@ -234,6 +242,149 @@ class MechanismsCollectorTest {
                         i == 0 ? "paraphrases agree: stop" : "unrelated outputs: keep waiting");
             }
         }
+    }
+
+    @Test
+    void virtualSettledBypassCutsTheSiblingThatCanNoLongerChangeIt() throws Exception {
+        // T = 2/3 with bypass_early (the default), without it, and T = 1 (needs all three: nothing to settle early).
+        Object[][] cases = {{0.67, true}, {0.67, false}, {1.0, true}};
+        for (Object[] c : cases) {
+            double t = (double) c[0];
+            boolean early = (boolean) c[1];
+            try (var h = harness(new JobConfig.Mechanisms(t, false, JobConfig.EarlyExit.OFF, early))) {
+                QueryTask q = Fixtures.query("b" + t + early, "tree");
+                h.processElement(last(q, "L1.2", 0, "x",
+                        result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.7, "A", true, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
+                AgentCall run = calls(h).get(0);
+                NodeTrace slow = Arrays.stream(run.upstream()).filter(n -> n.nodeId().equals("L1.2")).findFirst()
+                        .orElseThrow();
+                if (t < 1 && early) {
+                    assertEquals(NodeStatus.CANCELLED, slow.status(), "two of three agree: L1.2 cannot change it");
+                    assertEquals(20, slow.endOffsetMs(), 1e-9, "cut when the second agreeing input finished");
+                    assertEquals("cancelled: the others' vote settled the bypass", slow.error());
+                    assertEquals(20, run.readyOffsetMs(), 1e-9);
+                    assertNotNull(run.consensus());
+                    assertEquals("A", run.consensus().answer());
+                    assertEquals("two. Answer: A", run.consensus().text(), "the most confident agreeing output");
+                } else if (t < 1) {
+                    assertEquals(NodeStatus.RAN, slow.status(), "bypass_early off: wait for every input");
+                    assertEquals(100, run.readyOffsetMs(), 1e-9);
+                    assertEquals("A", run.consensus().answer(), "the same bypass, 80 ms later");
+                } else {
+                    assertEquals(NodeStatus.RAN, slow.status(), "T = 1 is never settled before the last input");
+                    assertNull(run.consensus(), "A, A, B is not unanimous");
+                }
+            }
+        }
+    }
+
+    @Test
+    void realTimeSettledBypassStopsTheRunningSibling() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
+            QueryTask q = Fixtures.query("b3", "tree");
+            FakeSession running = new FakeSession("b3/L1.2");
+            RunningAgents.register(running);
+            try {
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
+                assertFalse(running.cancelled);
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", "two. Answer: B", 20, 5, 4, 0.2, "B", false, NodeStatus.RAN)), 0);
+                assertFalse(running.cancelled, "A and B: the third decides");
+            } finally {
+                RunningAgents.unregister(running);
+            }
+        }
+        try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
+            QueryTask q = Fixtures.query("b4", "tree");
+            FakeSession running = new FakeSession("b4/L1.2");
+            RunningAgents.register(running);
+            try {
+                h.processElement(last(q, "L1.0", 0, "x",
+                        result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
+                h.processElement(last(q, "L1.1", 0, "x",
+                        result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
+                assertTrue(running.cancelled, "A and A settle the bypass even at low confidence (no early exit)");
+                assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's trace");
+                h.processElement(last(q, "L1.2", 0, "",
+                        result(q, "L1.2", "", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
+                AgentCall run = calls(h).get(0);
+                assertEquals("A", run.consensus().answer());
+                assertEquals(2.0 / 3, run.voteShare(), 1e-9);
+                assertEquals("cancelled: the others' vote settled the bypass", Arrays.stream(run.upstream())
+                        .filter(n -> n.nodeId().equals("L1.2")).findFirst().orElseThrow().error());
+            } finally {
+                RunningAgents.unregister(running);
+            }
+        }
+    }
+
+    /** The level-2 collector stops a whole cluster: its aggregator (not started yet) and its experts still running. */
+    @Test
+    void stoppingAnAggregatorStopsTheInputsOnlyItReads() throws Exception {
+        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new LevelCollector(2, topologies, ROUTES, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF)),
+                AgentChunk::queryId, Types.STRING);
+        h.open();
+        QueryTask q = Fixtures.query("s1", "tree");
+        FakeSession expert = new FakeSession("s1/L1.8");
+        RunningAgents.register(expert);
+        try {
+            h.processElement(last(q, "L2.0", 0, "x", aggregated(q, "L2.0", 30, "A", NodeStatus.RAN)), 0);
+            h.processElement(last(q, "L2.1", 0, "x", aggregated(q, "L2.1", 40, "A", NodeStatus.RAN)), 0);
+            assertTrue(expert.cancelled, "the running expert under L2.2 is cancelled");
+            assertTrue(RunningAgents.isTombstoned("s1/L2.2"), "L2.2 has not started: its call will end CANCELLED");
+            assertTrue(RunningAgents.isTombstoned("s1/L1.6"));
+            assertFalse(RunningAgents.isTombstoned("s1/L1.0"), "only L2.2's own inputs");
+            h.processElement(last(q, "L2.2", 0, "", aggregated(q, "L2.2", 45, null, NodeStatus.CANCELLED)), 0);
+            var out = h.getSideOutput(ROUTES.tag(3, "agg"));
+            AgentCall root = out.iterator().next().getValue();
+            assertEquals("A", root.consensus().answer());
+        } finally {
+            RunningAgents.unregister(expert);
+            RunningAgents.forget("s1");
+            h.close();
+        }
+        assertFalse(RunningAgents.isTombstoned("s1/L1.6"), "forgotten once the query is answered");
+    }
+
+    @Test
+    void virtualCutOfAnAggregatorCutsTheTracesBelowIt() throws Exception {
+        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new LevelCollector(2, topologies, ROUTES, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF)),
+                AgentChunk::queryId, Types.STRING);
+        h.open();
+        QueryTask q = Fixtures.query("s2", "tree");
+        NodeTrace[] below = {Fixtures.trace("L1.6", 1, NodeStatus.RAN, 20), Fixtures.trace("L1.7", 1, NodeStatus.RAN, 30),
+            Fixtures.trace("L1.8", 1, NodeStatus.RAN, 300)};
+        NodeTrace slowAgg = Fixtures.trace("L2.2", 2, NodeStatus.RAN, 400);
+        h.processElement(new AgentChunk(q.id(), "L2.2", 1, "x",
+                new NodeResult(q, "late. Answer: B", slowAgg, 400, below)), 0);
+        h.processElement(Fixtures.finalChunk(q, "L2.0", 2, NodeStatus.RAN, 30, "A", 0.3), 0);
+        h.processElement(Fixtures.finalChunk(q, "L2.1", 2, NodeStatus.RAN, 40, "A", 0.3), 0);
+        AgentCall root = h.getSideOutput(ROUTES.tag(3, "agg")).iterator().next().getValue();
+        assertEquals(40, root.readyOffsetMs(), 1e-9);
+        var byId = Arrays.stream(root.upstream()).collect(Collectors.toMap(NodeTrace::nodeId, n -> n));
+        assertEquals(NodeStatus.CANCELLED, byId.get("L2.2").status());
+        assertEquals(NodeStatus.RAN, byId.get("L1.6").status(), "finished before the cut");
+        assertEquals(NodeStatus.CANCELLED, byId.get("L1.8").status());
+        assertEquals(40, byId.get("L1.8").endOffsetMs(), 1e-9);
+        assertEquals("cancelled with the node that read it", byId.get("L1.8").error());
+        h.close();
+    }
+
+    @Test
+    void theInputsOnlyANodeReads() {
+        var tree = topologies.get("tree");
+        assertEquals(List.of("L2.1", "L1.3", "L1.4", "L1.5"), LevelCollector.exclusiveSubtree(tree, tree.node("L2.1"))
+                .stream().map(n -> n.id()).toList());
+        var dense = topologies.get("dense");
+        assertEquals(List.of("L2.0"), LevelCollector.exclusiveSubtree(dense, dense.node("L2.0")).stream()
+                .map(n -> n.id()).toList(), "a dense layer's inputs are shared by every node of the next");
     }
 
     @Test
