@@ -90,22 +90,22 @@ public final class RunningAgents {
 
     /** Whether {@code requestId} was stopped before its call arrived; claims (removes) the tombstone. */
     static boolean claimTombstone(String requestId) {
-        if (TOMBSTONES.isEmpty()) {
-            return false;
-        }
-        int slash = requestId.lastIndexOf('/');
-        Stopped t = TOMBSTONES.get(requestId.substring(0, slash));
-        return t != null && t.nodes().remove(requestId.substring(slash + 1));
+        return tombstone(requestId, true);
     }
 
     /** Whether {@code requestId} was stopped before its call arrived, leaving the tombstone in place. */
     static boolean isTombstoned(String requestId) {
+        return tombstone(requestId, false);
+    }
+
+    private static boolean tombstone(String requestId, boolean claim) {
         if (TOMBSTONES.isEmpty()) {
             return false;
         }
         int slash = requestId.lastIndexOf('/');
         Stopped t = TOMBSTONES.get(requestId.substring(0, slash));
-        return t != null && t.nodes().contains(requestId.substring(slash + 1));
+        String node = requestId.substring(slash + 1);
+        return t != null && (claim ? t.nodes().remove(node) : t.nodes().contains(node));
     }
 
     /** Drops a query's tombstones: its answer is out, so no call of it is still coming. */
