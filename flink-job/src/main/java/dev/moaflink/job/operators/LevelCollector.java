@@ -478,10 +478,13 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
 
     /** Output tokens a node had decoded by {@code at}, its decode spread evenly over its decode time. */
     private static int tokensBy(NodeTrace t, double at) {
-        double end = Math.max(at, t.startOffsetMs());
+        return t.decodeMs() <= 0 ? 0 : (int) Math.floor(t.outputTokens() * decodedBy(t, at) / t.decodeMs());
+    }
+
+    /** Decode time a node had spent by {@code at}. */
+    private static double decodedBy(NodeTrace t, double at) {
         double decodeStart = t.endOffsetMs() - t.decodeMs();
-        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
-        return t.decodeMs() <= 0 ? 0 : (int) Math.floor(t.outputTokens() * decode / t.decodeMs());
+        return Math.max(0, Math.min(t.decodeMs(), Math.max(at, t.startOffsetMs()) - decodeStart));
     }
 
     /** A trace cut at {@code at}: CANCELLED, with the decode it had done by then. */
@@ -489,10 +492,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         if (t.startOffsetMs() >= at) {
             return t.stoppedBeforeStart(at, why);
         }
-        double end = Math.max(at, t.startOffsetMs());
-        double decodeStart = t.endOffsetMs() - t.decodeMs();
-        double decode = Math.max(0, Math.min(t.decodeMs(), end - decodeStart));
-        return t.withOutcome(NodeStatus.CANCELLED, decode, end, tokensBy(t, at), null, why);
+        return t.withOutcome(NodeStatus.CANCELLED, decodedBy(t, at), at, tokensBy(t, at), null, why);
     }
 
     private static NodeResult withError(NodeResult r, String error) {
