@@ -83,7 +83,7 @@ final class FasterMoaBench implements Bench.Runner {
 
     @Override
     public BenchReport run(Bench.Options o) throws Exception {
-        String engines = o.string("engines", "sim,sim-reasoning,djl");
+        String engines = o.string("engines", "sim,sim-shared,sim-reasoning,sim-reasoning-shared,djl");
         String treeName = o.string("tree", "tree-9-3-1");
         List<Variant> ladder = new ArrayList<>(Variant.standard(o.string("dense", "dense-9-9-1"), treeName));
         ladder.add(grouped(ladder, o.string("grouped-tree", "tree-9-3-1-grouped")));
@@ -102,11 +102,11 @@ final class FasterMoaBench implements Bench.Runner {
         List<EngineRun> runs = new ArrayList<>();
         for (String e : engines.split(",")) {
             switch (e.strip()) {
-                case "sim", "sim-reasoning" -> runs.add(runSim(dir, e.strip(), variants, extra,
-                        e.strip().equals("sim") ? simQueries : reasoningQueries, seed));
+                case "sim", "sim-reasoning", "sim-shared", "sim-reasoning-shared" -> runs.add(runSim(dir, e.strip(),
+                        variants, extra, e.strip().startsWith("sim-reasoning") ? reasoningQueries : simQueries, seed));
                 case "djl" -> runs.add(runDjl(dir, variants, extra, djlQueries));
                 default -> throw new IllegalArgumentException("unknown engine '" + e
-                        + "'; known: sim, sim-reasoning, djl");
+                        + "'; known: sim, sim-shared, sim-reasoning, sim-reasoning-shared, djl");
             }
         }
         double totalS = (System.nanoTime() - t0) / 1e9;
@@ -133,22 +133,46 @@ final class FasterMoaBench implements Bench.Runner {
         return new Variant("+bypass T=2/3, grouped tree", "bypass-067-grouped", overrides);
     }
 
-    /** {@code preset}: sim (instruct-class profiles) or sim-reasoning (reasoning-class: long outputs). */
-    private static EngineRun runSim(Path dir, String preset, List<Variant> variants, List<String[]> extra, int n,
+    /**
+     * Context tokens whose KV cache weighs as much as the weights, for the sim presets' model classes (bf16, GQA with
+     * 8 KV heads of 128): 4B-class 8 GB / 144 KiB a token, 8B-class 16 GB / 144 KiB, 32B-class 64 GB / 256 KiB.
+     */
+    static final Map<String, String> KV_WEIGHT_TOKENS = Map.of("expert-small", "55000", "expert-medium", "110000",
+            "expert-large", "250000", "aggregator", "110000");
+
+    /** The overrides of a {@code -shared} engine: each model's sessions of a query share one GPU. */
+    static List<String[]> sharedGpu() {
+        List<String[]> out = new ArrayList<>();
+        new java.util.TreeMap<>(KV_WEIGHT_TOKENS).forEach((model, tokens) -> {
+            out.add(new String[] {"models." + model + ".options.shared_gpu", "'true'"});
+            out.add(new String[] {"models." + model + ".options.kv_weight_tokens", "'" + tokens + "'"});
+        });
+        return out;
+    }
+
+    /**
+     * {@code engine}: sim (instruct-class profiles) or sim-reasoning (reasoning-class: long outputs), each with every
+     * session on a GPU of its own, or with {@code -shared}: one GPU per model that a query's sessions share.
+     */
+    private static EngineRun runSim(Path dir, String engine, List<Variant> variants, List<String[]> extra, int n,
                                     int seed) throws Exception {
+        boolean shared = engine.endsWith("-shared");
+        String preset = shared ? engine.substring(0, engine.length() - "-shared".length()) : engine;
+        List<String[]> engineExtra = new ArrayList<>(shared ? sharedGpu() : List.of());
+        engineExtra.addAll(extra);
         long t0 = System.nanoTime();
         Path input = dir.resolve(preset + "-queries.jsonl");
         QueryFiles.write(input, SyntheticQueries.generate(n, seed, "sim-"));
         List<Outcome> outcomes = new ArrayList<>();
         for (Variant v : variants) {
-            Path out = dir.resolve(preset + "-" + v.slug() + ".jsonl");
+            Path out = dir.resolve(engine + "-" + v.slug() + ".jsonl");
             long v0 = System.nanoTime();
-            System.out.printf("[faster-moa] %s (simulated, virtual time) %s: %d queries%n", preset, v.name(), n);
+            System.out.printf("[faster-moa] %s (simulated, virtual time) %s: %d queries%n", engine, v.name(), n);
             try {
                 JobArgs args = new JobArgs().set("preset", preset).virtualTime().set("mode", "batch")
                         .set("batch.input", input).set("batch.output", out)
-                        .set("job_name", "faster-moa-" + preset + "-" + v.slug()).set("parallelism", 1);
-                apply(args, v.overrides(), extra);
+                        .set("job_name", "faster-moa-" + engine + "-" + v.slug()).set("parallelism", 1);
+                apply(args, v.overrides(), engineExtra);
                 JobConfig config = ConfigLoader.fromArgs(args.toArray());
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, flinkConf());
                 MoaJob.build(env, config);
@@ -162,12 +186,13 @@ final class FasterMoaBench implements Bench.Runner {
             } catch (Exception | LinkageError e) {
                 outcomes.add(failed(v, seconds(v0), e));
             }
-            print(preset + " (simulated)", outcomes.get(outcomes.size() - 1));
+            print(engine + " (simulated)", outcomes.get(outcomes.size() - 1));
         }
-        return new EngineRun(preset, true, n, preset.equals("sim")
-                ? "simulated engine, instruct-class profiles (--preset sim, time: virtual)"
-                : "simulated engine, reasoning-class profiles (--preset sim-reasoning, time: virtual)", outcomes,
-                seconds(t0));
+        String where = shared ? ", one GPU per model shared by a query's sessions" : ", a GPU per session";
+        return new EngineRun(engine, true, n, (preset.equals("sim")
+                ? "simulated engine, instruct-class profiles (--preset sim, time: virtual"
+                : "simulated engine, reasoning-class profiles (--preset sim-reasoning, time: virtual") + where + ")",
+                outcomes, seconds(t0));
     }
 
     // ---------------------------------------------------------------- djl: streaming jobs, closed loop
@@ -440,17 +465,19 @@ final class FasterMoaBench implements Bench.Runner {
             String tag = run.simulated() ? " (simulated)" : "";
             md.append("\n## ").append(run.engine()).append(": ").append(run.description()).append("\n\n");
             if (run.simulated()) {
-                boolean reasoning = run.engine().equals("sim-reasoning");
+                boolean reasoning = run.engine().startsWith("sim-reasoning");
+                boolean shared = run.engine().endsWith("-shared");
                 md.append(String.format(Locale.ROOT, "**Simulated engine, virtual time**: nothing ran on a GPU; "
                         + "latencies are the modelled critical path of each query (the %s preset's GPU-class "
                         + "profiles: expert-small / -medium / -large as 4B / 8B / 32B-class models at 90 / 60 / 35 "
                         + "tokens/s, an 8B-class aggregator; %s). %d synthetic queries with gold answers (arithmetic "
                         + "and multiple choice), batch mode on a MiniCluster; in virtual time no query waits for "
-                        + "another. %.0f s.%n%n", run.engine(), reasoning
+                        + "another. %s%.0f s.%n%n", run.engine().replace("-shared", ""), reasoning
                                 ? "reasoning-class outputs as in the Faster-MoA paper's Qwen3 4B/8B/32B setting: "
                                 + "experts mean 3,000 tokens, p95 8,000; aggregators 1,500 / 4,000"
                                 : "instruct-class outputs: experts mean 90 / 110 / 130 tokens, aggregators 80",
-                        run.queries(), run.wallS()));
+                        run.queries(), shared ? SHARED_NOTE : "Every session has a GPU of its own (no contention). ",
+                        run.wallS()));
             } else {
                 md.append(String.format(Locale.ROOT, "The bundled tiny models on the DJL engine (CPU) on the first %d "
                         + "held-out questions of their task suite (suite-test.jsonl). One streaming job per variant, side by "
@@ -809,6 +836,14 @@ final class FasterMoaBench implements Bench.Runner {
         overrides.forEach(kv -> args.set(kv[0], kv[1]));
         extra.forEach(kv -> args.set(kv[0], kv[1]));
     }
+
+    static final String SHARED_NOTE = "**One GPU per model, shared by a query's sessions** (sim options "
+            + "`shared_gpu: true` and `kv_weight_tokens` 55,000 / 110,000 / 250,000 / 110,000 tokens for the 4B / 8B "
+            + "/ 32B-class experts and the 8B-class aggregator): prefills run one at a time on a model's GPU, and a "
+            + "decode step takes (1 + context tokens decoding at once ÷ kv_weight_tokens) times as long, the KV cache "
+            + "read beside the weights. A session sees the sessions booked before it (the job books them in start "
+            + "order), not later ones, and a session later cut by early exit still counts to its end: both "
+            + "understate contention, the second against the early-exit variants. ";
 
     /** {@code key=value,key=value} job overrides applied to every variant (e.g. agent.max_tokens=64). */
     static List<String[]> pairs(String spec) {

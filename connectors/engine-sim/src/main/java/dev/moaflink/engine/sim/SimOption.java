@@ -23,7 +23,13 @@ public enum SimOption {
     CONCURRENCY("concurrency", "0", "sessions decoding at once in real time, others queue; 0 = unlimited"),
     WORKER("worker", "", "virtual time: engines naming the same worker share its virtual GPU, each request "
             + "occupying it for its modelled cost in arrival order (decode_tps read as the worker's batched "
-            + "throughput); '' = no sharing, every request starts at t = 0");
+            + "throughput); '' = no sharing, every request starts at t = 0"),
+    SHARED_GPU("shared_gpu", "false", "virtual time: the sessions of one query on this model share one GPU: "
+            + "prefills run one at a time and decode steps slow with the context of every session decoding "
+            + "(kv_weight_tokens); false = every session has a GPU of its own"),
+    KV_WEIGHT_TOKENS("kv_weight_tokens", "inf", "virtual time: context tokens whose KV cache is as large as the "
+            + "weights; a decode step takes (1 + context tokens decoding at once / this) times as long; 'inf' = "
+            + "context costs nothing");
 
     private final String key;
     private final String defaultValue;

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param seed              seeds every draw
  * @param concurrency       sessions decoding at once in real time (0 = unlimited); ignored in virtual time
  * @param worker            virtual time: the worker (GPU) whose clock this engine's sessions share; "" = none
+ * @param sharedGpu         virtual time: a query's sessions on this model share one GPU ({@link SharedGpu})
+ * @param kvWeightTokens    virtual time: context tokens whose KV cache weighs as much as the weights ({@code inf}:
+ *                          context does not slow decoding)
  */
 public record SimProfile(
         double prefillTps,
@@ -36,7 +39,9 @@ public record SimProfile(
         Time time,
         long seed,
         int concurrency,
-        String worker) {
+        String worker,
+        boolean sharedGpu,
+        double kvWeightTokens) {
 
     /** Whose clock the timings are on. */
     public enum Time { REAL, VIRTUAL }
@@ -74,6 +79,16 @@ public record SimProfile(
         }
         check(SimOption.CONCURRENCY, concurrency, concurrency >= 0, "an integer >= 0");
         worker = worker == null ? "" : worker.trim();
+        positive(SimOption.KV_WEIGHT_TOKENS, kvWeightTokens);
+        if (sharedGpu && !worker.isEmpty()) {
+            throw new IllegalArgumentException("sim options 'shared_gpu' and 'worker' exclude each other: 'worker' "
+                    + "queues whole requests on an offline batch's GPU, 'shared_gpu' batches one query's sessions");
+        }
+    }
+
+    /** Whether decoding is timed step by step (a shared GPU, or context that slows steps). */
+    public boolean stepwiseDecode() {
+        return sharedGpu || Double.isFinite(kvWeightTokens);
     }
 
     /** The defaults of {@link SimOption}. */
@@ -103,7 +118,9 @@ public record SimProfile(
                 r.time(SimOption.TIME),
                 r.longValue(SimOption.SEED),
                 r.intValue(SimOption.CONCURRENCY),
-                r.raw(SimOption.WORKER));
+                r.raw(SimOption.WORKER),
+                r.bool(SimOption.SHARED_GPU),
+                r.rate(SimOption.KV_WEIGHT_TOKENS));
     }
 
     /** Modelled prefill time of {@code tokens} prompt tokens (without the per-request overhead). */
@@ -167,6 +184,14 @@ public record SimProfile(
             } catch (NumberFormatException e) {
                 throw bad(o, v, "an integer");
             }
+        }
+
+        boolean bool(SimOption o) {
+            String v = raw(o);
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            throw bad(o, v, "true or false");
         }
 
         Time time(SimOption o) {

@@ -6,7 +6,10 @@ import dev.moaflink.engine.EngineLoad;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,12 +30,17 @@ public final class SimulatedEngine implements LlmEngine {
 
     private static final int MAX_SCHEDULER_THREADS = 4;
 
+    /** Queries whose shared GPU is kept: far more than a job has in flight. */
+    private static final int MAX_QUERIES = 65_536;
+
     private final String model;
     private final SimProfile profile;
     private final SimModel sim;
     private final ScheduledThreadPoolExecutor scheduler;
     private final DecodeSlots slots;
     private final Set<RealTimeSession> live = ConcurrentHashMap.newKeySet();
+    /** Virtual time with shared_gpu: each query's view of this model's GPU, the most recently used kept. */
+    private final Map<String, SharedGpu> gpus;
     private volatile boolean closed;
     // The last query's facts; its other calls usually follow (a benign race across threads: any entry is valid).
     private volatile QueryFacts lastFacts;
@@ -44,6 +52,13 @@ public final class SimulatedEngine implements LlmEngine {
         boolean real = profile.time() == SimProfile.Time.REAL;
         this.scheduler = real ? newScheduler(model) : null;
         this.slots = real ? new DecodeSlots(profile.concurrency()) : null;
+        this.gpus = real || !profile.sharedGpu() ? null : Collections.synchronizedMap(
+                new LinkedHashMap<String, SharedGpu>(64, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, SharedGpu> eldest) {
+                        return size() > MAX_QUERIES;
+                    }
+                });
     }
 
     public SimProfile profile() {
@@ -82,7 +97,8 @@ public final class SimulatedEngine implements LlmEngine {
             lastFacts = facts;
         }
         if (scheduler == null) {
-            return new VirtualSession(model, request, facts, sim, profile);
+            return new VirtualSession(model, request, facts, sim, profile,
+                    gpus == null ? null : gpus.computeIfAbsent(request.context().queryId(), q -> new SharedGpu()));
         }
         RealTimeSession session = new RealTimeSession(request, facts, sim, profile, scheduler, slots, live::remove);
         live.add(session);

@@ -7,6 +7,8 @@ import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
 import dev.moaflink.engine.TokenListener;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,25 +20,33 @@ import java.util.concurrent.CompletableFuture;
  * generate happens at the reading then; the prefill still running at that point is the exposed part. A caller
  * that never reads its clock gets every call at t = 0, hence {@code prefillExposedMs == prefillMs}.
  * {@code concurrency} is ignored. With a {@code worker}, sessions queue on that worker's virtual GPU
- * ({@link VirtualWorkers}): {@code queueMs} is the worker's busy time before it.
+ * ({@link VirtualWorkers}): {@code queueMs} is the worker's busy time before it. With {@code shared_gpu}, the
+ * query's sessions on this model share one GPU ({@link SharedGpu}): prefill pieces wait for the GPU's prefill lane
+ * ({@code queueMs} is the waiting after the caller's clock), and decode steps slow with the context decoding at
+ * once; {@code kv_weight_tokens} alone slows each step with the session's own context.
  */
 final class VirtualSession extends SimSession {
 
     private final String modelName;
+    private final SharedGpu gpu;
 
-    VirtualSession(String modelName, SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile) {
+    /** @param gpu the query's shared GPU; null: the session has a GPU of its own */
+    VirtualSession(String modelName, SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile,
+                   SharedGpu gpu) {
         super(request, facts, model, profile);
         this.modelName = modelName;
+        this.gpu = gpu;
     }
 
-    // Guarded by this: the caller's clock, and when the prefill queued so far ends on it.
+    // Guarded by this: the caller's clock, when the prefill queued so far ends on it, and its booked pieces.
     private double clock = Double.NaN;
     private double prefillEnd = Double.NaN;
+    private final List<double[]> pieces = new ArrayList<>();
 
     @Override
     public synchronized void at(double clockMs) {
         if (Double.isNaN(clock)) {
-            prefillEnd = clockMs + prompt.prefillMs(); // the prefix starts prefilling at the first reading
+            book(clockMs, prompt.prefillMs()); // the prefix starts prefilling at the first reading
         } else if (clockMs < clock) {
             throw new IllegalArgumentException("clock went back from " + clock + " to " + clockMs + " ms");
         }
@@ -46,8 +56,15 @@ final class VirtualSession extends SimSession {
     @Override
     protected void appended(double prefillMs) {
         if (!Double.isNaN(clock)) {
-            prefillEnd = Math.max(prefillEnd, clock) + prefillMs;
+            book(Math.max(prefillEnd, clock), prefillMs);
         }
+    }
+
+    /** Prefill work of {@code ms} asked for at {@code at}: on the shared GPU's lane, or at once. */
+    private void book(double at, double ms) {
+        double start = gpu == null ? at : gpu.bookPrefill(at, ms);
+        pieces.add(new double[] {start, start + ms});
+        prefillEnd = start + ms;
     }
 
     @Override
@@ -60,9 +77,22 @@ final class VirtualSession extends SimSession {
         }
         double prefillMs;
         double exposedMs;
+        double waitedMs;
+        double ready;
         synchronized (this) {
             prefillMs = prompt.prefillMs();
-            exposedMs = Double.isNaN(clock) ? prefillMs : Math.max(0, prefillEnd - clock);
+            if (Double.isNaN(clock)) {
+                clock = 0;
+                book(0, prefillMs); // every call at t = 0
+            }
+            ready = clock;
+            double decodeStart = Math.max(ready, prefillEnd);
+            // After the inputs were ready: prefill work still to do (exposed) and waiting for the GPU (queue).
+            exposedMs = 0;
+            for (double[] piece : pieces) {
+                exposedMs += Math.max(0, Math.min(piece[1], decodeStart) - Math.max(piece[0], ready));
+            }
+            waitedMs = decodeStart - ready - exposedMs;
         }
         try {
             OutputTokens output = model.respond(request, facts, prompt.text());
@@ -78,10 +108,19 @@ final class VirtualSession extends SimSession {
                 listener.onToken(token);
             }
             int n = transcript.tokens();
-            double queueMs = profile.worker().isEmpty() ? 0
-                    : VirtualWorkers.charge(profile.worker(), modelName, prefillMs + profile.decodeMs(n));
-            PhaseTimings timings = new PhaseTimings(queueMs, prefillMs, exposedMs, profile.decodeMs(n),
-                    n == 0 ? 0 : exposedMs + profile.decodeMs(1));
+            PhaseTimings timings;
+            if (profile.stepwiseDecode()) {
+                double start = ready + waitedMs + exposedMs;
+                double[] end = (gpu == null ? new SharedGpu() : gpu).decode(start, n, prompt.tokens(),
+                        profile.decodeMs(1), profile.kvWeightTokens(), gpu != null);
+                timings = new PhaseTimings(waitedMs, prefillMs, exposedMs, end[0] - start,
+                        n == 0 ? 0 : end[1] - ready);
+            } else {
+                double queueMs = profile.worker().isEmpty() ? 0
+                        : VirtualWorkers.charge(profile.worker(), modelName, prefillMs + profile.decodeMs(n));
+                timings = new PhaseTimings(queueMs, prefillMs, exposedMs, profile.decodeMs(n),
+                        n == 0 ? 0 : exposedMs + profile.decodeMs(1));
+            }
             return CompletableFuture.completedFuture(new Generation(transcript.text(), reason, prompt.tokens(), n,
                     transcript.sumLogProb(), timings, null));
         } catch (RuntimeException e) {

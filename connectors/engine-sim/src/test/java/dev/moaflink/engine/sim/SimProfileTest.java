@@ -1,6 +1,7 @@
 package dev.moaflink.engine.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,9 +35,24 @@ class SimProfileTest {
         SimProfile p = SimProfile.parse(Fixtures.options("prefill_tps", "1000", "decode_tps", "inf",
                 "overhead_ms", "5", "output_mean_tokens", "50", "output_p95_tokens", "100", "accuracy", "0.7",
                 "error_correlation", "0", "synthesis", "1", "confidence_correct", "0.9", "confidence_wrong", "0.3",
-                "time", "VIRTUAL", "seed", "-7", "concurrency", "8", "worker", "gpu-1"));
+                "time", "VIRTUAL", "seed", "-7", "concurrency", "8", "worker", "gpu-1", "kv_weight_tokens", "110000"));
         assertEquals(new SimProfile(1000, Double.POSITIVE_INFINITY, 5, 50, 100, 0.7, 0, 1, 0.9, 0.3,
-                SimProfile.Time.VIRTUAL, -7, 8, "gpu-1"), p);
+                SimProfile.Time.VIRTUAL, -7, 8, "gpu-1", false, 110000), p);
+        assertTrue(SimProfile.parse(Fixtures.options("shared_gpu", "TRUE")).sharedGpu());
+    }
+
+    @Test
+    void sharedGpuOptionsAreChecked() {
+        assertFalse(SimProfile.defaults().stepwiseDecode(), "by default decode is timed at decode_tps flat");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SimProfile.parse(Fixtures.options("shared_gpu", "yes")));
+        assertTrue(e.getMessage().contains("shared_gpu") && e.getMessage().contains("yes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SimProfile.parse(Fixtures.options("kv_weight_tokens", "0")));
+        assertTrue(e.getMessage().contains("kv_weight_tokens"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SimProfile.parse(Fixtures.options("shared_gpu", "true", "worker", "gpu-0")));
+        assertTrue(e.getMessage().contains("exclude each other"), e.getMessage());
     }
 
     @Test
