@@ -100,8 +100,9 @@ def model_card(name, results):
         s += ("Prompt: the job's proposer prompt (`Answer the question. Think step by step, briefly.` + "
               "question + choices + answer-format line) in the ChatML template; target `Answer: X<|im_end|>`.\n\n")
     else:
-        s += ("Prompt: the job's aggregator prompt (MoA aggregate-and-synthesize instruction, `n. <response>` "
-              "lines, `User query:` + question) in the ChatML template; target `Answer: <gold>`. %d%% of the "
+        s += ("Prompt: the job's aggregator prompt (MoA aggregate-and-synthesize instruction, `User query:` + "
+              "question, `Responses from models:`, `n. <response>` lines: everything but the responses is known "
+              "when the query arrives, so it is prefilled before any expert answers) in the ChatML template; target `Answer: <gold>`. %d%% of the "
               "examples carry the three trained experts' real greedy outputs on validation-split questions (3 "
               "responses, or 9 as three shuffled copies); the rest carry 1-9 synthetic expert-style responses "
               "(`Answer: X`, each correct with a per-example probability drawn from U(0.1, 0.95), wrong ones "

@@ -20,6 +20,10 @@ AGGREGATE_AND_SYNTHESIZE = (
     "given answers but should offer a refined, accurate, and comprehensive reply to the "
     "instruction. Ensure your response is well-structured, coherent, and adheres to the highest "
     "standards of accuracy and reliability.\n\nResponses from models:")
+# The instruction without its "Responses from models:" header: the user query goes between the two, so that all
+# of an aggregator prompt but the responses is known when the query arrives (prefilled before any expert answers).
+RESPONSES_HEADER = "\n\nResponses from models:"
+AGGREGATE_INSTRUCTION = AGGREGATE_AND_SYNTHESIZE[:-len(RESPONSES_HEADER)]
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
@@ -60,7 +64,21 @@ def java_strip(s):
     return s.strip()
 
 
+def aggregator_prefix(q):
+    """Everything before the responses: the MoA instruction, the user query, the responses header."""
+    return AGGREGATE_INSTRUCTION + "\n\nUser query:\n" + question(q) + RESPONSES_HEADER.lstrip("\n") + "\n"
+
+
 def aggregator_prompt(q, responses):
+    s = aggregator_prefix(q)
+    for n, r in enumerate(responses, start=1):
+        s += str(n) + ". " + java_strip(r) + "\n"
+    return s
+
+
+def legacy_aggregator_prompt(q, responses):
+    """The first layout (responses, then the user query), kept for the tokenizer's training corpus only: the
+    released tokenizer and expert checkpoints were built from it, and a corpus change would retrain all of them."""
     s = AGGREGATE_AND_SYNTHESIZE + "\n"
     for n, r in enumerate(responses, start=1):
         s += str(n) + ". " + java_strip(r) + "\n"

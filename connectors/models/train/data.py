@@ -4,7 +4,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import aggregator_prompt, chat, proposer_prompt, target  # noqa: E402
+from common import aggregator_prompt, chat, legacy_aggregator_prompt, proposer_prompt, target  # noqa: E402
 
 
 def wrong_answer(q, rng):
@@ -52,16 +52,18 @@ def example_ids(tok, prompt_text, q):
 
 def response_answer_positions(tok, ids):
     """Positions of the answer tokens inside an aggregator prompt's numbered responses (the tokens after each
-    "▁Answer" ":" up to the end of that line, before "User query"). Used as auxiliary targets: predicting
-    response n's answer from responses 1..n-1 is the aggregator's own skill (follow the majority so far)."""
+    "▁Answer" ":" up to the end of that line, after the "Responses from models:" header that follows the user
+    query). Used as auxiliary targets: predicting response n's answer from responses 1..n-1 is the aggregator's
+    own skill (follow the majority so far)."""
     v = tok.vocab
     ans, colon, nl = v.get("▁Answer"), v.get(":"), v.get("<0x0A>")
     end = len(ids)
-    user = v.get("User")
-    if user in ids:
-        end = ids.index(user)
+    start = 0
+    header = v.get("Responses")
+    if header in ids:
+        start = ids.index(header)
     out = []
-    for i in range(end - 2):
+    for i in range(start, end - 2):
         if ids[i] == ans and ids[i + 1] == colon:
             j = i + 2
             while j < end and ids[j] != nl:
@@ -81,6 +83,6 @@ def tokenizer_corpus(suite, n_prop=12000, n_agg=3000, seed=11):
         if i < n_prop:
             texts.append(proposer_text(q))
         else:
-            texts.append(aggregator_text(q, synthetic_responses(q, rng)))
+            texts.append(chat(legacy_aggregator_prompt(q, synthetic_responses(q, rng))))
         raw_lines.append(target(q))  # generated right after "assistant\n": no prepended space
     return texts, raw_lines

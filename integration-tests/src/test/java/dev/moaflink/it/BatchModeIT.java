@@ -221,6 +221,55 @@ class BatchModeIT {
         assertTrue(latency[2] < latency[1], "early exit: " + latency[2] + " vs " + latency[1]);
     }
 
+    /**
+     * {@code shared_gpu}: the nine dense aggregators of a query, ready together, take turns on the aggregator's GPU
+     * for their prefills (in node order, one waiting for all before it) and decode beside each other, so every
+     * query takes longer than with a GPU per session; the same job run twice gives the same timings.
+     */
+    @Test
+    void sharedGpuQueuesAQuerysSessionsOnItsModelsGpuReproducibly() throws Exception {
+        Path input = dir.resolve("gpu.jsonl");
+        Files.write(input, queryLines(12, 21, "gpu-"));
+        List<Map<String, JsonNode>> runs = new ArrayList<>();
+        for (int v = 0; v < 3; v++) {
+            Path output = dir.resolve("out/gpu-" + v + ".jsonl");
+            JobArgs args = new JobArgs().set("mode", "batch").set("batch.input", input).set("batch.output", output)
+                    .set("default_topology", "dense-9-9-1").set("parallelism", 2).virtualTime();
+            if (v > 0) {
+                args.simOption("shared_gpu", "'true'").simOption("kv_weight_tokens", "'50000'");
+            }
+            run(ConfigLoader.fromArgs(args.toArray()), "shared-gpu-" + v, true);
+            Map<String, JsonNode> byId = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(output)) {
+                JsonNode a = JSON.readTree(line);
+                byId.put(a.get("query_id").asText(), a);
+            }
+            assertEquals(12, byId.size());
+            runs.add(byId);
+        }
+        for (String id : runs.get(0).keySet()) {
+            JsonNode own = runs.get(0).get(id);
+            JsonNode shared = runs.get(1).get(id);
+            assertEquals(shared.get("latency_ms").asDouble(), runs.get(2).get(id).get("latency_ms").asDouble(), 1e-6,
+                    "the same job twice: the same modelled timings");
+            assertTrue(shared.get("latency_ms").asDouble() > own.get("latency_ms").asDouble(),
+                    id + ": sharing a GPU only adds time");
+            List<Double> queued = new ArrayList<>();
+            for (JsonNode node : shared.get("trace")) {
+                if (node.get("level").asInt() == 2) {
+                    queued.add(node.get("queue_ms").asDouble());
+                }
+            }
+            assertEquals(9, queued.size());
+            assertEquals(1, queued.stream().filter(q -> q == 0).count(), "the first aggregator's prefill waits for "
+                    + "nothing, the others for those before it: " + queued);
+            assertEquals(9, queued.stream().distinct().count(), queued.toString());
+            for (JsonNode node : own.get("trace")) {
+                assertEquals(0, node.get("queue_ms").asDouble(), "a GPU per session: no queue");
+            }
+        }
+    }
+
     /** The default configuration: the bundled tiny models, run by the DJL engine inside the job's operators. */
     @Test
     void theBundledModelsAnswerSuiteQuestionsOnTheDjlEngine() throws Exception {

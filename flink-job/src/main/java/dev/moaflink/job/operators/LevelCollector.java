@@ -79,8 +79,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private transient AnswerMetrics answerMetrics;
     private transient TextEmbedder embedder;
     // The closing prompt part of the last query seen: the same for all of a query's aggregators.
-    private transient QueryTask suffixQuery;
-    private transient String suffix;
+    private transient QueryTask prefixQuery;
+    private transient String prefix;
 
     public LevelCollector(int level, TopologySet topologies, AgentRoutes routes) {
         this(level, topologies, routes, 0);
@@ -153,13 +153,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         }
         if (result.trace().virtualTime()) {
             p.finished[c] = result;
-            for (TopologyNode parent : topology.parentsOf(node)) {
-                if (!p.isEmitted(parent) && allFinished(topology, parent, p)) {
-                    if (metric != null || bypassEarly) {
-                        replayStops(topology, parent, p);
-                    }
-                    emit(ctx, topology, parent, p, overlap ? virtualOverlap(topology, parent, p) : null);
-                }
+            if (levelFinished(p)) {
+                emitLevel(ctx, topology, p);
             }
         } else {
             boolean cancelled = (p.cancelRequested & (1L << c)) != 0;
@@ -221,6 +216,51 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         pending.update(p);
     }
 
+    private static boolean levelFinished(Pending p) {
+        for (NodeResult r : p.finished) {
+            if (r == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Virtual time, once every node of this level has its result: replays each sibling group's stops, then sends
+     * the next level's calls in the order they start on the modelled clock (ties by node), so that engines which
+     * book a query's sessions on a shared virtual GPU see them in that order whatever order the results came in.
+     */
+    private void emitLevel(Context ctx, Topology topology, Pending p) {
+        List<TopologyNode> parents = new ArrayList<>();
+        for (TopologyNode parent : topology.level(level + 1)) {
+            if (!p.isEmitted(parent)) {
+                if (metric != null || bypassEarly) {
+                    replayStops(topology, parent, p);
+                }
+                parents.add(parent);
+            }
+        }
+        List<AgentCall> calls = new ArrayList<>();
+        for (TopologyNode parent : parents) {
+            calls.add(callFor(topology, parent, p, overlap ? virtualOverlap(topology, parent, p) : null));
+        }
+        Integer[] order = new Integer[parents.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            int byStart = Double.compare(virtualStart(calls.get(a)), virtualStart(calls.get(b)));
+            return byStart != 0 ? byStart : Integer.compare(parents.get(a).index(), parents.get(b).index());
+        });
+        for (int i : order) {
+            send(ctx, parents.get(i), p, calls.get(i));
+        }
+    }
+
+    private static double virtualStart(AgentCall call) {
+        return call.partReadyMs() != null ? Math.min(call.openOffsetMs(), call.readyOffsetMs()) : call.readyOffsetMs();
+    }
+
     private static boolean allFinished(Topology topology, TopologyNode parent, Pending p) {
         for (TopologyNode child : topology.childrenOf(parent)) {
             if (p.finished[child.index()] == null) {
@@ -241,7 +281,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
             p.slot[pi] = new int[] {0, -1, 0};
             p.sent[pi] = "";
             ctx.output(routes.tag(parent.level(), parent.model(), p.replica[pi]),
-                    AgentCall.open(p.query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix()));
+                    AgentCall.open(p.query, parent.id(), parent.level(), parent.model(), prefix(p.query)));
         }
         TopologyNode[] kids = topology.childrenOf(parent);
         int[] slot = p.slot[pi];
@@ -569,6 +609,10 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     // ---------------------------------------------------------------- the parent's call
 
     private void emit(Context ctx, Topology topology, TopologyNode parent, Pending p, Schedule schedule) {
+        send(ctx, parent, p, callFor(topology, parent, p, schedule));
+    }
+
+    private void send(Context ctx, TopologyNode parent, Pending p, AgentCall call) {
         int pi = parent.index();
         int replica;
         if (p.isOpened(parent)) {
@@ -576,7 +620,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         } else {
             replica = chooser == null ? 0 : chooser.choose(parent.model());
         }
-        ctx.output(routes.tag(parent.level(), parent.model(), replica), callFor(topology, parent, p, schedule));
+        ctx.output(routes.tag(parent.level(), parent.model(), replica), call);
         p.emitted |= 1L << pi;
     }
 
@@ -629,11 +673,10 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 parts.add(p.sent[parent.index()]);
             } else if (schedule != null) {
                 parts.addAll(schedule.pieces);
-                partReady = new double[schedule.pieces.size() + 1];
-                for (int i = 0; i < schedule.readyMs.size(); i++) {
+                partReady = new double[schedule.pieces.size()];
+                for (int i = 0; i < partReady.length; i++) {
                     partReady[i] = schedule.readyMs.get(i);
                 }
-                partReady[partReady.length - 1] = ready;
                 open = Math.min(schedule.openMs, ready);
             } else {
                 int n = 0;
@@ -644,10 +687,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                     }
                 }
             }
-            parts.add(suffix(p.query));
             prompt = parts.toArray(String[]::new);
         }
-        return new AgentCall(p.query, parent.id(), parent.level(), parent.model(), Prompts.aggregatorPrefix(), prompt,
+        return new AgentCall(p.query, parent.id(), parent.level(), parent.model(), prefix(p.query), prompt,
                 ready, critical, inputs.isEmpty(), inputs.toArray(String[]::new), upstream.toArray(NodeTrace[]::new),
                 share, consensus, AgentCall.Phase.RUN, open, partReady);
     }
@@ -708,12 +750,12 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         return new Vote(bestAnswer, (double) best / groupSize, text, sum / best);
     }
 
-    private String suffix(QueryTask query) {
-        if (query != suffixQuery) {
-            suffix = Prompts.aggregatorSuffix(query);
-            suffixQuery = query;
+    private String prefix(QueryTask query) {
+        if (query != prefixQuery) {
+            prefix = Prompts.aggregatorPrefix(query);
+            prefixQuery = query;
         }
-        return suffix;
+        return prefix;
     }
 
     private static AnswerRecord answer(Topology topology, NodeResult root) {

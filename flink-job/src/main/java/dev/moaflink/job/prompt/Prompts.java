@@ -5,8 +5,10 @@ import dev.moaflink.schema.TaskType;
 
 /**
  * Prompt texts. Proposers get the question; aggregators get Together MoA's aggregate-and-synthesize
- * system prompt with numbered responses. Aggregator prompts are built as a prefix, one part per response
- * (slot), and a closing instruction, so engines can prefill the prefix before the responses exist.
+ * instruction, the user query, then the numbered responses. Aggregator prompts are built as a prefix (all that
+ * is known when the query arrives) and one part per response (slot), so engines can prefill the prefix before the
+ * responses exist and nothing follows the last response. (Together MoA puts the query after the responses; then
+ * the whole question would be left to prefill after the last input.)
  */
 public final class Prompts {
 
@@ -19,6 +21,12 @@ public final class Prompts {
                     + "given answers but should offer a refined, accurate, and comprehensive reply to the "
                     + "instruction. Ensure your response is well-structured, coherent, and adheres to the highest "
                     + "standards of accuracy and reliability.\n\nResponses from models:";
+
+    private static final String RESPONSES_HEADER = "\n\nResponses from models:";
+
+    /** The instruction without its responses header: the user query goes between the two. */
+    private static final String INSTRUCTION =
+            AGGREGATE_AND_SYNTHESIZE.substring(0, AGGREGATE_AND_SYNTHESIZE.length() - RESPONSES_HEADER.length());
 
     private Prompts() {}
 
@@ -38,19 +46,18 @@ public final class Prompts {
         return "Answer the question. Think step by step, briefly.\n" + question(q);
     }
 
-    /** Prefix of an aggregator prompt: the system instruction; responses follow as parts. */
-    public static String aggregatorPrefix() {
-        return AGGREGATE_AND_SYNTHESIZE + "\n";
+    /**
+     * Everything of an aggregator prompt that precedes the responses: the MoA instruction, the user query and the
+     * responses header. All of it is known when the query arrives, so an engine prefills it before any input has
+     * answered; with overlap, what is left after the last input is that input's last chunk.
+     */
+    public static String aggregatorPrefix(QueryTask q) {
+        return INSTRUCTION + "\n\nUser query:\n" + question(q) + RESPONSES_HEADER.substring(2) + "\n";
     }
 
-    /** The {@code n}th (1-based) numbered response slot. */
+    /** The {@code n}th (1-based) numbered response slot; the slots end the prompt. */
     public static String responseSlot(int n, String response) {
         return n + ". " + response.strip() + "\n";
-    }
-
-    /** Closes an aggregator prompt: the user query the responses answered. */
-    public static String aggregatorSuffix(QueryTask q) {
-        return "\nUser query:\n" + question(q);
     }
 
     private static String answerFormat(TaskType type) {

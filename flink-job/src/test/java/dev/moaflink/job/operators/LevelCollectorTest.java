@@ -52,30 +52,50 @@ class LevelCollectorTest {
     }
 
     @Test
-    void treeParentStartsWhenItsOwnClusterIsDoneAndStateIsClearedAtTheEnd() throws Exception {
+    void virtualTimeSendsTheLevelInStartOrderOnceCompleteAndClearsState() throws Exception {
         try (var h = harness(1)) {
             QueryTask q = query("q1", "tree");
             h.processElement(finalChunk(q, "L1.3", 1, NodeStatus.RAN, 30), 0);
             h.processElement(finalChunk(q, "L1.4", 1, NodeStatus.RAN, 50), 0);
-            assertTrue(calls(h, 2, "agg").isEmpty(), "L2.1 still waits for L1.5");
             h.processElement(finalChunk(q, "L1.5", 1, NodeStatus.RAN, 40), 0);
-            List<AgentCall> emitted = calls(h, 2, "agg");
-            assertEquals(1, emitted.size(), "L2.1 starts before L2.0's and L2.2's clusters finish");
-            AgentCall call = emitted.get(0);
-            assertEquals("L2.1", call.nodeId());
-            assertArrayEquals(new String[] {"L1.3", "L1.4", "L1.5"}, call.inputs());
-            assertEquals(50, call.readyOffsetMs(), "ready when the slowest child of its own cluster ended");
-            assertEquals(4, call.promptParts().length, "three numbered responses and the closing query");
-            assertTrue(call.promptParts()[0].startsWith("1. "));
-            assertEquals(3, call.upstream().length, "children's traces ride along with their parent");
+            assertTrue(calls(h, 2, "agg").isEmpty(), "virtual time: the level is sent once all of it is in");
             assertTrue(h.numKeyedStateEntries() > 0);
-
-            for (String id : List.of("L1.0", "L1.1", "L1.2", "L1.6", "L1.7", "L1.8")) {
+            for (String id : List.of("L1.0", "L1.1", "L1.2", "L1.6", "L1.7")) {
                 h.processElement(finalChunk(q, id, 1, NodeStatus.RAN, 10), 0);
             }
-            assertEquals(3, calls(h, 2, "agg").size());
+            assertTrue(calls(h, 2, "agg").isEmpty());
+            h.processElement(finalChunk(q, "L1.8", 1, NodeStatus.RAN, 20), 0);
+            List<AgentCall> emitted = calls(h, 2, "agg");
+            assertEquals(List.of("L2.0", "L2.2", "L2.1"), emitted.stream().map(AgentCall::nodeId).toList(),
+                    "in the order they start on the modelled clock (ready at 10, 20, 50), not the order results came");
+            AgentCall call = emitted.get(2);
+            assertArrayEquals(new String[] {"L1.3", "L1.4", "L1.5"}, call.inputs());
+            assertEquals(50, call.readyOffsetMs(), "ready when the slowest child of its own cluster ended");
+            assertEquals(3, call.promptParts().length, "three numbered responses; the query is in the prefix");
+            assertTrue(call.promptParts()[0].startsWith("1. "));
+            assertTrue(call.promptPrefix().contains("Which is blue?"));
+            assertEquals(3, call.upstream().length, "children's traces ride along with their parent");
             assertEquals(0, h.numKeyedStateEntries(), "no per-query state once every parent has been emitted");
             assertEquals(0, h.numEventTimeTimers() + h.numProcessingTimeTimers());
+        }
+    }
+
+    @Test
+    void realTimeTreeParentStartsWhenItsOwnClusterIsDone() throws Exception {
+        try (var h = harness(1)) {
+            QueryTask q = query("q1r", "tree");
+            for (String id : List.of("L1.3", "L1.4", "L1.5")) {
+                NodeTrace t = Fixtures.trace(id, 1, NodeStatus.RAN, 30);
+                NodeTrace real = new NodeTrace(t.nodeId(), 1, t.model(), t.worker(), 0, NodeStatus.RAN, t.inputs(),
+                        t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
+                        t.startOffsetMs(), t.endOffsetMs(), t.promptTokens(), t.outputTokens(), t.confidence(),
+                        t.extractedAnswer(), null, true, false, false, 0.0);
+                h.processElement(new AgentChunk(q.id(), id, 1, "because. Answer: A",
+                        new NodeResult(q, "because. Answer: A", real, 30, new NodeTrace[0])), 0);
+            }
+            List<AgentCall> emitted = calls(h, 2, "agg");
+            assertEquals(1, emitted.size(), "L2.1 starts before L2.0's and L2.2's clusters finish");
+            assertEquals("L2.1", emitted.get(0).nodeId());
         }
     }
 
@@ -111,13 +131,19 @@ class LevelCollectorTest {
             h.processElement(finalChunk(q, "L1.0", 1, NodeStatus.FAILED, 10), 0);
             h.processElement(finalChunk(q, "L1.1", 1, NodeStatus.RAN, 10), 0);
             h.processElement(finalChunk(q, "L1.2", 1, NodeStatus.RAN, 10), 0);
-            AgentCall call = calls(h, 2, "agg").get(0);
-            assertArrayEquals(new String[] {"L1.1", "L1.2"}, call.inputs());
-            assertFalse(call.skip());
+            assertTrue(calls(h, 2, "agg").isEmpty(), "virtual time: sent with the whole level");
             for (String id : List.of("L1.3", "L1.4", "L1.5")) {
                 h.processElement(finalChunk(q, id, 1, NodeStatus.FAILED, 10), 0);
             }
-            assertTrue(calls(h, 2, "agg").get(1).skip(), "nothing to aggregate");
+            for (String id : List.of("L1.6", "L1.7", "L1.8")) {
+                h.processElement(finalChunk(q, id, 1, NodeStatus.RAN, 10), 0);
+            }
+            assertTrue(calls(h, 2, "agg").stream().filter(c -> c.nodeId().equals("L2.1")).findFirst().orElseThrow()
+                    .skip(), "nothing to aggregate");
+            AgentCall call = calls(h, 2, "agg").stream().filter(c -> c.nodeId().equals("L2.0")).findFirst()
+                    .orElseThrow();
+            assertArrayEquals(new String[] {"L1.1", "L1.2"}, call.inputs());
+            assertFalse(call.skip());
         }
     }
 
@@ -204,7 +230,7 @@ class LevelCollectorTest {
     @Test
     void bypassOffComputesNoVote() throws Exception {
         try (var h = harness(1)) {
-            QueryTask q = query("b3", "tree");
+            QueryTask q = query("b3", "cluster");
             cluster(h, q, 0, "B", "B", "B");
             AgentCall call = calls(h, 2, "agg").get(0);
             assertNull(call.consensus());

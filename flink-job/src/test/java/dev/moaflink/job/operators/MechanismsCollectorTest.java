@@ -87,7 +87,8 @@ class MechanismsCollectorTest {
             List<AgentCall> out = calls(h);
             assertEquals(1, out.size());
             assertEquals(AgentCall.Phase.OPEN, out.get(0).phase(), "the first chunk of any child opens the parent");
-            assertEquals(Prompts.aggregatorPrefix(), out.get(0).promptPrefix());
+            assertEquals(Prompts.aggregatorPrefix(q), out.get(0).promptPrefix());
+            assertTrue(out.get(0).promptPrefix().contains(Prompts.question(q)), "the query is in the prefix");
 
             h.processElement(part(q, "L1.0", 0, "first", 1, false), 0);
             assertEquals("1. first", calls(h).get(1).promptParts()[0], "slot 1 streams at once");
@@ -111,7 +112,7 @@ class MechanismsCollectorTest {
                     .map(c -> String.join("", c.promptParts())).collect(Collectors.joining());
             assertEquals(slots, appended, "the appends are exactly the slots the whole outputs would fill");
             assertEquals(slots, run.promptParts()[0], "the run repeats the prompt for a lost session");
-            assertEquals(Prompts.aggregatorSuffix(q), run.promptParts()[1]);
+            assertEquals(1, run.promptParts().length, "nothing follows the last response");
             assertArrayEquals(new String[] {"L1.0", "L1.1", "L1.2"}, run.inputs());
             assertEquals(70, run.readyOffsetMs());
         }
@@ -120,7 +121,7 @@ class MechanismsCollectorTest {
     @Test
     void virtualOverlapCarriesWhenEachPieceBecameAvailable() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
-            QueryTask q = Fixtures.query("o2", "tree");
+            QueryTask q = Fixtures.query("o2", "cluster");
             // L1.0 decodes 6 tokens from 40 to 100 ms; L1.1 ends first (at 50), L1.2 last (at 200).
             h.processElement(part(q, "L1.0", 0, "alpha ", 2, true), 0);
             h.processElement(part(q, "L1.0", 1, "beta ", 4, true), 0);
@@ -136,7 +137,7 @@ class MechanismsCollectorTest {
             AgentCall run = out.get(0);
             String[] parts = run.promptParts();
             assertEquals(Prompts.responseSlot(1, "alpha beta Answer: A") + Prompts.responseSlot(2, "Answer: A")
-                    + Prompts.responseSlot(3, "gamma Answer: B") + Prompts.aggregatorSuffix(q), String.join("", parts));
+                    + Prompts.responseSlot(3, "gamma Answer: B"), String.join("", parts));
             double[] ready = run.partReadyMs();
             assertNotNull(ready);
             assertEquals(parts.length, ready.length);
@@ -160,7 +161,7 @@ class MechanismsCollectorTest {
             JobConfig.EarlyExit exit = new JobConfig.EarlyExit(true, 0.7, threshold, false, 0, 2,
                     JobConfig.Similarity.ANSWER, "minilm");
             try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
-                QueryTask q = Fixtures.query("e" + threshold, "tree");
+                QueryTask q = Fixtures.query("e" + threshold, "cluster");
                 h.processElement(last(q, "L1.2", 0, "x",
                         result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.0", 0, "x",
@@ -227,7 +228,7 @@ class MechanismsCollectorTest {
         for (int i = 0; i < pairs.length; i++) {
             try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
                 QueryTask q = new QueryTask("f" + i, "Where is the cat?", null,
-                        dev.moaflink.schema.TaskType.FREE_TEXT, null, "tree", 1_000L);
+                        dev.moaflink.schema.TaskType.FREE_TEXT, null, "cluster", 1_000L);
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", pairs[i][0], 10, 5, 4, 0.9, null, true, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.1", 0, "x",
@@ -252,7 +253,7 @@ class MechanismsCollectorTest {
             double t = (double) c[0];
             boolean early = (boolean) c[1];
             try (var h = harness(new JobConfig.Mechanisms(t, false, JobConfig.EarlyExit.OFF, early))) {
-                QueryTask q = Fixtures.query("b" + t + early, "tree");
+                QueryTask q = Fixtures.query("b" + t + early, "cluster");
                 h.processElement(last(q, "L1.2", 0, "x",
                         result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.0", 0, "x",
@@ -390,7 +391,7 @@ class MechanismsCollectorTest {
     @Test
     void aParentLeftWithOneInputPassesItOnInsteadOfRunning() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
-            QueryTask q = Fixtures.query("e4", "tree");
+            QueryTask q = Fixtures.query("e4", "cluster");
             h.processElement(last(q, "L1.0", 0, "x",
                     result(q, "L1.0", "only. Answer: B", 10, 5, 4, 0.8, "B", true, NodeStatus.RAN)), 0);
             h.processElement(last(q, "L1.1", 0, "",

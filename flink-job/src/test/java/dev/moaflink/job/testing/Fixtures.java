@@ -28,7 +28,10 @@ public final class Fixtures {
                 List.of(List.of("a", "b", "c"), List.of("agg"), List.of("agg")), null), MODELS);
         Topology dense = TopologyCompiler.compile("dense", new TopologySpec(TopologySpec.Kind.DENSE, null, null, null,
                 List.of(Collections.nCopies(9, "a"), Collections.nCopies(9, "agg"), List.of("agg"))), MODELS);
-        return new TopologySet(Map.of("tree", tree, "dense", dense), "tree");
+        // One cluster of three leaves under the root: a level-1 collector test that feeds a whole level of three.
+        Topology cluster = TopologyCompiler.compile("cluster", new TopologySpec(TopologySpec.Kind.TREE, 3, 2,
+                List.of(List.of("a", "b", "c"), List.of("agg")), null), MODELS);
+        return new TopologySet(Map.of("tree", tree, "dense", dense, "cluster", cluster), "tree");
     }
 
     public static QueryTask query(String id, String topology) {
