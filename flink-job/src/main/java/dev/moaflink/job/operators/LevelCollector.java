@@ -240,20 +240,16 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
                 parents.add(parent);
             }
         }
-        List<AgentCall> calls = new ArrayList<>();
+        record Planned(TopologyNode parent, AgentCall call) {}
+        List<Planned> planned = new ArrayList<>();
         for (TopologyNode parent : parents) {
-            calls.add(callFor(topology, parent, p, overlap ? virtualOverlap(topology, parent, p) : null));
+            planned.add(new Planned(parent, callFor(topology, parent, p, overlap ? virtualOverlap(topology, parent, p)
+                    : null)));
         }
-        Integer[] order = new Integer[parents.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> {
-            int byStart = Double.compare(virtualStart(calls.get(a)), virtualStart(calls.get(b)));
-            return byStart != 0 ? byStart : Integer.compare(parents.get(a).index(), parents.get(b).index());
-        });
-        for (int i : order) {
-            send(ctx, parents.get(i), p, calls.get(i));
+        planned.sort(java.util.Comparator.comparingDouble((Planned x) -> virtualStart(x.call()))
+                .thenComparingInt(x -> x.parent().index()));
+        for (Planned x : planned) {
+            send(ctx, x.parent(), p, x.call());
         }
     }
 

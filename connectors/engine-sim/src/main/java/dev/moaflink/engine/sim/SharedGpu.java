@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * One query's view of the GPU that serves a simulated model, in virtual time ({@code shared_gpu}). The sessions
@@ -56,38 +57,47 @@ final class SharedGpu {
     }
 
     /**
-     * Decodes {@code tokens} tokens from {@code start}: each step at the speed the booked decodes leave, and books
+     * Decodes {@code tokens} tokens from {@code start}, each step at the speed the booked decodes leave, and books
      * this decode in turn.
      *
-     * @param contextTokens the session's context when it starts decoding (its prompt)
-     * @param stepMs        one step of this session alone with an empty context
-     * @param kvWeightTokens context tokens whose KV cache is as large as the weights; {@code inf} or 0: none
-     * @param shared        false: only the session's own context slows it (nothing booked, nothing seen)
+     * @param contextTokens  the session's context when it starts decoding (its prompt)
+     * @param stepMs         one step of this session alone with an empty context
+     * @param kvWeightTokens context tokens whose KV cache is as large as the weights; {@code inf}: context is free
      * @return the end of the decode, and the time its first token was out, as {end, firstTokenAt}
      */
-    synchronized double[] decode(double start, int tokens, int contextTokens, double stepMs, double kvWeightTokens,
-                                 boolean shared) {
+    synchronized double[] decode(double start, int tokens, int contextTokens, double stepMs, double kvWeightTokens) {
+        double[] out = steps(start, tokens, contextTokens, stepMs, kvWeightTokens, boundaries(start), this::occupancy);
+        if (tokens > 0) {
+            decodes.add(new double[] {start, out[0], contextTokens + tokens / 2.0});
+        }
+        return out;
+    }
+
+    /** {@link #decode} on a GPU of its own: only the session's own context slows its steps. */
+    static double[] decodeAlone(double start, int tokens, int contextTokens, double stepMs, double kvWeightTokens) {
+        return steps(start, tokens, contextTokens, stepMs, kvWeightTokens, new double[0], t -> 0);
+    }
+
+    /** Steps through the decode; {@code others} (the other sessions' context) changes only at {@code cuts}. */
+    private static double[] steps(double start, int tokens, int contextTokens, double stepMs, double kvWeightTokens,
+                                  double[] cuts, DoubleUnaryOperator others) {
         if (tokens <= 0) {
             return new double[] {start, start};
         }
-        double perContext = kvWeightTokens > 0 && Double.isFinite(kvWeightTokens) ? 1 / kvWeightTokens : 0;
-        double[] cuts = shared ? boundaries(start) : new double[0];
+        double perContext = Double.isFinite(kvWeightTokens) ? 1 / kvWeightTokens : 0;
         int next = 0;
-        double others = shared ? occupancy(start) : 0;
+        double around = others.applyAsDouble(start);
         double t = start;
         double first = start;
         for (int i = 0; i < tokens; i++) {
             while (next < cuts.length && cuts[next] <= t) {
-                others = occupancy(cuts[next]);
+                around = others.applyAsDouble(cuts[next]);
                 next++;
             }
-            t += stepMs * (1 + (others + contextTokens + i) * perContext);
+            t += stepMs * (1 + (around + contextTokens + i) * perContext);
             if (i == 0) {
                 first = t;
             }
-        }
-        if (shared) {
-            decodes.add(new double[] {start, t, contextTokens + tokens / 2.0});
         }
         return new double[] {t, first};
     }

@@ -111,8 +111,9 @@ final class VirtualSession extends SimSession {
             PhaseTimings timings;
             if (profile.stepwiseDecode()) {
                 double start = ready + waitedMs + exposedMs;
-                double[] end = (gpu == null ? new SharedGpu() : gpu).decode(start, n, prompt.tokens(),
-                        profile.decodeMs(1), profile.kvWeightTokens(), gpu != null);
+                double[] end = gpu == null
+                        ? SharedGpu.decodeAlone(start, n, prompt.tokens(), profile.decodeMs(1), profile.kvWeightTokens())
+                        : gpu.decode(start, n, prompt.tokens(), profile.decodeMs(1), profile.kvWeightTokens());
                 timings = new PhaseTimings(waitedMs, prefillMs, exposedMs, end[0] - start,
                         n == 0 ? 0 : end[1] - ready);
             } else {

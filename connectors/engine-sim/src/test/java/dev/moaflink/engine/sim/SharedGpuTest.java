@@ -30,16 +30,16 @@ class SharedGpuTest {
         SharedGpu gpu = new SharedGpu();
         // Alone with an empty context: 10 ms a step. With its own context of 1000 tokens and KV equal to the
         // weights at 1000 tokens, the first step takes twice as long, later ones a little longer.
-        double[] alone = new SharedGpu().decode(0, 1, 1000, 10, 1000, false);
+        double[] alone = SharedGpu.decodeAlone(0, 1, 1000, 10, 1000);
         assertEquals(20, alone[0], 1e-9);
         assertEquals(20, alone[1], 1e-9);
-        double[] free = gpu.decode(0, 4, 0, 10, Double.POSITIVE_INFINITY, true);
+        double[] free = gpu.decode(0, 4, 0, 10, Double.POSITIVE_INFINITY);
         assertEquals(40, free[0], 1e-9, "inf: context costs nothing");
         assertEquals(10, free[1], 1e-9);
         // Booked: 4 tokens from 0 to 40 at a mean context of 2. A second session from 0 sees it until 40.
-        double[] second = gpu.decode(0, 2, 998, 10, 1000, true);
+        double[] second = gpu.decode(0, 2, 998, 10, 1000);
         assertEquals(10 * (1 + 1000 / 1000.0) + 10 * (1 + 1001 / 1000.0), second[0], 1e-9);
-        double[] later = gpu.decode(100, 1, 998, 10, 1000, true);
+        double[] later = gpu.decode(100, 1, 998, 10, 1000);
         assertEquals(100 + 10 * (1 + 998 / 1000.0), later[0], 1e-9, "nothing else decodes at 100");
     }
 
