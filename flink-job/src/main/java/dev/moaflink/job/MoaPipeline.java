@@ -99,7 +99,8 @@ public final class MoaPipeline {
     private static KeyedStream<AgentChunk, String> fusedAgents(SingleOutputStreamOperator<?> stage, AgentRoutes routes,
                                                                int level, Map<String, EngineSpec> engines,
                                                                JobConfig config) {
-        AgentSpec spec = new AgentSpec(engines, level, "default", config.agent());
+        AgentSpec spec = new AgentSpec(engines, level, "default", config.agent())
+                .withAnnounceStart(config.mechanisms().overlap());
         DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, null))
                 .transform("agents L" + level + " " + engines.keySet(), TypeInformation.of(AgentChunk.class),
                         new AgentOperatorFactory(spec))
@@ -116,7 +117,8 @@ public final class MoaPipeline {
             String model = e.getKey();
             Replicas.Model placed = routes.replicas().of(model);
             if (placed == null) {
-                AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent());
+                AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent())
+                        .withAnnounceStart(config.mechanisms().overlap());
                 DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, model))
                         .transform("agent L" + level + " " + model, TypeInformation.of(AgentChunk.class),
                                 new AgentOperatorFactory(spec))
@@ -127,7 +129,8 @@ public final class MoaPipeline {
             for (int r = 0; r < placed.count(); r++) {
                 String worker = placed.workers()[r];
                 EngineSpec engine = onWorker(e.getValue(), worker);
-                AgentSpec spec = new AgentSpec(Map.of(model, engine), level, worker, r, config.agent());
+                AgentSpec spec = new AgentSpec(Map.of(model, engine), level, worker, r, config.agent())
+                        .withAnnounceStart(config.mechanisms().overlap());
                 SingleOutputStreamOperator<AgentChunk> out = stage.getSideOutput(routes.tag(level, model, r))
                         .transform("agent L" + level + " " + model + " @" + worker,
                                 TypeInformation.of(AgentChunk.class), new AgentOperatorFactory(spec))

@@ -201,6 +201,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                 }
                 f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
                         role(call)));
+                f.openedAtRun = !engine.virtualTime;
                 double[] ready = call.partReadyMs();
                 if (ready != null && engine.virtualTime) {
                     // Overlap on the engine clock: prefix from the open, each part when it became available.
@@ -246,6 +247,12 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         RunningAgents.register(f.session); // early exit cancels siblings through it
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
+        if (spec.announceStart() && f.seq == 0) {
+            // An empty first chunk: the node has started, so that with overlap its parents open their sessions and
+            // prefill their prompt prefix now, while this node prefills and decodes, not when its first output
+            // chunk (for a short answer: all of it) arrives.
+            emitChunk(f, "", 0);
+        }
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
     }
 
@@ -256,7 +263,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
      */
     private boolean retry(InFlight f, String why, boolean cancel) {
         JobConfig.AgentSettings s = spec.settings();
-        if (f.attempt > s.retries() || f.seq > 0) {
+        if (f.attempt > s.retries() || f.emittedChars > 0) {
             return false;
         }
         f.finished = true; // a late completion of this attempt is ignored
@@ -382,7 +389,13 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             failures.inc();
         }
         String text = failed ? "" : g.text();
-        finish(f, text, status, g.timings(), g.promptTokens(), g.outputTokens(), g.confidence(),
+        PhaseTimings t = g.timings();
+        if (f.openedAtRun && t.prefillExposedMs() < t.prefillMs()) {
+            // Opened after its last input arrived: all of its prefill is exposed, also the part of the prefix a
+            // real-time engine happened to run before generate reached it.
+            t = new PhaseTimings(t.queueMs(), t.prefillMs(), t.prefillMs(), t.decodeMs(), t.firstTokenMs());
+        }
+        finish(f, text, status, t, g.promptTokens(), g.outputTokens(), g.confidence(),
                 failed ? attempts(f, g.error()) : g.error());
     }
 
@@ -584,6 +597,8 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         int seq;
         int emittedChars;
         int attempt = 1;
+        /** The session was opened by the RUN on a real-time engine (no overlap): every prefill is after the inputs. */
+        boolean openedAtRun;
 
         InFlight(AgentCall call, long startedAtMs) {
             this.call = call;

@@ -14,9 +14,16 @@ import java.util.TreeMap;
  * @param worker  placement worker (slot-sharing group) the operator runs in, recorded in traces
  * @param replica replica number recorded in traces (the router's numbering of a placed model's replicas); -1:
  *                the operator's subtask index
+ * @param announceStart emit an empty first chunk (with the query) when a call starts on a real-time engine, so that
+ *                      with prefill/decode overlap the parents open their sessions then (see AgentOperator)
  */
 public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
-                        JobConfig.AgentSettings settings) implements Serializable {
+                        JobConfig.AgentSettings settings, boolean announceStart) implements Serializable {
+
+    public AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
+                     JobConfig.AgentSettings settings) {
+        this(engines, level, worker, replica, settings, false);
+    }
 
     public AgentSpec(Map<String, EngineSpec> engines, int level, String worker, JobConfig.AgentSettings settings) {
         this(engines, level, worker, -1, settings);
@@ -27,6 +34,10 @@ public record AgentSpec(Map<String, EngineSpec> engines, int level, String worke
             throw new IllegalArgumentException("an agent operator needs at least one model");
         }
         engines = java.util.Collections.unmodifiableMap(new TreeMap<>(engines));
+    }
+
+    public AgentSpec withAnnounceStart(boolean announce) {
+        return new AgentSpec(engines, level, worker, replica, settings, announce);
     }
 
     public static AgentSpec single(EngineSpec engine, int level, String worker, JobConfig.AgentSettings settings) {

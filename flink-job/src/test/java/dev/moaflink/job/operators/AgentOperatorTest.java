@@ -99,6 +99,7 @@ class AgentOperatorTest {
             drainMailbox(h);
             AgentChunk last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
             assertEquals(NodeStatus.RAN, last.result().trace().status());
+            assertEquals(0.5, last.result().trace().prefillExposedMs(), "the engine's split: 0.5 of 2 ms after generate");
             assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
             assertTrue(session.closed);
         }
@@ -159,12 +160,42 @@ class AgentOperatorTest {
             assertEquals("A", trace.extractedAnswer());
             assertEquals(Math.exp(-0.1), trace.confidence(), 1e-9);
             assertEquals("w0", trace.worker());
+            assertEquals(2.0, trace.prefillMs());
+            assertEquals(2.0, trace.prefillExposedMs(), "opened by the RUN, after its inputs: all prefill is exposed");
             assertEquals("Sky is blue. Answer: A", last.result().text());
             assertEquals(0, operator(h).inFlightCount());
             assertEquals(0, h.getProcessingTimeService().getNumActiveTimers(), "timeout timer cancelled once the call finished");
             assertTrue(ScriptedEngine.session("q1/L1.0").closed, "session (KV cache) released");
         }
         assertTrue(ScriptedEngine.CLOSED_ENGINES.contains("a"), "engine released through the registry on close");
+    }
+
+    /**
+     * With overlap (announceStart), a call that starts on a real-time engine first emits an empty chunk carrying
+     * the query, so that its parents open their sessions at once; a failure before any text still retries.
+     */
+    @Test
+    void withOverlapAStartedCallAnnouncesItselfWithAnEmptyChunkCarryingTheQuery() throws Exception {
+        QueryTask q = Fixtures.query("q1s", "tree");
+        try (var h = harness(spec("manual", 4).withAnnounceStart(true))) {
+            h.open();
+            h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            List<AgentChunk> started = h.extractOutputValues();
+            assertEquals(1, started.size(), "the started chunk, before any token");
+            assertEquals("", started.get(0).text());
+            assertEquals(0, started.get(0).seq());
+            assertEquals("q1s", started.get(0).query().id());
+            assertNull(started.get(0).result());
+
+            finishOffThread("q1s/L1.0", "Sky ", "is ", "blue. ", "Answer: A");
+            drainMailbox(h);
+            List<AgentChunk> out = h.extractOutputValues();
+            assertEquals(4, out.size(), "started, two 2-token chunks, the final result");
+            assertEquals("Sky is ", out.get(1).text());
+            assertNull(out.get(1).query(), "only the first chunk carries the query");
+            assertEquals(3, out.get(3).seq());
+            assertEquals("Sky is blue. Answer: A", out.get(3).result().text());
+        }
     }
 
     @Test

@@ -118,6 +118,22 @@ class MechanismsCollectorTest {
         }
     }
 
+    /** A child's empty started chunk (AgentSpec.announceStart) opens the parent with its prefix and appends nothing. */
+    @Test
+    void anEmptyStartedChunkOpensTheParentBeforeAnyOutput() throws Exception {
+        try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
+            QueryTask q = Fixtures.query("o0", "tree");
+            h.processElement(part(q, "L1.2", 0, "", 0, false), 0);
+            h.processElement(part(q, "L1.0", 0, "", 0, false), 0);
+            List<AgentCall> out = calls(h);
+            assertEquals(1, out.size(), "one OPEN, no APPEND of empty text, no second OPEN");
+            assertEquals(AgentCall.Phase.OPEN, out.get(0).phase());
+            assertEquals(Prompts.aggregatorPrefix(q), out.get(0).promptPrefix());
+            h.processElement(part(q, "L1.0", 1, "first", 1, false), 0);
+            assertEquals("1. first", calls(h).get(1).promptParts()[0], "slot 1 streams as its text arrives");
+        }
+    }
+
     @Test
     void virtualOverlapCarriesWhenEachPieceBecameAvailable() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {

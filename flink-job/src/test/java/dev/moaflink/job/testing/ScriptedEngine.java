@@ -94,7 +94,10 @@ public final class ScriptedEngine implements LlmEngine {
             return prompt.toString();
         }
 
-        /** Streams {@code tokens} then finishes with STOP, from the calling (test) thread. */
+        /**
+         * Streams {@code tokens} then finishes with STOP, from the calling (test) thread; timings: queue 1, prefill 2
+         * of which 0.5 after generate, decode 3, first token 4 ms.
+         */
         public void finish(String... tokens) {
             StringBuilder text = new StringBuilder();
             for (String t : tokens) {
@@ -102,7 +105,7 @@ public final class ScriptedEngine implements LlmEngine {
                 text.append(t);
             }
             done.complete(new Generation(text.toString(), FinishReason.STOP, 10, tokens.length, -0.1 * tokens.length,
-                    new PhaseTimings(1, 2, 2, 3, 4), null));
+                    new PhaseTimings(1, 2, 0.5, 3, 4), null));
         }
 
         public void fail(String message) {

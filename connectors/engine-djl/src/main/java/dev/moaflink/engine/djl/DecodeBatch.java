@@ -163,6 +163,21 @@ final class DecodeBatch implements AutoCloseable {
         values[layer].set(new NDIndex(":, :, {}, :", end), v);
     }
 
+    /** Every layer's whole key buffer, {@code [rows, kvHeads, capacity, headDim]} (the scripted forward writes the
+     * step's column itself). */
+    NDArray[] keyBuffers() {
+        return keys.clone();
+    }
+
+    NDArray[] valueBuffers() {
+        return values.clone();
+    }
+
+    /** The step's column: where this step's keys and values go. */
+    int end() {
+        return end;
+    }
+
     /** Keys of a layer up to and including the step's column, {@code [rows, kvHeads, end + 1, headDim]}. */
     NDArray keys(NDManager step, int layer) {
         NDArray view = keys[layer].get(new NDIndex(":, :, :{}, :", end + 1));

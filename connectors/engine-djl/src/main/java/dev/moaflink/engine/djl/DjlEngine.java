@@ -79,7 +79,7 @@ public final class DjlEngine implements LlmEngine {
         TorchThreads.configure();
         this.manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            this.model = LlamaModel.load(dir, manager);
+            this.model = LlamaModel.load(dir, manager, options.scripted());
             this.codec = TextCodec.load(dir, model.config(), options.chatTemplate());
             this.batch = new DecodeBatch(manager, model.config());
         } catch (RuntimeException e) {
@@ -316,10 +316,11 @@ public final class DjlEngine implements LlmEngine {
             s.cache.truncate(common);
             long t0 = System.nanoTime();
             try (NDManager step = manager.newSubManager()) {
-                NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), s.cache);
+                NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), s.cache,
+                        s.targetFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE);
                 s.cachedIds = target.clone();
                 if (s.targetFinal) {
-                    NDArray last = logits.get(fresh - 1).logSoftmax(-1);
+                    NDArray last = logits.logSoftmax(-1);
                     float[] logProbs = last.toFloatArray();
                     long spent = System.nanoTime() - t0;
                     s.prefillNanos += spent;

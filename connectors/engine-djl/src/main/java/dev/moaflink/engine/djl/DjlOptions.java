@@ -17,25 +17,27 @@ import java.util.Set;
  *       prompts are prefilled first, up to this budget, so that sessions arriving together join the decode batch
  *       together, while a flood of long prompts still cannot stall the decoding sessions for longer than it;</li>
  *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2};</li>
- *   <li>{@code ignore_eos}: keep decoding past end-of-sequence tokens until max_tokens (benchmarks; default false).</li>
+ *   <li>{@code ignore_eos}: keep decoding past end-of-sequence tokens until max_tokens (benchmarks; default false);</li>
+ *   <li>{@code graph}: {@code torchscript} (default: each forward pass is one call into libtorch, see
+ *       {@link ScriptedForward}) or {@code ndarray} (operation by operation through DJL's NDArray API).</li>
  * </ul>
  */
 public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
-                         boolean ignoreEos, int prefillTokensPerStep) {
+                         boolean ignoreEos, int prefillTokensPerStep, boolean scripted) {
 
     static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos",
-            "prefill_tokens_per_step");
+            "prefill_tokens_per_step", "graph");
 
     /** Default of {@code prefill_tokens_per_step}. */
     public static final int PREFILL_TOKENS_PER_STEP = 1024;
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP, true);
     }
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
                       boolean ignoreEos) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP, true);
     }
 
     public static DjlOptions of(EngineSpec spec) {
@@ -66,7 +68,13 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
             throw new IllegalArgumentException("model '" + spec.model() + "': ignore_eos must be true or false, was " + ignoreEos);
         }
         int prefillBudget = positive(spec, o, "prefill_tokens_per_step", PREFILL_TOKENS_PER_STEP);
-        return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget);
+        String graph = o.getOrDefault("graph", "torchscript");
+        if (!graph.equals("torchscript") && !graph.equals("ndarray")) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': graph must be torchscript or ndarray, was "
+                    + graph);
+        }
+        return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget,
+                graph.equals("torchscript"));
     }
 
     Device device() {

@@ -21,6 +21,10 @@ final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
     }
 
+    int layers() {
+        return keys.length;
+    }
+
     int length() {
         return length;
     }

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +39,13 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray cos;          // [maxPos, D]
     private final NDArray sin;
     private final float scale;
+    /** The forward pass as one TorchScript call, or null to run it operation by operation through NDArray. */
+    private final ScriptedForward scripted;
 
     private record Layer(NDArray attnNorm, NDArray qkvT, NDArray qkvBias, NDArray oT, NDArray mlpNorm,
                          NDArray gateUpT, NDArray downT) {}
 
-    private LlamaModel(HfConfig cfg, NDManager manager, Map<String, NDArray> w) {
+    private LlamaModel(HfConfig cfg, NDManager manager, Map<String, NDArray> w, boolean script) {
         this.cfg = cfg;
         this.manager = manager;
         this.embed = take(w, "model.embed_tokens.weight", cfg.vocabSize(), cfg.hiddenSize());
@@ -105,10 +108,33 @@ public final class LlamaModel implements AutoCloseable {
         this.cos = manager.create(c, new Shape(maxPos, d));
         this.sin = manager.create(s, new Shape(maxPos, d));
         this.scale = (float) (1.0 / Math.sqrt(d));
+        this.scripted = script ? new ScriptedForward(manager, cfg, graphWeights()) : null;
     }
 
-    /** Loads {@code config.json} and every {@code *.safetensors} file of a Hugging Face model directory. */
+    /** The weights in the order llama_graph.py expects (a missing q/k/v bias is an empty tensor). */
+    private List<NDArray> graphWeights() {
+        List<NDArray> list = new ArrayList<>(List.of(embed, lmHeadT, finalNorm, cos, sin));
+        NDArray none = manager.create(new float[0]);
+        for (Layer layer : layers) {
+            list.addAll(List.of(layer.attnNorm, layer.qkvT, layer.qkvBias == null ? none : layer.qkvBias, layer.oT,
+                    layer.mlpNorm, layer.gateUpT, layer.downT));
+        }
+        return list;
+    }
+
+    /**
+     * Loads {@code config.json} and every {@code *.safetensors} file of a Hugging Face model directory; the forward
+     * pass runs as one TorchScript call ({@link ScriptedForward}).
+     */
     public static LlamaModel load(Path dir, NDManager parent) {
+        return load(dir, parent, true);
+    }
+
+    /**
+     * @param script true: the forward pass as one TorchScript call; false: operation by operation through DJL's
+     *               NDArray API (the reference the scripted graph is tested against)
+     */
+    public static LlamaModel load(Path dir, NDManager parent, boolean script) {
         HfConfig cfg = HfConfig.read(dir.resolve("config.json"));
         NDManager manager = parent.newSubManager();
         try {
@@ -137,7 +163,7 @@ public final class LlamaModel implements AutoCloseable {
                     untied.close();
                 }
             }
-            return new LlamaModel(cfg, manager, weights);
+            return new LlamaModel(cfg, manager, weights, script);
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException("cannot load weights from " + dir + ": " + e.getMessage(), e);
@@ -156,11 +182,31 @@ public final class LlamaModel implements AutoCloseable {
      * {@code [T, V]}.
      */
     public NDArray prefill(NDManager step, int[] tokens, KvCache cache) {
+        return prefill(step, tokens, cache, ScriptedForward.Logits.ALL);
+    }
+
+    /**
+     * Runs {@code tokens} of one sequence after what its cache holds; returns the logits the caller wants: none
+     * (null; a prompt piece that is not the last), the last position's {@code [V]}, or every new position's
+     * {@code [T, V]}.
+     */
+    NDArray prefill(NDManager step, int[] tokens, KvCache cache, ScriptedForward.Logits want) {
         int t = tokens.length;
         int past = cache.length();
+        if (t == 0) {
+            throw new IllegalArgumentException("prefill of no tokens");
+        }
         if (past + t > cfg.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds max_position_embeddings "
                     + cfg.maxPositions());
+        }
+        if (scripted != null) {
+            ScriptedForward.Prefill r = scripted.prefill(step, tokens, cache, want);
+            for (int l = 0; l < layers.length; l++) {
+                cache.set(l, r.keys()[l], r.values()[l]);
+            }
+            cache.setLength(past + t);
+            return r.logits();
         }
         int d = cfg.headDim();
         int nh = cfg.heads();
@@ -195,7 +241,11 @@ public final class LlamaModel implements AutoCloseable {
             x = x.add(mlp(rmsNorm(x, layer.mlpNorm), layer));
         }
         cache.setLength(past + t);
-        return rmsNorm(x, finalNorm).matMul(lmHeadT);
+        return switch (want) {
+            case NONE -> null;
+            case LAST -> rmsNorm(x.get(t - 1), finalNorm).matMul(lmHeadT);
+            case ALL -> rmsNorm(x, finalNorm).matMul(lmHeadT);
+        };
     }
 
     /**
@@ -221,6 +271,12 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         batch.reserveStep();
+        if (scripted != null) {
+            NDArray logits = scripted.decode(step, tokens, positions, batch.keyBuffers(), batch.valueBuffers(),
+                    batch.end(), batch.mask(step));
+            batch.advance();
+            return logits;
+        }
         NDArray x = embed.get(step, new NDIndex("{}", step.create(tokens)));              // [B, H]
         NDArray pos = step.create(positions);
         NDArray cosB = cos.get(step, new NDIndex("{}", pos)).reshape(b, 1, d);           // [B, 1, D]
@@ -289,6 +345,9 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (scripted != null) {
+            scripted.close();
+        }
         manager.close();
     }
 }

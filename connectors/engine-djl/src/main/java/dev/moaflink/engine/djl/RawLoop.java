@@ -43,8 +43,8 @@ public final class RawLoop implements AutoCloseable {
             for (int b = 0; b < batch; b++) {
                 try (KvCache cache = new KvCache(manager, model.config().layers());
                      NDManager step = manager.newSubManager()) {
-                    float[] logits = model.prefill(step, prompt(promptTokens, b), cache)
-                            .get(promptTokens - 1).toFloatArray();
+                    float[] logits = model.prefill(step, prompt(promptTokens, b), cache, ScriptedForward.Logits.LAST)
+                            .toFloatArray();
                     next[b] = Sampler.argMax(logits, 0, vocab);
                     rows.add(cache);
                 }
@@ -72,7 +72,7 @@ public final class RawLoop implements AutoCloseable {
         for (int r = 0; r < repeats; r++) {
             try (KvCache cache = new KvCache(manager, model.config().layers()); NDManager step = manager.newSubManager()) {
                 long t0 = System.nanoTime();
-                model.prefill(step, prompt(promptTokens, r), cache).get(promptTokens - 1).toFloatArray();
+                model.prefill(step, prompt(promptTokens, r), cache, ScriptedForward.Logits.LAST).toFloatArray();
                 best = Math.min(best, System.nanoTime() - t0);
             }
         }

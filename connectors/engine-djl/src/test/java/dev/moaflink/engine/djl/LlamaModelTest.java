@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The forward pass against the PyTorch reference the models are trained with: logits within 1e-3 and identical
@@ -56,11 +56,11 @@ class LlamaModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-llama-f16", "tiny-qwen2"})
-    void logitsMatchTheReferenceWithin1e3(String name) throws Exception {
+    @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-llama-f16, true", "tiny-llama-f16, false", "tiny-qwen2, true", "tiny-qwen2, false"})
+    void logitsMatchTheReferenceWithin1e3(String name, boolean scripted) throws Exception {
         onWorker(() -> {
             Fixture f = Fixture.load(name);
-            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 for (Fixture.Prompt p : f.prompts()) {
                     try (NDManager step = manager.newSubManager(); KvCache cache = new KvCache(manager, model.config().layers())) {
                         NDArray logits = model.prefill(step, p.ids(), cache);
@@ -78,11 +78,11 @@ class LlamaModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-llama-f16", "tiny-qwen2"})
-    void greedyTokensMatchTheReferenceFor64Tokens(String name) throws Exception {
+    @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-llama-f16, true", "tiny-llama-f16, false", "tiny-qwen2, true", "tiny-qwen2, false"})
+    void greedyTokensMatchTheReferenceFor64Tokens(String name, boolean scripted) throws Exception {
         onWorker(() -> {
             Fixture f = Fixture.load(name);
-            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 for (Fixture.Prompt p : f.prompts()) {
                     assertArrayEquals(p.greedy(), greedy(model, p.ids(), p.greedy().length), name + " '" + p.text() + "'");
                 }
@@ -91,11 +91,11 @@ class LlamaModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2"})
-    void batchedDecodeOfUnequalSequencesEqualsOneByOne(String name) throws Exception {
+    @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
+    void batchedDecodeOfUnequalSequencesEqualsOneByOne(String name, boolean scripted) throws Exception {
         onWorker(() -> {
             Fixture f = Fixture.load(name);
-            try (LlamaModel model = LlamaModel.load(f.dir(), manager)) {
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 int n = f.prompts().size();
                 int[] next = new int[n];
                 int[][] out = new int[n][24];
@@ -127,11 +127,11 @@ class LlamaModelTest {
      * it in any order; every one still follows the reference's greedy path, and the batch's columns shrink back.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2"})
-    void sequencesJoiningAndLeavingARunningBatchKeepTheirGreedyPath(String name) throws Exception {
+    @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
+    void sequencesJoiningAndLeavingARunningBatchKeepTheirGreedyPath(String name, boolean scripted) throws Exception {
         onWorker(() -> {
             Fixture f = Fixture.load(name);
-            try (LlamaModel model = LlamaModel.load(f.dir(), manager);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted);
                  DecodeBatch batch = new DecodeBatch(manager, model.config())) {
                 int vocab = model.config().vocabSize();
                 int n = f.prompts().size();
@@ -175,6 +175,41 @@ class LlamaModelTest {
                 assertEquals(0, batch.size());
                 for (int i = 0; i < n; i++) {
                     assertArrayEquals(Arrays.copyOf(f.prompts().get(i).greedy(), out[i].length), out[i], "sequence " + i);
+                }
+            }
+        });
+    }
+
+    /**
+     * A prompt prefilled in pieces (1, 2, then the rest of its tokens; earlier pieces asking for no logits) ends with
+     * the same last-position logits as in one piece, and asking for the last row gives the last row of all rows.
+     */
+    @ParameterizedTest
+    @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
+    void prefillInPiecesEqualsOnePieceAndLastRowEqualsAllRows(String name, boolean scripted) throws Exception {
+        onWorker(() -> {
+            Fixture f = Fixture.load(name);
+            try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
+                for (Fixture.Prompt p : f.prompts()) {
+                    int[] ids = p.ids();
+                    if (ids.length < 4) {
+                        continue;
+                    }
+                    try (NDManager step = manager.newSubManager();
+                         KvCache pieces = new KvCache(manager, model.config().layers());
+                         KvCache whole = new KvCache(manager, model.config().layers())) {
+                        assertEquals(null, model.prefill(step, Arrays.copyOfRange(ids, 0, 1), pieces,
+                                ScriptedForward.Logits.NONE));
+                        model.prefill(step, Arrays.copyOfRange(ids, 1, 3), pieces, ScriptedForward.Logits.NONE);
+                        float[] last = model.prefill(step, Arrays.copyOfRange(ids, 3, ids.length), pieces,
+                                ScriptedForward.Logits.LAST).toFloatArray();
+                        assertEquals(ids.length, pieces.length());
+                        assertClose(p.lastLogits(), last, 1e-3, name + " pieces '" + p.text() + "'");
+                        float[] lastOnly = model.prefill(step, ids, whole, ScriptedForward.Logits.LAST).toFloatArray();
+                        whole.truncate(0);
+                        NDArray all = model.prefill(step, ids, whole, ScriptedForward.Logits.ALL);
+                        assertClose(all.get(ids.length - 1).toFloatArray(), lastOnly, 1e-5, name + " last row");
+                    }
                 }
             }
         });

@@ -1,0 +1,134 @@
+"""Writes llama_graph.pt: the Llama-family forward pass (llama, qwen2) as a TorchScript module without weights.
+
+The Java engine (LlamaModel) loads Hugging Face safetensors itself and passes the weights in as a list, so one
+committed graph serves every checkpoint; what TorchScript buys is that a whole forward pass is one call into
+libtorch instead of ~300 (each DJL NDArray operation is a JNI round trip plus Java bookkeeping, ~15 us, which
+dominated the forward of small prompts and every decode step).
+
+Weight list layout (see LlamaModel.graphWeights): embed [V,H], lm_head^T [H,V], final_norm [H], cos [maxPos,D],
+sin [maxPos,D], then per layer: attn_norm [H], qkv^T [H,(nh+2nkv)D], qkv_bias [(nh+2nkv)D] or empty, o^T [nhD,H],
+mlp_norm [H], gate_up^T [H,2I], down^T [I,H].  cfg = [layers, heads, kv_heads, head_dim].
+
+Regenerate with /usr/bin/python3 connectors/engine-djl/script/llama_graph.py (torch 1.13; the file loads in
+DJL's libtorch 2.7).
+"""
+import os
+import sys
+from typing import List, Tuple
+
+import torch
+
+
+
+
+def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, half: int) -> torch.Tensor:
+    rot = torch.cat((-x[..., half:], x[..., :half]), -1)
+    return x * cos + rot * sin
+
+
+class LlamaGraph(torch.nn.Module):
+
+    @torch.jit.export
+    def prefill(self, ids: torch.Tensor, past: int, keys: List[torch.Tensor], values: List[torch.Tensor],
+                w: List[torch.Tensor], cfg: List[int], eps: float, logits: int
+                ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor]]:
+        """One sequence: T new tokens after `past` cached positions (keys/values per layer [nkv, past, D], or
+        empty lists when past == 0). Returns (logits: 0 none / 1 last row [V] / 2 all rows [T,V],
+        new keys, new values) with the caches grown by T."""
+        n_layers, nh, nkv, d = cfg[0], cfg[1], cfg[2], cfg[3]
+        t = ids.size(0)
+        g = nh // nkv
+        half = d // 2
+        x = w[0].index_select(0, ids)
+        cos = w[3].narrow(0, past, t).unsqueeze(1)
+        sin = w[4].narrow(0, past, t).unsqueeze(1)
+        mask = torch.empty(0)
+        if t > 1:
+            mask = torch.full((t, past + t), float("-inf")).triu(past + 1)
+        scale = 1.0 / (d ** 0.5)
+        new_k: List[torch.Tensor] = []
+        new_v: List[torch.Tensor] = []
+        for l in range(n_layers):
+            b = 5 + l * 7
+            qkv = _rms(x, w[b], eps).matmul(w[b + 1])
+            if w[b + 2].numel() > 0:
+                qkv = qkv + w[b + 2]
+            qk = _rope(qkv[:, :(nh + nkv) * d].view(t, nh + nkv, d), cos, sin, half)
+            q = qk[:, :nh].transpose(0, 1).reshape(nkv, g, t, d)
+            k = qk[:, nh:].transpose(0, 1)
+            v = qkv[:, (nh + nkv) * d:].view(t, nkv, d).transpose(0, 1)
+            if past > 0:
+                k = torch.cat((keys[l], k), 1)
+                v = torch.cat((values[l], v), 1)
+            else:
+                k = k.contiguous()
+                v = v.contiguous()
+            new_k.append(k)
+            new_v.append(v)
+            s = q.matmul(k.unsqueeze(1).transpose(2, 3)) * scale
+            if t > 1:
+                s = s + mask
+            a = s.softmax(-1).matmul(v.unsqueeze(1)).reshape(nh, t, d).transpose(0, 1).reshape(t, nh * d)
+            x = x + a.matmul(w[b + 3])
+            gu = _rms(x, w[b + 4], eps).matmul(w[b + 5])
+            i = gu.size(1) // 2
+            gate = gu[:, :i]
+            x = x + (torch.nn.functional.silu(gate) * gu[:, i:]).matmul(w[b + 6])
+        out = torch.empty(0)
+        if logits == 1:
+            out = _rms(x[t - 1], w[2], eps).matmul(w[1])
+        elif logits == 2:
+            out = _rms(x, w[2], eps).matmul(w[1])
+        return out, new_k, new_v
+
+    @torch.jit.export
+    def decode(self, ids: torch.Tensor, positions: torch.Tensor, keys: List[torch.Tensor],
+               values: List[torch.Tensor], end: int, mask: torch.Tensor, w: List[torch.Tensor], cfg: List[int],
+               eps: float) -> torch.Tensor:
+        """One token for each of B rows: writes the new keys and values into column `end` of the batch buffers
+        ([B, nkv, capacity, D] per layer, in place) and attends over columns [0, end]; mask is an additive
+        [B, 1, 1, end + 1] tensor or empty. Returns log-probabilities [B, V]."""
+        n_layers, nh, nkv, d = cfg[0], cfg[1], cfg[2], cfg[3]
+        bsz = ids.size(0)
+        g = nh // nkv
+        half = d // 2
+        x = w[0].index_select(0, ids)
+        cos = w[3].index_select(0, positions).unsqueeze(1)
+        sin = w[4].index_select(0, positions).unsqueeze(1)
+        scale = 1.0 / (d ** 0.5)
+        for l in range(n_layers):
+            b = 5 + l * 7
+            qkv = _rms(x, w[b], eps).matmul(w[b + 1])
+            if w[b + 2].numel() > 0:
+                qkv = qkv + w[b + 2]
+            qk = _rope(qkv[:, :(nh + nkv) * d].view(bsz, nh + nkv, d), cos, sin, half)
+            q = qk[:, :nh].reshape(bsz, nkv, g, 1, d)
+            keys[l].select(2, end).copy_(qk[:, nh:])
+            values[l].select(2, end).copy_(qkv[:, (nh + nkv) * d:].view(bsz, nkv, d))
+            k = keys[l].narrow(2, 0, end + 1).unsqueeze(2)
+            v = values[l].narrow(2, 0, end + 1).unsqueeze(2)
+            s = q.matmul(k.transpose(3, 4)) * scale
+            if mask.numel() > 0:
+                s = s + mask.unsqueeze(1)
+            a = s.softmax(-1).matmul(v).reshape(bsz, nh * d)
+            x = x + a.matmul(w[b + 3])
+            gu = _rms(x, w[b + 4], eps).matmul(w[b + 5])
+            i = gu.size(1) // 2
+            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 6])
+        return _rms(x, w[2], eps).matmul(w[1]).log_softmax(-1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return ids
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(__file__), "..", "src", "main", "resources", "dev", "moaflink", "engine", "djl",
+        "llama_graph.pt")
+    m = torch.jit.script(LlamaGraph().eval())
+    m.save(out)
+    print("wrote", os.path.normpath(out), os.path.getsize(out), "bytes")
