@@ -5,9 +5,14 @@ committed graph serves every checkpoint; what TorchScript buys is that a whole f
 libtorch instead of ~300 (each DJL NDArray operation is a JNI round trip plus Java bookkeeping, ~15 us, which
 dominated the forward of small prompts and every decode step).
 
-Weight list layout (see LlamaModel.graphWeights): embed [V,H], lm_head^T [H,V], final_norm [H], cos [maxPos,D],
-sin [maxPos,D], then per layer: attn_norm [H], qkv^T [H,(nh+2nkv)D], qkv_bias [(nh+2nkv)D] or empty, o^T [nhD,H],
-mlp_norm [H], gate_up^T [H,2I], down^T [I,H].  cfg = [layers, heads, kv_heads, head_dim].
+The weights come pre-folded (ScriptedForward.foldedWeights), so that a layer is as few operations as possible:
+the RMSNorm scales are multiplied into the matrices that follow them, 1/sqrt(head_dim) into the query columns, and
+the projection also produces rotate_half(q) and rotate_half(k) (a signed permutation of their columns), so rotary
+embedding is q*cos + q_rot*sin with no slicing or concatenation.
+
+Weight list: embed [V,H], (final_norm * lm_head^T) [H,V], cos [maxPos,D], sin [maxPos,D], then per layer:
+W [H, (nh+nkv)D | nkv D | (nh+nkv)D] (q|k, v, rotated q|k; attn_norm folded), bias of the same width or empty,
+o^T [nh D, H], gate_up^T [H, 2I] (mlp_norm folded), down^T [I, H].  cfg = [layers, heads, kv_heads, head_dim].
 
 Regenerate with /usr/bin/python3 connectors/engine-djl/script/llama_graph.py (torch 1.13; the file loads in
 DJL's libtorch 2.7).
@@ -19,15 +24,8 @@ from typing import List, Tuple
 import torch
 
 
-
-
-def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
-    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
-
-
-def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, half: int) -> torch.Tensor:
-    rot = torch.cat((-x[..., half:], x[..., :half]), -1)
-    return x * cos + rot * sin
+def _rms(x: torch.Tensor, eps: float) -> torch.Tensor:
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
 
 
 class LlamaGraph(torch.nn.Module):
@@ -42,25 +40,25 @@ class LlamaGraph(torch.nn.Module):
         n_layers, nh, nkv, d = cfg[0], cfg[1], cfg[2], cfg[3]
         t = ids.size(0)
         g = nh // nkv
-        half = d // 2
+        qk_w = (nh + nkv) * d
+        v_w = nkv * d
         x = w[0].index_select(0, ids)
-        cos = w[3].narrow(0, past, t).unsqueeze(1)
-        sin = w[4].narrow(0, past, t).unsqueeze(1)
+        cos = w[2].narrow(0, past, t).unsqueeze(1)
+        sin = w[3].narrow(0, past, t).unsqueeze(1)
         mask = torch.empty(0)
         if t > 1:
             mask = torch.full((t, past + t), float("-inf")).triu(past + 1)
-        scale = 1.0 / (d ** 0.5)
         new_k: List[torch.Tensor] = []
         new_v: List[torch.Tensor] = []
         for l in range(n_layers):
-            b = 5 + l * 7
-            qkv = _rms(x, w[b], eps).matmul(w[b + 1])
-            if w[b + 2].numel() > 0:
-                qkv = qkv + w[b + 2]
-            qk = _rope(qkv[:, :(nh + nkv) * d].view(t, nh + nkv, d), cos, sin, half)
+            b = 4 + l * 5
+            y = _rms(x, eps).matmul(w[b])
+            if w[b + 1].numel() > 0:
+                y = y + w[b + 1]
+            qk = y[:, :qk_w].view(t, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(t, nh + nkv, d) * sin
             q = qk[:, :nh].transpose(0, 1).reshape(nkv, g, t, d)
             k = qk[:, nh:].transpose(0, 1)
-            v = qkv[:, (nh + nkv) * d:].view(t, nkv, d).transpose(0, 1)
+            v = y[:, qk_w:qk_w + v_w].view(t, nkv, d).transpose(0, 1)
             if past > 0:
                 k = torch.cat((keys[l], k), 1)
                 v = torch.cat((values[l], v), 1)
@@ -69,20 +67,19 @@ class LlamaGraph(torch.nn.Module):
                 v = v.contiguous()
             new_k.append(k)
             new_v.append(v)
-            s = q.matmul(k.unsqueeze(1).transpose(2, 3)) * scale
+            s = q.matmul(k.unsqueeze(1).transpose(2, 3))
             if t > 1:
                 s = s + mask
             a = s.softmax(-1).matmul(v.unsqueeze(1)).reshape(nh, t, d).transpose(0, 1).reshape(t, nh * d)
-            x = x + a.matmul(w[b + 3])
-            gu = _rms(x, w[b + 4], eps).matmul(w[b + 5])
+            x = x + a.matmul(w[b + 2])
+            gu = _rms(x, eps).matmul(w[b + 3])
             i = gu.size(1) // 2
-            gate = gu[:, :i]
-            x = x + (torch.nn.functional.silu(gate) * gu[:, i:]).matmul(w[b + 6])
+            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 4])
         out = torch.empty(0)
         if logits == 1:
-            out = _rms(x[t - 1], w[2], eps).matmul(w[1])
+            out = _rms(x[t - 1], eps).matmul(w[1])
         elif logits == 2:
-            out = _rms(x, w[2], eps).matmul(w[1])
+            out = _rms(x, eps).matmul(w[1])
         return out, new_k, new_v
 
     @torch.jit.export
@@ -91,35 +88,35 @@ class LlamaGraph(torch.nn.Module):
                eps: float) -> torch.Tensor:
         """One token for each of B rows: writes the new keys and values into column `end` of the batch buffers
         ([B, nkv, capacity, D] per layer, in place) and attends over columns [0, end]; mask is an additive
-        [B, 1, 1, end + 1] tensor or empty. Returns log-probabilities [B, V]."""
+        [B, 1, 1, end + 1] tensor or empty. Returns logits [B, V]."""
         n_layers, nh, nkv, d = cfg[0], cfg[1], cfg[2], cfg[3]
         bsz = ids.size(0)
         g = nh // nkv
-        half = d // 2
+        qk_w = (nh + nkv) * d
+        v_w = nkv * d
         x = w[0].index_select(0, ids)
-        cos = w[3].index_select(0, positions).unsqueeze(1)
-        sin = w[4].index_select(0, positions).unsqueeze(1)
-        scale = 1.0 / (d ** 0.5)
+        cos = w[2].index_select(0, positions).unsqueeze(1)
+        sin = w[3].index_select(0, positions).unsqueeze(1)
         for l in range(n_layers):
-            b = 5 + l * 7
-            qkv = _rms(x, w[b], eps).matmul(w[b + 1])
-            if w[b + 2].numel() > 0:
-                qkv = qkv + w[b + 2]
-            qk = _rope(qkv[:, :(nh + nkv) * d].view(bsz, nh + nkv, d), cos, sin, half)
+            b = 4 + l * 5
+            y = _rms(x, eps).matmul(w[b])
+            if w[b + 1].numel() > 0:
+                y = y + w[b + 1]
+            qk = y[:, :qk_w].view(bsz, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(bsz, nh + nkv, d) * sin
             q = qk[:, :nh].reshape(bsz, nkv, g, 1, d)
             keys[l].select(2, end).copy_(qk[:, nh:])
-            values[l].select(2, end).copy_(qkv[:, (nh + nkv) * d:].view(bsz, nkv, d))
+            values[l].select(2, end).copy_(y[:, qk_w:qk_w + v_w].view(bsz, nkv, d))
             k = keys[l].narrow(2, 0, end + 1).unsqueeze(2)
             v = values[l].narrow(2, 0, end + 1).unsqueeze(2)
-            s = q.matmul(k.transpose(3, 4)) * scale
+            s = q.matmul(k.transpose(3, 4))
             if mask.numel() > 0:
                 s = s + mask.unsqueeze(1)
             a = s.softmax(-1).matmul(v).reshape(bsz, nh * d)
-            x = x + a.matmul(w[b + 3])
-            gu = _rms(x, w[b + 4], eps).matmul(w[b + 5])
+            x = x + a.matmul(w[b + 2])
+            gu = _rms(x, eps).matmul(w[b + 3])
             i = gu.size(1) // 2
-            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 6])
-        return _rms(x, w[2], eps).matmul(w[1]).log_softmax(-1)
+            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 4])
+        return _rms(x, eps).matmul(w[1])
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return ids

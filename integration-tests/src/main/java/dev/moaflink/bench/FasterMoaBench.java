@@ -378,6 +378,9 @@ final class FasterMoaBench implements Bench.Runner {
                 .set("kafka.starting_offsets", "earliest").set("kafka.group_id", "fm-" + s)
                 .set("kafka.transactional_id_prefix", "fm-" + s).set("kafka.delivery", "at_least_once")
                 .set("checkpoint_interval_ms", 0).set("parallelism", 1)
+                // Latency with one query in flight: records leave each operator at once instead of after up to
+                // the default 5 ms flush interval (a hop per level; the same for every variant).
+                .set("buffer_timeout_ms", 0)
                 .set("job_name", "faster-moa-djl-" + j.variant.slug());
         apply(args, j.variant.overrides(), extra);
         JobConfig config = ConfigLoader.fromArgs(args.toArray());
@@ -481,7 +484,8 @@ final class FasterMoaBench implements Bench.Runner {
             } else {
                 md.append(String.format(Locale.ROOT, "The bundled tiny models on the DJL engine (CPU) on the first %d "
                         + "held-out questions of their task suite (suite-test.jsonl). One streaming job per variant, side by "
-                        + "side on one MiniCluster and one in-JVM Kafka broker (at-least-once, no checkpoints); closed "
+                        + "side on one MiniCluster and one in-JVM Kafka broker (at-least-once, no checkpoints, network buffers "
+                        + "flushed per record: buffer_timeout_ms 0); closed "
                         + "loop: query i goes to every variant in turn (the order rotating with i), one query in flight "
                         + "in the whole JVM, the next sent when its answer arrived, so drift during the run (JIT, the "
                         + "machine's other load) touches all variants alike; one warm-up query per variant not "

@@ -33,9 +33,11 @@ import org.slf4j.LoggerFactory;
  * In-process inference of one Hugging Face Llama-family model with DJL's PyTorch engine.
  *
  * <p>One scheduler thread owns the model and every session's KV cache. Each turn it applies the commands
- * callers queued (new prompt text, generate, cancel, close), runs one prefill of the oldest session with
- * unprefilled prompt, then one batched decode step for up to max_batch decoding sessions (continuous batching: sessions
- * join and leave between steps). Prompt text is prefilled as it is appended; the last few tokens wait for the
+ * callers queued (new prompt text, generate, cancel, close), prefills waiting prompts, then runs one batched decode
+ * step for up to max_batch decoding sessions (continuous batching: sessions join and leave between steps). Prompts
+ * whose generate was called (on a caller's critical path) are prefilled first, oldest first, up to
+ * {@code prefill_tokens_per_step}; text appended ahead of generate (prefill/decode overlap) is speculative work and
+ * yields to them and to decoding: while any session decodes, one such piece runs per turn. Prompt text is prefilled as it is appended; the last few tokens wait for the
  * next part (they may merge with it), and if re-tokenising the longer text changes earlier tokens, the cache is
  * cut back to the common prefix.
  *
@@ -273,20 +275,34 @@ public final class DjlEngine implements LlmEngine {
     private void prefillPending() {
         int done = 0;
         while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty()) {
-            int n = prefillOne();
+            int n = prefillOne(true);
+            if (n < 0) {
+                break; // no prompt of a generate is waiting (or what is waits for memory)
+            }
+            done += n;
+        }
+        int pieces = 0;
+        while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty()
+                && (decoding.isEmpty() || pieces == 0)) {
+            int n = prefillOne(false);
             if (n < 0) {
                 return; // everything left waits for memory
             }
             done += n;
+            pieces++;
         }
     }
 
     /**
-     * Prefills the oldest session with prompt tokens not yet in its cache; returns the tokens it ran (0 when it only
-     * dropped a session with nothing to run), or -1 when no queued session can run now.
+     * Prefills the oldest session with prompt tokens not yet in its cache, among those whose generate was called when
+     * {@code generating}, else among all; returns the tokens it ran (0 when it only dropped a session with nothing to
+     * run), or -1 when no such queued session can run now.
      */
-    private int prefillOne() {
+    private int prefillOne(boolean generating) {
         for (DjlSession s : prefillQueue) {
+            if (generating && !s.targetFinal) {
+                continue;
+            }
             if (s.cancelRequested) {
                 prefillQueue.remove(s);
                 return 0;

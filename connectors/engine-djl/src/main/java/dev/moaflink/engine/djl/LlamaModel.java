@@ -111,15 +111,75 @@ public final class LlamaModel implements AutoCloseable {
         this.scripted = script ? new ScriptedForward(manager, cfg, graphWeights()) : null;
     }
 
-    /** The weights in the order llama_graph.py expects (a missing q/k/v bias is an empty tensor). */
+    /**
+     * The weights in the order and folded form llama_graph.py expects: each RMSNorm scale multiplied into the rows of
+     * the matrix that follows it, 1/sqrt(head_dim) into the query columns, and the q|k columns repeated rotated
+     * (rotate_half as a signed column permutation). A missing q/k/v bias is an empty tensor. The unfolded matrices
+     * are freed: this model then runs only through the graph.
+     */
     private List<NDArray> graphWeights() {
-        List<NDArray> list = new ArrayList<>(List.of(embed, lmHeadT, finalNorm, cos, sin));
+        int h = cfg.hiddenSize();
+        int d = cfg.headDim();
+        int qkHeads = cfg.heads() + cfg.kvHeads();
+        int qCols = cfg.heads() * d;
+        List<NDArray> list = new ArrayList<>();
+        list.add(embed);
+        list.add(replace(lmHeadT, scaleRows(lmHeadT, finalNorm.toFloatArray())));
+        list.add(cos);
+        list.add(sin);
         NDArray none = manager.create(new float[0]);
         for (Layer layer : layers) {
-            list.addAll(List.of(layer.attnNorm, layer.qkvT, layer.qkvBias == null ? none : layer.qkvBias, layer.oT,
-                    layer.mlpNorm, layer.gateUpT, layer.downT));
+            list.add(replace(layer.qkvT, foldQkv(layer.qkvT, layer.attnNorm.toFloatArray(), h, qkHeads, d, qCols)));
+            list.add(layer.qkvBias == null ? none : foldQkv(layer.qkvBias, null, 1, qkHeads, d, qCols));
+            list.add(layer.oT);
+            list.add(replace(layer.gateUpT, scaleRows(layer.gateUpT, layer.mlpNorm.toFloatArray())));
+            list.add(layer.downT);
         }
         return list;
+    }
+
+    private static NDArray replace(NDArray old, NDArray fresh) {
+        old.close();
+        return fresh;
+    }
+
+    /** {@code diag(scale) · m} for an {@code [R, C]} matrix. */
+    private NDArray scaleRows(NDArray m, float[] scale) {
+        long[] shape = m.getShape().getShape();
+        float[] a = m.toFloatArray();
+        int cols = (int) shape[1];
+        for (int r = 0; r < shape[0]; r++) {
+            for (int c = 0; c < cols; c++) {
+                a[r * cols + c] *= scale[r];
+            }
+        }
+        return manager.create(a, new Shape(shape));
+    }
+
+    /**
+     * {@code [R, (q|k|v)]} → {@code [R, q·s | k | v | rot(q·s) | rot(k)]} with s = 1/sqrt(head_dim), each row scaled
+     * by {@code rowScale[r]} (when given); rot is HF's rotate_half per head: {@code [-x2, x1]}.
+     */
+    private NDArray foldQkv(NDArray m, float[] rowScale, int rows, int qkHeads, int d, int qCols) {
+        float[] a = m.toFloatArray();
+        int cols = a.length / rows;
+        int qkCols = qkHeads * d;
+        int outCols = cols + qkCols;
+        float[] out = new float[rows * outCols];
+        for (int r = 0; r < rows; r++) {
+            float rs = rowScale == null ? 1f : rowScale[r];
+            for (int c = 0; c < cols; c++) {
+                out[r * outCols + c] = a[r * cols + c] * (c < qCols ? scale : 1f) * rs;
+            }
+            for (int head = 0; head < qkHeads; head++) {
+                for (int j = 0; j < d; j++) {
+                    int src = head * d + (j < d / 2 ? j + d / 2 : j - d / 2);
+                    float v = out[r * outCols + src];
+                    out[r * outCols + cols + head * d + j] = j < d / 2 ? -v : v;
+                }
+            }
+        }
+        return manager.create(out, rows == 1 ? new Shape(outCols) : new Shape(rows, outCols));
     }
 
     /**

@@ -139,6 +139,34 @@ class DjlEngineTest {
         assertEquals(31, steps, "decode steps: the sessions joined the batch one by one");
     }
 
+    /**
+     * A prompt whose generate was called is prefilled before text appended ahead of generate by an older session
+     * (overlap work is speculative): when the generating session completes, in the same scheduler turn, the older
+     * session's prefix has not been touched yet.
+     */
+    @Test
+    void aGeneratingPromptIsPrefilledBeforeOlderTextAppendedAheadOfGenerate() throws Exception {
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        ((DjlEngine) engine).submit(() -> {
+            try {
+                arrived.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        EngineSession ahead = engine.open(request("ahead", fixture.prompts().get(4).text()));
+        EngineSession now = engine.open(request("now", fixture.prompts().get(0).text()));
+        CompletableFuture<Long> aheadPrefillAtCompletion = now.generate(GenerationParams.greedy(1), t -> { })
+                .thenApply(g -> ((DjlSession) ahead).prefillNanos); // runs on the scheduler thread
+        arrived.countDown();
+        assertEquals(0L, aheadPrefillAtCompletion.get(60, TimeUnit.SECONDS),
+                "the older session's ahead-of-generate prefix ran before the generating prompt");
+        Generation g = ahead.generate(GenerationParams.greedy(4), t -> { }).get(60, TimeUnit.SECONDS);
+        assertTrue(g.finishReason() == FinishReason.STOP || g.finishReason() == FinishReason.LENGTH, g.toString());
+        ahead.close();
+        now.close();
+    }
+
     @Test
     void thePrefillBudgetPerStepIsAnOptionAndMustBePositive() {
         assertEquals(DjlOptions.PREFILL_TOKENS_PER_STEP, DjlOptions.of(fixture.spec(Map.of())).prefillTokensPerStep());
