@@ -56,7 +56,7 @@ class LlamaGraph(torch.nn.Module):
             if w[b + 1].numel() > 0:
                 y = y + w[b + 1]
             qk = y[:, :qk_w].view(t, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(t, nh + nkv, d) * sin
-            q = qk[:, :nh].transpose(0, 1).reshape(nkv, g, t, d)
+            q = qk[:, :nh].transpose(0, 1).reshape(nkv, g * t, d)
             k = qk[:, nh:].transpose(0, 1)
             v = y[:, qk_w:qk_w + v_w].view(t, nkv, d).transpose(0, 1)
             if past > 0:
@@ -67,10 +67,11 @@ class LlamaGraph(torch.nn.Module):
                 v = v.contiguous()
             new_k.append(k)
             new_v.append(v)
-            s = q.matmul(k.unsqueeze(1).transpose(2, 3))
+            # [nkv, g*t, D] x [nkv, D, S]: the g query heads of a kv head share its keys without broadcasting them
+            s = q.matmul(k.transpose(1, 2))
             if t > 1:
-                s = s + mask
-            a = s.softmax(-1).matmul(v.unsqueeze(1)).reshape(nh, t, d).transpose(0, 1).reshape(t, nh * d)
+                s = (s.view(nkv, g, t, past + t) + mask).view(nkv, g * t, past + t)
+            a = s.softmax(-1).matmul(v).reshape(nh, t, d).transpose(0, 1).reshape(t, nh * d)
             x = x + a.matmul(w[b + 2])
             gu = _rms(x, eps).matmul(w[b + 3])
             i = gu.size(1) // 2
@@ -103,14 +104,14 @@ class LlamaGraph(torch.nn.Module):
             if w[b + 1].numel() > 0:
                 y = y + w[b + 1]
             qk = y[:, :qk_w].view(bsz, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(bsz, nh + nkv, d) * sin
-            q = qk[:, :nh].reshape(bsz, nkv, g, 1, d)
+            q = qk[:, :nh].reshape(bsz, nkv, g, d)
             keys[l].select(2, end).copy_(qk[:, nh:])
             values[l].select(2, end).copy_(y[:, qk_w:qk_w + v_w].view(bsz, nkv, d))
-            k = keys[l].narrow(2, 0, end + 1).unsqueeze(2)
-            v = values[l].narrow(2, 0, end + 1).unsqueeze(2)
-            s = q.matmul(k.transpose(3, 4))
+            k = keys[l].narrow(2, 0, end + 1)
+            v = values[l].narrow(2, 0, end + 1)
+            s = q.matmul(k.transpose(2, 3))  # [B, nkv, g, L]: no broadcast of the keys over the g query heads
             if mask.numel() > 0:
-                s = s + mask.unsqueeze(1)
+                s = s + mask
             a = s.softmax(-1).matmul(v).reshape(bsz, nh * d)
             x = x + a.matmul(w[b + 2])
             gu = _rms(x, eps).matmul(w[b + 3])

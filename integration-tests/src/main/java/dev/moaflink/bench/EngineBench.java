@@ -49,6 +49,19 @@ final class EngineBench implements Bench.Runner {
                 | model | params | prefill tok/s | decode b1 | b4 | b8 | b16 | raw b1 | raw ratio | batch-8 speed-up | peak RSS MB |
                 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
                 """);
+        StringBuilder graphs = new StringBuilder("""
+
+                ## Forward pass: TorchScript graph vs NDArray operations
+
+                The engine runs each forward pass as one TorchScript call (`graph: torchscript`, default); `graph: ndarray`
+                runs it operation by operation through DJL's NDArray API (a JNI call and Java bookkeeping each). Both raw
+                loops, same weights, measured interleaved in each round; ratios are medians of each round's ratio.
+                A piece: the prefill of 8 tokens after a 200-token prompt, what an aggregator appends per streamed chunk
+                and what is left to prefill after its last input (prefill/decode overlap).
+
+                | model | decode b1 TorchScript | b1 NDArray | speed-up | decode b8 TorchScript | b8 NDArray | speed-up | 8-token piece ms TorchScript | NDArray | speed-up |
+                |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+                """);
         for (String name : models.split(",")) {
             String path = name.contains("/") ? name : "classpath:dev/moaflink/models/" + name.strip();
             String label = name.contains("/") ? Path.of(name).getFileName().toString() : name.strip();
@@ -61,13 +74,19 @@ final class EngineBench implements Bench.Runner {
             double[][] decodeRuns = new double[batches.length][repeats];
             double[] raw1Runs = new double[repeats];
             double[] raw8Runs = new double[repeats];
+            double[] nd1Runs = new double[repeats];
+            double[] nd8Runs = new double[repeats];
+            double[] pieceRuns = new double[repeats];
+            double[] ndPieceRuns = new double[repeats];
             double prefill;
             long params;
             Path dir = dirOf(path);
-            try (LlmEngine engine = new DjlEngineFactory().create(spec); RawLoop raw = new RawLoop(dir)) {
+            try (LlmEngine engine = new DjlEngineFactory().create(spec); RawLoop raw = new RawLoop(dir);
+                 RawLoop nd = new RawLoop(dir, false)) {
                 System.out.printf("[engine] %s: warm-up%n", label);
                 measure(engine, 2, promptWords, tokens); // warm-up (JIT, allocator)
                 raw.decodeTokensPerSecond(1, 16, 16);
+                nd.decodeTokensPerSecond(1, 16, 16);
                 prefill = prefillTps(engine, promptWords * 4);
                 for (int r = 0; r < repeats; r++) {
                     for (int i = 0; i < batches.length; i++) {
@@ -79,7 +98,14 @@ final class EngineBench implements Bench.Runner {
                         } else if (batches[i] == 8) {
                             raw8Runs[r] = raw.decodeTokensPerSecond(8, d.promptTokens(), tokens);
                         }
+                        if (batches[i] == 1) {
+                            nd1Runs[r] = nd.decodeTokensPerSecond(1, d.promptTokens(), tokens);
+                        } else if (batches[i] == 8) {
+                            nd8Runs[r] = nd.decodeTokensPerSecond(8, d.promptTokens(), tokens);
+                        }
                     }
+                    pieceRuns[r] = raw.pieceMs(200, 8, 20);
+                    ndPieceRuns[r] = nd.pieceMs(200, 8, 20);
                     System.out.printf(Locale.ROOT, "[engine] %s round %d: engine b1/b8 %.0f / %.0f tokens/s, raw b1/b8 %.0f / %.0f%n",
                             label, r + 1, decodeRuns[0][r], decodeRuns[2][r], raw1Runs[r], raw8Runs[r]);
                 }
@@ -97,6 +123,28 @@ final class EngineBench implements Bench.Runner {
                 speedupRuns[r] = decodeRuns[2][r] / decodeRuns[0][r];
                 rawRatioRuns[r] = decodeRuns[0][r] / raw1Runs[r];
             }
+            double[] g1 = new double[repeats];
+            double[] g8 = new double[repeats];
+            double[] gp = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                g1[r] = raw1Runs[r] / nd1Runs[r];
+                g8[r] = raw8Runs[r] / nd8Runs[r];
+                gp[r] = ndPieceRuns[r] / pieceRuns[r];
+            }
+            Map<String, Object> graph = new LinkedHashMap<>();
+            graph.put("torchscript_decode_tps_b1", round(median(raw1Runs)));
+            graph.put("ndarray_decode_tps_b1", round(median(nd1Runs)));
+            graph.put("speedup_b1", round(median(g1)));
+            graph.put("torchscript_decode_tps_b8", round(median(raw8Runs)));
+            graph.put("ndarray_decode_tps_b8", round(median(nd8Runs)));
+            graph.put("speedup_b8", round(median(g8)));
+            graph.put("torchscript_piece_ms", round(median(pieceRuns)));
+            graph.put("ndarray_piece_ms", round(median(ndPieceRuns)));
+            graph.put("speedup_piece", round(median(gp)));
+            row.put("graph", graph);
+            graphs.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f | %.2f | %.2f× |%n",
+                    label, median(raw1Runs), median(nd1Runs), median(g1), median(raw8Runs), median(nd8Runs), median(g8),
+                    median(pieceRuns), median(ndPieceRuns), median(gp)));
             double speedup = median(speedupRuns);
             double rawRatio = median(rawRatioRuns);
             double raw1 = median(raw1Runs);
@@ -124,6 +172,7 @@ final class EngineBench implements Bench.Runner {
         md.append(String.format(Locale.ROOT, "%nTargets: decode ≥ 0.9 of the raw loop; batch 8 ≥ 4× the tokens/s of batch 1. "
                 + "%d cores, %d output tokens per sequence, prompts of about %d words, median of %d rounds.%n",
                 Runtime.getRuntime().availableProcessors(), tokens, promptWords, repeats));
+        md.append(graphs);
         return new BenchReport("engine").put("engine", "djl-pytorch").put("device", device)
                 .put("cores", Runtime.getRuntime().availableProcessors()).put("tokens", tokens).put("repeats", repeats).put("models", rows)
                 .md(md.toString());

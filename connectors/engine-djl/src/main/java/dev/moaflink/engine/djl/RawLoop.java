@@ -19,9 +19,14 @@ public final class RawLoop implements AutoCloseable {
     private final LlamaModel model;
 
     public RawLoop(Path dir) {
+        this(dir, true);
+    }
+
+    /** @param scripted the forward pass as one TorchScript call (the engine's default) or through NDArray */
+    public RawLoop(Path dir, boolean scripted) {
         TorchThreads.configure();
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        this.model = LlamaModel.load(dir, manager);
+        this.model = LlamaModel.load(dir, manager, scripted);
     }
 
     public HfConfig config() {
@@ -77,6 +82,26 @@ public final class RawLoop implements AutoCloseable {
             }
         }
         return promptTokens / (best / 1e9);
+    }
+
+    /**
+     * Milliseconds (best of {@code repeats}) to prefill {@code piece} more tokens after a {@code promptTokens} prompt:
+     * an appended piece of prompt, where the per-forward fixed cost dominates.
+     */
+    public double pieceMs(int promptTokens, int piece, int repeats) {
+        return onOwnThread(() -> {
+            long best = Long.MAX_VALUE;
+            for (int r = 0; r < repeats; r++) {
+                try (KvCache cache = new KvCache(manager, model.config().layers());
+                     NDManager step = manager.newSubManager()) {
+                    model.prefill(step, prompt(promptTokens, r), cache, ScriptedForward.Logits.NONE);
+                    long t0 = System.nanoTime();
+                    model.prefill(step, prompt(piece, r + 1), cache, ScriptedForward.Logits.LAST).toFloatArray();
+                    best = Math.min(best, System.nanoTime() - t0);
+                }
+            }
+            return best / 1e6;
+        });
     }
 
     private static double onOwnThread(java.util.function.DoubleSupplier work) {
