@@ -28,6 +28,19 @@ def _rms(x: torch.Tensor, eps: float) -> torch.Tensor:
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
 
 
+def _qkv(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
+    y = _rms(x, eps).matmul(w)
+    if bias.numel() > 0:
+        y = y + bias
+    return y
+
+
+def _mlp(x: torch.Tensor, gate_up: torch.Tensor, down: torch.Tensor, eps: float) -> torch.Tensor:
+    gu = _rms(x, eps).matmul(gate_up)
+    i = gu.size(-1) // 2
+    return (torch.nn.functional.silu(gu[..., :i]) * gu[..., i:]).matmul(down)
+
+
 class LlamaGraph(torch.nn.Module):
 
     @torch.jit.export
@@ -52,9 +65,7 @@ class LlamaGraph(torch.nn.Module):
         new_v: List[torch.Tensor] = []
         for l in range(n_layers):
             b = 4 + l * 5
-            y = _rms(x, eps).matmul(w[b])
-            if w[b + 1].numel() > 0:
-                y = y + w[b + 1]
+            y = _qkv(x, w[b], w[b + 1], eps)
             qk = y[:, :qk_w].view(t, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(t, nh + nkv, d) * sin
             q = qk[:, :nh].transpose(0, 1).reshape(nkv, g * t, d)
             k = qk[:, nh:].transpose(0, 1)
@@ -73,9 +84,7 @@ class LlamaGraph(torch.nn.Module):
                 s = (s.view(nkv, g, t, past + t) + mask).view(nkv, g * t, past + t)
             a = s.softmax(-1).matmul(v).reshape(nh, t, d).transpose(0, 1).reshape(t, nh * d)
             x = x + a.matmul(w[b + 2])
-            gu = _rms(x, eps).matmul(w[b + 3])
-            i = gu.size(1) // 2
-            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 4])
+            x = x + _mlp(x, w[b + 3], w[b + 4], eps)
         out = torch.empty(0)
         if logits == 1:
             out = _rms(x[t - 1], eps).matmul(w[1])
@@ -100,9 +109,7 @@ class LlamaGraph(torch.nn.Module):
         sin = w[3].index_select(0, positions).unsqueeze(1)
         for l in range(n_layers):
             b = 4 + l * 5
-            y = _rms(x, eps).matmul(w[b])
-            if w[b + 1].numel() > 0:
-                y = y + w[b + 1]
+            y = _qkv(x, w[b], w[b + 1], eps)
             qk = y[:, :qk_w].view(bsz, nh + nkv, d) * cos + y[:, qk_w + v_w:].view(bsz, nh + nkv, d) * sin
             q = qk[:, :nh].reshape(bsz, nkv, g, d)
             keys[l].select(2, end).copy_(qk[:, nh:])
@@ -114,9 +121,7 @@ class LlamaGraph(torch.nn.Module):
                 s = s + mask
             a = s.softmax(-1).matmul(v).reshape(bsz, nh * d)
             x = x + a.matmul(w[b + 2])
-            gu = _rms(x, eps).matmul(w[b + 3])
-            i = gu.size(1) // 2
-            x = x + (torch.nn.functional.silu(gu[:, :i]) * gu[:, i:]).matmul(w[b + 4])
+            x = x + _mlp(x, w[b + 3], w[b + 4], eps)
         return _rms(x, eps).matmul(w[1])
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:

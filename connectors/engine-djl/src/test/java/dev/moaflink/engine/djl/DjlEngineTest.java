@@ -114,18 +114,24 @@ class DjlEngineTest {
         assertTrue(steps < 6 * 31, "decode steps " + steps + " show no batching");
     }
 
-    @Test
-    void sessionsArrivingTogetherArePrefilledBeforeTheNextStepAndDecodeInTheSameSteps() throws Exception {
-        long before = ((DjlEngine) engine).steps();
-        // Hold the scheduler while the sessions arrive, so that they really arrive together (no race with it).
-        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+    /** Blocks the engine's scheduler thread until the returned latch is counted down. */
+    private static java.util.concurrent.CountDownLatch holdScheduler() {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         ((DjlEngine) engine).submit(() -> {
             try {
-                arrived.await();
+                release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+        return release;
+    }
+
+    @Test
+    void sessionsArrivingTogetherArePrefilledBeforeTheNextStepAndDecodeInTheSameSteps() throws Exception {
+        long before = ((DjlEngine) engine).steps();
+        // Hold the scheduler while the sessions arrive, so that they really arrive together (no race with it).
+        java.util.concurrent.CountDownLatch arrived = holdScheduler();
         List<CompletableFuture<Run>> runs = new ArrayList<>();
         for (int i = 0; i < fixture.prompts().size(); i++) {
             runs.add(generate(engine, "t" + i, fixture.prompts().get(i).text(), List.of(), GenerationParams.greedy(32)));
@@ -146,14 +152,7 @@ class DjlEngineTest {
      */
     @Test
     void aGeneratingPromptIsPrefilledBeforeOlderTextAppendedAheadOfGenerate() throws Exception {
-        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
-        ((DjlEngine) engine).submit(() -> {
-            try {
-                arrived.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        java.util.concurrent.CountDownLatch arrived = holdScheduler();
         EngineSession ahead = engine.open(request("ahead", fixture.prompts().get(4).text()));
         EngineSession now = engine.open(request("now", fixture.prompts().get(0).text()));
         CompletableFuture<Long> aheadPrefillAtCompletion = now.generate(GenerationParams.greedy(1), t -> { })
