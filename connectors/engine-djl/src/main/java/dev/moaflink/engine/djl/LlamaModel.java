@@ -143,14 +143,14 @@ public final class LlamaModel implements AutoCloseable {
         return fresh;
     }
 
-    /** {@code diag(scale) · m} for an {@code [R, C]} matrix. */
-    private NDArray scaleRows(NDArray m, float[] scale) {
+    /** {@code diag(rowScale) · m} for an {@code [R, C]} matrix. */
+    private NDArray scaleRows(NDArray m, float[] rowScale) {
         long[] shape = m.getShape().getShape();
         float[] a = m.toFloatArray();
         int cols = (int) shape[1];
         for (int r = 0; r < shape[0]; r++) {
             for (int c = 0; c < cols; c++) {
-                a[r * cols + c] *= scale[r];
+                a[r * cols + c] *= rowScale[r];
             }
         }
         return manager.create(a, new Shape(shape));
