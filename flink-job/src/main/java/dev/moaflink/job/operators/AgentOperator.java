@@ -247,7 +247,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         RunningAgents.register(f.session); // early exit cancels siblings through it
         long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
         f.timeout = getProcessingTimeService().registerTimer(deadline, t -> onTimeout(f));
-        if (spec.announceStart() && f.seq == 0) {
+        if (spec.announceStart() && f.seq == 0 && ahead == null) {
             // An empty first chunk: the node has started, so that with overlap its parents open their sessions and
             // prefill their prompt prefix now, while this node prefills and decodes, not when its first output
             // chunk (for a short answer: all of it) arrives.
@@ -325,6 +325,12 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                 }
             });
             opened.put(call.requestId(), o);
+            if (spec.announceStart()) {
+                // Opened ahead is started too: its own parents open now and prefill their prefix while the inputs
+                // still decode, instead of when this node runs (the launch does not announce it again).
+                QueryTask q = call.query();
+                output.collect(new StreamRecord<>(new AgentChunk(q.id(), call.nodeId(), 0, "", 0, false, q, null)));
+            }
         } catch (RuntimeException e) {
             // The RUN opens a fresh session and reports the engine's refusal.
         }

@@ -14,8 +14,10 @@ import java.util.TreeMap;
  * @param worker  placement worker (slot-sharing group) the operator runs in, recorded in traces
  * @param replica replica number recorded in traces (the router's numbering of a placed model's replicas); -1:
  *                the operator's subtask index
- * @param announceStart emit an empty first chunk (with the query) when a call starts on a real-time engine, so that
- *                      with prefill/decode overlap the parents open their sessions then (see AgentOperator)
+ * @param announceStart emit an empty first chunk (with the query) when a call starts on a real-time engine, or when
+ *                      its session is opened ahead of its inputs, so that with prefill/decode overlap the parents
+ *                      open their sessions then: the whole chain of ancestors opens at query start (see
+ *                      AgentOperator)
  */
 public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
                         JobConfig.AgentSettings settings, boolean announceStart) implements Serializable {

@@ -41,7 +41,8 @@ import org.apache.flink.util.Collector;
  * <p>The mechanisms ({@link JobConfig.Mechanisms}):
  * <ul>
  *   <li><b>Prefill/decode overlap</b>: on real-time engines, the first streamed chunk of any child (the empty one
- *       its agent operator emits when the child starts, see {@link AgentSpec#announceStart()}) opens the
+ *       its agent operator emits when the child starts or is itself opened ahead, see
+ *       {@link AgentSpec#announceStart()}, so that a query's whole chain of ancestors opens at its start) opens the
  *       parent's session (OPEN call: prefix prefilled at once) and each child's chunks are appended to it as they
  *       arrive (APPEND calls), slot by slot in child order, later children's chunks buffered here until the slots
  *       before theirs are closed. On virtual-time engines the same schedule is composed when the group is complete:

@@ -199,6 +199,32 @@ class AgentOperatorTest {
     }
 
     @Test
+    void withOverlapASessionOpenedAheadAnnouncesItselfOnceSoThatItsOwnParentsOpenAtQueryStart() throws Exception {
+        QueryTask q = Fixtures.query("q1o", "tree");
+        try (var h = harness(spec("manual", 4).withAnnounceStart(true))) {
+            h.open();
+            h.processElement(AgentCall.open(q, "L2.0", 2, "a", "Synthesize:\n"), 0);
+            List<AgentChunk> opened = h.extractOutputValues();
+            assertEquals(1, opened.size(), "opening ahead announces the node");
+            assertEquals("L2.0", opened.get(0).nodeId());
+            assertEquals("", opened.get(0).text());
+            assertEquals(0, opened.get(0).seq());
+            assertEquals("q1o", opened.get(0).query().id(), "carries the query: the parent's collector may have none");
+            assertNull(opened.get(0).result());
+
+            AgentCall run = new AgentCall(q, "L2.0", 2, "a", "Synthesize:\n", new String[] {"1. Blue.\n"}, 5, 5,
+                    false, new String[] {"L1.0"}, new NodeTrace[0], 0, null);
+            h.processElement(run, 0);
+            assertEquals(1, h.extractOutputValues().size(), "the RUN on the opened session does not announce again");
+            finishOffThread("q1o/L2.0", "Answer: ", "A");
+            drainMailbox(h);
+            List<AgentChunk> out = h.extractOutputValues();
+            assertEquals("Answer: A", out.get(out.size() - 1).result().text());
+            assertEquals(0, h.getProcessingTimeService().getNumActiveTimers());
+        }
+    }
+
+    @Test
     void timeoutBecomesAFailedNodeNotAJobFailure() throws Exception {
         QueryTask q = Fixtures.query("q2", "tree");
         try (var h = harness(spec("manual", 4))) {

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * step for up to max_batch decoding sessions (continuous batching: sessions join and leave between steps). Prompts
  * whose generate was called (on a caller's critical path) are prefilled first, oldest first, up to
  * {@code prefill_tokens_per_step}; text appended ahead of generate (prefill/decode overlap) is speculative work and
- * yields to them and to decoding: while any session decodes, one such piece runs per turn. Prompt text is prefilled as it is appended; the last few tokens wait for the
+ * yields to them and to decoding: while any session decodes, one such piece of at most
+ * {@value #SPECULATIVE_CHUNK} tokens runs per turn, and on a CPU it runs only while the JVM's other engines leave a
+ * core free ({@link CoreShare}; option {@code overlap_prefill}). Prompt text is prefilled as it is appended; the last few tokens wait for the
  * next part (they may merge with it), and if re-tokenising the longer text changes earlier tokens, the cache is
  * cut back to the common prefix.
  *
@@ -51,6 +53,11 @@ public final class DjlEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
     /** Prompt tokens held back until more text or generate arrives (the tokeniser may merge them). */
     private static final int HOLD_BACK = 2;
+    /**
+     * Speculative prefill runs at most this many tokens per turn while sessions decode (chunked prefill): a long
+     * prefix appended ahead cannot stall a decode step for longer than a piece this size takes.
+     */
+    static final int SPECULATIVE_CHUNK = 32;
 
     private final String name;
     private final DjlOptions options;
@@ -72,9 +79,22 @@ public final class DjlEngine implements LlmEngine {
     private long reservedTokens;
     /** Published by the scheduler thread after each iteration, for gauges on other threads. */
     private volatile EngineLoad load;
+    /** Null on a GPU or with overlap_prefill eager. */
+    private final CoreShare.Member share;
+    /** Whether a caller waits on this engine (scheduler thread; mirrored into {@link #share}). */
+    private boolean foreground;
+    /** Speculative prefill is waiting for a free core and nothing else is left to do. */
+    private boolean heldBack;
     private long steps;
+    private volatile long prefillCalls;
+    private volatile long prefilledTokens;
 
     DjlEngine(String name, Path dir, DjlOptions options) {
+        this(name, dir, options, CoreShare.CPU);
+    }
+
+    /** With the CPU share its speculative prefill yields to (tests use their own). */
+    DjlEngine(String name, Path dir, DjlOptions options, CoreShare cores) {
         this.name = name;
         this.options = options;
         Device device = options.device();
@@ -89,6 +109,7 @@ public final class DjlEngine implements LlmEngine {
             throw e;
         }
         this.capacityTokens = options.kvCacheMb() * 1024L * 1024L / model.config().kvBytesPerToken();
+        this.share = options.eagerOverlap() || device.isGpu() ? null : cores.join(TorchThreads.threads(), this::wake);
         this.scheduler = new Thread(this::loop, "djl-" + name);
         scheduler.setDaemon(true);
         scheduler.start();
@@ -131,6 +152,16 @@ public final class DjlEngine implements LlmEngine {
         return steps;
     }
 
+    /** Prefill forward passes run so far (tests and benchmarks). */
+    public long prefillCalls() {
+        return prefillCalls;
+    }
+
+    /** Prompt tokens prefilled so far (tests and benchmarks). */
+    public long prefilledTokens() {
+        return prefilledTokens;
+    }
+
     @Override
     public EngineSession open(SessionRequest request) {
         if (!running) {
@@ -156,6 +187,11 @@ public final class DjlEngine implements LlmEngine {
         commands.add(command);
     }
 
+    /** Wakes a scheduler waiting for a free core ({@link CoreShare}). */
+    private void wake() {
+        commands.add(() -> { });
+    }
+
     // ------------------------------------------------------------------ scheduler thread
 
     private void loop() {
@@ -167,8 +203,10 @@ public final class DjlEngine implements LlmEngine {
                     c = commands.poll();
                 }
                 admit();
+                updateForeground();
                 prefillPending();
                 decodeStep();
+                updateForeground();
                 publishLoad();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -190,7 +228,28 @@ public final class DjlEngine implements LlmEngine {
     }
 
     private boolean idle() {
-        return prefillQueue.isEmpty() && decoding.isEmpty() && admissionQueue.isEmpty();
+        return (prefillQueue.isEmpty() || heldBack) && decoding.isEmpty() && admissionQueue.isEmpty();
+    }
+
+    private void updateForeground() {
+        if (share == null) {
+            return;
+        }
+        boolean now = !decoding.isEmpty() || !admissionQueue.isEmpty() || generatePending();
+        if (now != foreground) {
+            foreground = now;
+            share.foreground(now);
+        }
+    }
+
+    /** Whether a prompt whose generate was called waits for prefill. */
+    private boolean generatePending() {
+        for (DjlSession s : prefillQueue) {
+            if (s.targetFinal) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void updatePrompt(DjlSession s, int[] ids, boolean last) {
@@ -275,16 +334,23 @@ public final class DjlEngine implements LlmEngine {
     private void prefillPending() {
         int done = 0;
         while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty()) {
-            int n = prefillOne(true);
+            int n = prefillOne(true, Integer.MAX_VALUE);
             if (n < 0) {
                 break; // no prompt of a generate is waiting (or what is waits for memory)
             }
             done += n;
         }
+        heldBack = false;
+        if (!prefillQueue.isEmpty() && share != null && !share.spare()) {
+            // Speculative prefill waits for a core the other engines' callers do not need; the share wakes us.
+            heldBack = !generatePending();
+            return;
+        }
+        // Speculative prefill: while sessions decode here, one piece per turn of at most SPECULATIVE_CHUNK tokens, so
+        // that it cannot stall a decode step for long; otherwise whatever fits the step's budget.
         int pieces = 0;
-        while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty()
-                && (decoding.isEmpty() || pieces == 0)) {
-            int n = prefillOne(false);
+        while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty() && (decoding.isEmpty() || pieces == 0)) {
+            int n = prefillOne(false, decoding.isEmpty() ? Integer.MAX_VALUE : SPECULATIVE_CHUNK);
             if (n < 0) {
                 return; // everything left waits for memory
             }
@@ -295,10 +361,11 @@ public final class DjlEngine implements LlmEngine {
 
     /**
      * Prefills the oldest session with prompt tokens not yet in its cache, among those whose generate was called when
-     * {@code generating}, else among all; returns the tokens it ran (0 when it only dropped a session with nothing to
-     * run), or -1 when no such queued session can run now.
+     * {@code generating}, else among all, at most {@code maxTokens} of a speculative one (the rest stays queued);
+     * returns the tokens it ran (0 when it only dropped a session with nothing to run), or -1 when no such queued
+     * session can run now.
      */
-    private int prefillOne(boolean generating) {
+    private int prefillOne(boolean generating, int maxTokens) {
         for (DjlSession s : prefillQueue) {
             if (generating && !s.targetFinal) {
                 continue;
@@ -318,6 +385,12 @@ public final class DjlEngine implements LlmEngine {
                 prefillQueue.remove(s);
                 return 0;
             }
+            boolean whole = true;
+            if (!s.targetFinal && fresh > maxTokens) {
+                target = Arrays.copyOf(target, common + maxTokens);
+                fresh = maxTokens;
+                whole = false;
+            }
             if (!s.targetFinal) {
                 long grow = Math.max(0, target.length - s.reservedTokens);
                 if (reservedTokens + grow > capacityTokens) {
@@ -335,6 +408,8 @@ public final class DjlEngine implements LlmEngine {
                 NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), s.cache,
                         s.targetFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE);
                 s.cachedIds = target.clone();
+                prefillCalls++;
+                prefilledTokens += fresh;
                 if (s.targetFinal) {
                     NDArray last = logits.logSoftmax(-1);
                     float[] logProbs = last.toFloatArray();
@@ -351,7 +426,9 @@ public final class DjlEngine implements LlmEngine {
                 }
             }
             s.prefillNanos += System.nanoTime() - t0;
-            prefillQueue.remove(s); // back in the queue when more text (or generate) arrives
+            if (whole) {
+                prefillQueue.remove(s); // back in the queue when more text (or generate) arrives
+            }
             return fresh;
         }
         return -1;
@@ -518,6 +595,9 @@ public final class DjlEngine implements LlmEngine {
             Thread.currentThread().interrupt();
         }
         running = false;
+        if (share != null) {
+            share.leave();
+        }
         batch.close();
         codec.close();
         model.close();

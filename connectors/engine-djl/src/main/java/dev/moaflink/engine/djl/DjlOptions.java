@@ -19,25 +19,29 @@ import java.util.Set;
  *   <li>{@code chat_template}: {@code auto} (default), {@code none}, {@code chatml}, {@code llama3}, {@code llama2};</li>
  *   <li>{@code ignore_eos}: keep decoding past end-of-sequence tokens until max_tokens (benchmarks; default false);</li>
  *   <li>{@code graph}: {@code torchscript} (default: each forward pass is one call into libtorch, see
- *       {@link ScriptedForward}) or {@code ndarray} (operation by operation through DJL's NDArray API).</li>
+ *       {@link ScriptedForward}) or {@code ndarray} (operation by operation through DJL's NDArray API);</li>
+ *   <li>{@code overlap_prefill}: when text appended ahead of generate (prefill/decode overlap) is prefilled on a
+ *       CPU: {@code idle_cores} (default: only while the JVM's other DJL engines leave a core free, see
+ *       {@link CoreShare}) or {@code eager} (at once, competing with them). On a GPU it is always eager.</li>
  * </ul>
  */
 public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
-                         boolean ignoreEos, int prefillTokensPerStep, boolean scripted) {
+                         boolean ignoreEos, int prefillTokensPerStep, boolean scripted,
+                         boolean eagerOverlap) {
 
     static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos",
-            "prefill_tokens_per_step", "graph");
+            "prefill_tokens_per_step", "graph", "overlap_prefill");
 
     /** Default of {@code prefill_tokens_per_step}. */
     public static final int PREFILL_TOKENS_PER_STEP = 1024;
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP, true);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP, true, false);
     }
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
                       boolean ignoreEos) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP, true);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP, true, false);
     }
 
     public static DjlOptions of(EngineSpec spec) {
@@ -73,8 +77,13 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
             throw new IllegalArgumentException("model '" + spec.model() + "': graph must be torchscript or ndarray, was "
                     + graph);
         }
+        String overlap = o.getOrDefault("overlap_prefill", "idle_cores");
+        if (!overlap.equals("idle_cores") && !overlap.equals("eager")) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': overlap_prefill must be idle_cores or "
+                    + "eager, was " + overlap);
+        }
         return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget,
-                graph.equals("torchscript"));
+                graph.equals("torchscript"), overlap.equals("eager"));
     }
 
     Device device() {

@@ -19,6 +19,7 @@ final class TorchThreads {
     static final String ENV = "MOA_TORCH_THREADS";
     private static final Logger LOG = LoggerFactory.getLogger(TorchThreads.class);
     private static boolean configured;
+    private static volatile int threads = 1;
 
     private TorchThreads() {}
 
@@ -28,12 +29,20 @@ final class TorchThreads {
         }
         configured = true;
         if (System.getProperty(PROPERTY) != null) {
-            return; // DJL sets it when the PyTorch engine starts
+            Engine.getEngine("PyTorch"); // DJL sets it when the PyTorch engine starts
+            threads = Math.max(1, JniUtils.getNumThreads());
+            return;
         }
-        int threads = parse(System.getenv(ENV));
+        int n = parse(System.getenv(ENV));
         Engine.getEngine("PyTorch");
-        JniUtils.setNumThreads(threads);
-        LOG.info("libtorch intra-op threads: {} (set {} or -D{} to change)", threads, ENV, PROPERTY);
+        JniUtils.setNumThreads(n);
+        threads = n;
+        LOG.info("libtorch intra-op threads: {} (set {} or -D{} to change)", n, ENV, PROPERTY);
+    }
+
+    /** Intra-op threads each libtorch operation uses (after {@link #configure}). */
+    static int threads() {
+        return threads;
     }
 
     static int parse(String value) {

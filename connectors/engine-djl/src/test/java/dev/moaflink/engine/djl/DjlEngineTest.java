@@ -166,6 +166,84 @@ class DjlEngineTest {
         now.close();
     }
 
+    private static String longText(int words) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < words; i++) {
+            b.append(i % 2 == 0 ? "the sky is blue " : "and the sea is green ");
+        }
+        return b.toString();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void textAppendedAheadWaitsWhileOtherEnginesHoldTheCoresAndRunsWhenOneIsFree() throws Exception {
+        CoreShare cores = new CoreShare(1);
+        CoreShare.Member other = cores.join(1, () -> { });
+        other.foreground(true); // another engine decodes on the only core
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(), DjlOptions.of(fixture.spec(Map.of())), cores)) {
+            EngineSession ahead = e.open(request("ahead", longText(12)));
+            Thread.sleep(300);
+            assertEquals(0, e.prefilledTokens(), "speculative prefill waits for a free core");
+
+            // Work a caller waits on is never held back.
+            Run run = generate(e, "now", "The sky", List.of(" is"), GenerationParams.greedy(4)).get(30, TimeUnit.SECONDS);
+            assertTrue(run.generation().finishReason() == FinishReason.STOP
+                    || run.generation().finishReason() == FinishReason.LENGTH, run.generation().toString());
+            long afterGenerate = e.prefilledTokens();
+            Thread.sleep(100);
+            assertEquals(afterGenerate, e.prefilledTokens(), "still waiting once the generate is done");
+
+            other.foreground(false); // the core is free: the parked engine is woken
+            await(() -> e.prefilledTokens() > afterGenerate, "the speculative prefix to be prefilled");
+            ahead.close();
+        }
+    }
+
+    @Test
+    void withOverlapPrefillEagerTextAppendedAheadRunsAtOnce() throws Exception {
+        CoreShare cores = new CoreShare(1);
+        cores.join(1, () -> { }).foreground(true);
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(),
+                DjlOptions.of(fixture.spec(Map.of("overlap_prefill", "eager"))), cores)) {
+            EngineSession ahead = e.open(request("ahead", longText(12)));
+            await(() -> e.prefilledTokens() > 0, "the prefix to be prefilled");
+            ahead.close();
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> DjlOptions.of(fixture.spec(Map.of("overlap_prefill", "sometimes"))));
+    }
+
+    @Test
+    void whileSessionsDecodeTextAppendedAheadIsPrefilledInChunks() throws Exception {
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(),
+                DjlOptions.of(fixture.spec(Map.of("ignore_eos", "true"))), new CoreShare(4))) {
+            java.util.concurrent.CountDownLatch decoding = new java.util.concurrent.CountDownLatch(1);
+            EngineSession busy = e.open(request("busy", "The sky"));
+            CompletableFuture<Generation> long_ = busy.generate(GenerationParams.greedy(400), t -> decoding.countDown());
+            assertTrue(decoding.await(20, TimeUnit.SECONDS));
+            long calls = e.prefillCalls();
+            String text = longText(12);
+            EngineSession ahead = e.open(request("ahead", text));
+            int tokens = e.codec().encode(text).length;
+            await(() -> e.prefilledTokens() >= tokens - 2 + e.codec().encode("The sky").length, "the prefix");
+            assertFalse(long_.isDone(), "the generation was still decoding meanwhile");
+            long pieces = e.prefillCalls() - calls;
+            assertTrue(pieces >= (tokens - 2) / DjlEngine.SPECULATIVE_CHUNK,
+                    tokens + " tokens in " + pieces + " pieces: at most " + DjlEngine.SPECULATIVE_CHUNK + " per step");
+            busy.cancel();
+            assertEquals(FinishReason.CANCELLED, long_.get(20, TimeUnit.SECONDS).finishReason());
+            busy.close();
+            ahead.close();
+        }
+    }
+
     @Test
     void thePrefillBudgetPerStepIsAnOptionAndMustBePositive() {
         assertEquals(DjlOptions.PREFILL_TOKENS_PER_STEP, DjlOptions.of(fixture.spec(Map.of())).prefillTokensPerStep());
