@@ -39,11 +39,11 @@ def log(msg):
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def load_checkpoint(name, tok):
+def load_checkpoint(name, tok, spec_name=None):
     d = os.path.join(WORK_DIR, name)
     if not os.path.exists(os.path.join(d, "model.pt")):
         return None, None
-    spec = SPECS[name]
+    spec = SPECS[spec_name or name]
     c = Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, max_position_embeddings=512,
                **spec["config"])
     m = LlamaForCausalLM(c)
@@ -70,12 +70,33 @@ def get_model(name, suite, tok, args, recorded=None):
     m, info = (None, None) if args.force or name in args.retrain else load_checkpoint(name, tok)
     if m is not None and info["steps"] == spec["steps"]:
         log("%s: reusing checkpoint (%d steps)" % (name, info["steps"]))
-        return m, info
+        return finetune(m, info, spec, suite, tok, args, recorded)
     log("%s: training %d steps" % (name, spec["steps"]))
     train_rec = recorded[:-250] if recorded else None
     m, info = train(spec, suite, tok, val_examples(suite, tok, spec, recorded), train_rec, log)
     save_checkpoint(m, info, name)
-    return m, info
+    return finetune(m, info, spec, suite, tok, args, recorded)
+
+
+def finetune(m, info, spec, suite, tok, args, recorded):
+    """The spec's second stage (if any), from the first stage's weights; its checkpoint is NAME-ft."""
+    if "finetune" not in spec:
+        return m, info
+    ft = dict(spec, **spec["finetune"], name=spec["name"] + "-ft")
+    ft["steps"] = max(1, int(round(ft["steps"] * args.steps_scale)))
+    del ft["finetune"]
+    fresh = args.force or spec["name"] in args.retrain
+    m2, info2 = (None, None) if fresh else load_checkpoint(ft["name"], tok, spec["name"])
+    if m2 is None or info2["steps"] != ft["steps"] or info2.get("after_steps") != info["steps"]:
+        log("%s: second stage, %d steps" % (spec["name"], ft["steps"]))
+        train_rec = recorded[:-250] if recorded else None
+        m2, info2 = train(ft, suite, tok, val_examples(suite, tok, ft, recorded), train_rec, log,
+                          init=m.state_dict())
+        info2["after_steps"] = info["steps"]
+        save_checkpoint(m2, info2, ft["name"])
+    else:
+        log("%s: reusing second-stage checkpoint (%d steps)" % (spec["name"], info2["steps"]))
+    return m2, dict(info, finetune=info2)
 
 
 def export(name, model, tok_dir):

@@ -51,7 +51,7 @@ def _acc_table(rows):
 
 def _reading(results):
     """What the tables say, computed from them (the wording follows the figures of each build)."""
-    minutes = [results[n]["train"]["train_seconds"] / 60 for n in EXPERTS + [AGGREGATOR]]
+    minutes = [_train_seconds(results[n]["train"]) / 60 for n in EXPERTS + [AGGREGATOR]]
     maj = results["majority_vote"]
     best = {k: max(results[n]["test_accuracy"][k] for n in EXPERTS) for k in SKILLS + ["all"]}
     wins = [k for k in SKILLS if maj[k] > best[k]]
@@ -118,12 +118,19 @@ def model_card(name, results):
                                      " only", info["seed"],
                                      "{:,}".format(info["tokens_seen"]), info["train_seconds"],
                                      info["train_seconds"] / 60, results.get("torch", "1.13")))
-    h = info["history"]
-    if h:
-        s += "| step | loss (EMA) | validation exact match |\n| --- | --- | --- |\n"
-        for e in h:
-            s += "| %d | %.3f | %s |\n" % (e["step"], e["loss_ema"], pct(e["val_exact"]))
-        s += "\n"
+    s += _history(info["history"])
+    ft = info.get("finetune")
+    if ft:
+        f = spec["finetune"]
+        s += ("Second stage, from those weights: %d steps, learning rate %g (same schedule and optimiser, fresh "
+              "state), seed %d, the same data except that each synthetic response is correct with a per-example "
+              "probability drawn from U(%g, 0.95), so that following the agreeing responses pays more often (with "
+              "U(0.1, 0.95) the wrong ones, agreeing on a distractor, often outvote the right one, and the first "
+              "stage learned to follow the majority only weakly). Chosen on the 250 held-out validation "
+              "questions' expert responses (aggregator over them vs their majority vote). %.0f s (%.1f min).\n\n"
+              % (ft["steps"], ft["lr"], ft["seed"], f["synthetic_p_low"], ft["train_seconds"],
+                 ft["train_seconds"] / 60))
+        s += _history(ft["history"])
     s += "## Evaluation\n\nHeld-out test split: `../suite-test.jsonl`, 500 questions, 100 per skill, from " \
          "synsets / number pairs never seen in training. Scorer: greedy decoding (at most 16 new tokens), the " \
          "text after the last `Answer:` compared with gold as the job's `AnswerExtractor` does.\n\n"
@@ -154,6 +161,24 @@ def model_card(name, results):
         f.write(s)
 
 
+def _history(h):
+    if not h:
+        return ""
+    s = "| step | loss (EMA) | validation exact match |\n| --- | --- | --- |\n"
+    for e in h:
+        s += "| %d | %.3f | %s |\n" % (e["step"], e["loss_ema"], pct(e["val_exact"]))
+    return s + "\n"
+
+
+def _steps(info):
+    ft = info.get("finetune")
+    return "%d + %d" % (info["steps"], ft["steps"]) if ft else "%d" % info["steps"]
+
+
+def _train_seconds(info):
+    return info["train_seconds"] + info.get("finetune", {}).get("train_seconds", 0)
+
+
 def readme(results):
     s = ("# Bundled models\n\nTiny Llama-architecture models trained from scratch, offline, on CPU by "
          "`connectors/models/train/build_all.py` for the Mixture-of-Agents demo. Each directory is in Hugging "
@@ -164,10 +189,10 @@ def readme(results):
     for n in EXPERTS + [AGGREGATOR]:
         c, info = _arch(n), results[n]["train"]
         role = "aggregator" if n == AGGREGATOR else "expert: " + SPECS[n]["summary"].split(":")[0]
-        s += "| %s | %s | %s | %d | %d | %d / %d | %s | %.1f MB | %d | %.1f min | %s |\n" % (
+        s += "| %s | %s | %s | %d | %d | %d / %d | %s | %.1f MB | %s | %.1f min | %s |\n" % (
             n, role, "{:,}".format(info["params"]), c["num_hidden_layers"], c["hidden_size"],
             c["num_attention_heads"], c["num_key_value_heads"], "yes" if c["tie_word_embeddings"] else "no",
-            _size(os.path.join(MODELS_DIR, n)) / 1e6, info["steps"], info["train_seconds"] / 60,
+            _size(os.path.join(MODELS_DIR, n)) / 1e6, _steps(info), _train_seconds(info) / 60,
             pct(results[n]["test_accuracy"]["all"]))
     s += "\nPer skill on the held-out test split (`suite-test.jsonl`, 500 questions, 100 per skill):\n\n"
     rows = [(n, results[n]["test_accuracy"]) for n in EXPERTS]

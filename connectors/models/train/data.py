@@ -20,10 +20,11 @@ def wrong_answer(q, rng):
             return str(w)
 
 
-def synthetic_responses(q, rng, k=None):
-    """k expert-style outputs, each correct with one per-example probability; wrong ones often agree."""
+def synthetic_responses(q, rng, k=None, p_low=0.1):
+    """k expert-style outputs, each correct with one per-example probability drawn from U(p_low, 0.95); wrong ones
+    often agree."""
     k = k or rng.choice([1, 2, 3, 3, 3, 3, 4, 5, 6, 7, 8, 9, 9, 9])
-    p = rng.uniform(0.1, 0.95)
+    p = rng.uniform(p_low, 0.95)
     confuser = wrong_answer(q, rng)
     out = []
     for _ in range(k):

@@ -103,7 +103,7 @@ class ExampleSource:
                     self.rng.shuffle(rs)
             else:
                 q = next(self.stream)
-                rs = synthetic_responses(q, self.rng)
+                rs = synthetic_responses(q, self.rng, p_low=s.get("synthetic_p_low", 0.1))
             text = aggregator_text(q, rs)
         else:
             q = next(self.stream)
@@ -140,13 +140,17 @@ def teacher_forced_accuracy(model, examples, batch=64):
     return ok / max(1, len(examples))
 
 
-def train(spec, suite, tok, val_examples, recorded=None, log=print):
-    """spec: name, config (dict for Config), kind, mix, steps, batch, lr, seed, ... Returns (model, info)."""
+def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None):
+    """spec: name, config (dict for Config), kind, mix, steps, batch, lr, seed, ... Returns (model, info).
+    init: a state dict to start from (a further training stage) instead of fresh weights."""
     torch.manual_seed(spec["seed"])
     c = Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, max_position_embeddings=MAX_LEN,
                **spec["config"])
     model = LlamaForCausalLM(c)
-    model.init_weights(0.02)
+    if init is None:
+        model.init_weights(0.02)
+    else:
+        model.load_state_dict(init)
     model.train()
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
