@@ -29,10 +29,6 @@ final class CoreShare {
         this.cores = Math.max(1, cores);
     }
 
-    int cores() {
-        return cores;
-    }
-
     /** A new member that occupies {@code threads} cores while it has foreground work; {@code wake} must not block. */
     Member join(int threads, Runnable wake) {
         return new Member(Math.max(1, threads), wake);
@@ -75,12 +71,6 @@ final class CoreShare {
             parked.add(this);
             // Re-check: a core freed between the count and the park must not leave the engine asleep.
             return free() && parked.remove(this);
-        }
-
-        /** Whether no other engine has foreground work. */
-        boolean quiet() {
-            int n = busy.size();
-            return n == 0 || n == 1 && busy.contains(this);
         }
 
         /** Leaves the share (engine closing). */

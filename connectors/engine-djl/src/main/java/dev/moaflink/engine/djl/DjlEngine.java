@@ -39,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * {@code prefill_tokens_per_step}; text appended ahead of generate (prefill/decode overlap) is speculative work and
  * yields to them and to decoding: while any session decodes, one such piece of at most
  * {@value #SPECULATIVE_CHUNK} tokens runs per turn, and on a CPU it runs only while the JVM's other engines leave a
- * core free ({@link CoreShare}; option {@code overlap_prefill}). Prompt text is prefilled as it is appended; the last few tokens wait for the
- * next part (they may merge with it), and if re-tokenising the longer text changes earlier tokens, the cache is
- * cut back to the common prefix.
+ * core free ({@link CoreShare}; option {@code overlap_prefill}). Prompt text is prefilled as it is appended; the
+ * last few tokens wait for the next part (they may merge with it), and if re-tokenising the longer text changes
+ * earlier tokens, the cache is cut back to the common prefix.
  *
  * <p>KV memory is budgeted in tokens ({@code kv_cache_mb} ÷ bytes per token). Prefill grows a session's
  * reservation as it goes; generate reserves prompt + max_tokens (capped at the context length) up front, so a
