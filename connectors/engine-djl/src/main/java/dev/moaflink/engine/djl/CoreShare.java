@@ -4,13 +4,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The CPU cores that the DJL engines of one JVM share. An engine has <em>foreground</em> work while a caller waits
- * on it: a prompt whose generate was called, or a session decoding. Text appended ahead of generate (the
- * prefill/decode overlap) is <em>speculative</em>: it only pays off if it runs on a core nobody on a critical path
- * needs, and on a small CPU it otherwise slows the very agents whose output it waits for (three experts decoding
- * on two cores while an aggregator prefills its prefix: the experts finish later). So an engine runs speculative
- * work only while the engines that have foreground work, other than itself, leave a core free ({@link
- * Member#spare}); an engine that had to wait is woken when one of them goes idle.
+ * The CPU cores that the DJL engines of one JVM share, for the engine option {@code overlap_prefill: idle_cores}. An
+ * engine has <em>foreground</em> work while a caller waits on it: a prompt whose generate was called, or a session
+ * decoding. Text appended ahead of generate (the prefill/decode overlap) is <em>speculative</em>: run at once it
+ * takes CPU from the very agents whose output it waits for (three experts decoding on two cores while an aggregator
+ * prefills its prefix). With this option an engine runs speculative work only while the engines that have
+ * foreground work, other than itself, leave a core free ({@link Member#spare}); an engine that had to wait is woken
+ * when one of them goes idle. The default ({@code eager}) does not wait: speculative prefill in 32-token pieces,
+ * time-sliced with the experts, measured better on two cores (the {@code faster-moa} benchmark), because waiting
+ * left it all until the experts were done.
  *
  * <p>Each engine's scheduler thread runs one libtorch operation at a time with {@link TorchThreads} intra-op
  * threads, so an engine with foreground work occupies that many cores. Engines on a GPU do not take part (the

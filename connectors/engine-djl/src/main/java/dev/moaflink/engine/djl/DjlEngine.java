@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * step for up to max_batch decoding sessions (continuous batching: sessions join and leave between steps). Prompts
  * whose generate was called (on a caller's critical path) are prefilled first, oldest first, up to
  * {@code prefill_tokens_per_step}; text appended ahead of generate (prefill/decode overlap) is speculative work and
- * yields to them and to decoding: while any session decodes, one such piece of at most
- * {@value #SPECULATIVE_CHUNK} tokens runs per turn, and on a CPU it runs only while the JVM's other engines leave a
- * core free ({@link CoreShare}; option {@code overlap_prefill}). Prompt text is prefilled as it is appended; the
+ * yields to them, to decoding and to callers' commands: it runs in pieces of at most {@value #SPECULATIVE_CHUNK}
+ * tokens, one per turn while any session decodes, and a queued command (a generate) is taken before the next piece;
+ * with option {@code overlap_prefill: idle_cores}, on a CPU it runs only while the JVM's other engines leave a core
+ * free ({@link CoreShare}). Prompt text is prefilled as it is appended; the
  * last few tokens wait for the next part (they may merge with it), and if re-tokenising the longer text changes
  * earlier tokens, the cache is cut back to the common prefix.
  *
@@ -79,7 +80,7 @@ public final class DjlEngine implements LlmEngine {
     private long reservedTokens;
     /** Published by the scheduler thread after each iteration, for gauges on other threads. */
     private volatile EngineLoad load;
-    /** Null on a GPU or with overlap_prefill eager. */
+    /** Null on a GPU or with overlap_prefill eager (the default). */
     private final CoreShare.Member share;
     /** Whether a caller waits on this engine (scheduler thread; mirrored into {@link #share}). */
     private boolean foreground;
@@ -341,16 +342,21 @@ public final class DjlEngine implements LlmEngine {
             done += n;
         }
         heldBack = false;
-        if (!prefillQueue.isEmpty() && share != null && !share.spare()) {
-            // Speculative prefill waits for a core the other engines' callers do not need; the share wakes us.
-            heldBack = !generatePending();
-            return;
-        }
-        // Speculative prefill: while sessions decode here, one piece per turn of at most SPECULATIVE_CHUNK tokens, so
-        // that it cannot stall a decode step for long; otherwise whatever fits the step's budget.
+        // Speculative prefill, in pieces of at most SPECULATIVE_CHUNK tokens (chunked prefill): while sessions decode
+        // here one piece per turn, so that it cannot stall a decode step for long; otherwise pieces until the step's
+        // budget is spent. Before each piece: a caller's command (a generate) goes first, and on a CPU the other
+        // engines' callers must leave a core free (else it waits and the share wakes it), so a prefix started while
+        // the cores were idle yields within one piece once they are not.
         int pieces = 0;
         while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty() && (decoding.isEmpty() || pieces == 0)) {
-            int n = prefillOne(false, decoding.isEmpty() ? Integer.MAX_VALUE : SPECULATIVE_CHUNK);
+            if (!commands.isEmpty()) {
+                return;
+            }
+            if (share != null && !share.spare()) {
+                heldBack = !generatePending();
+                return;
+            }
+            int n = prefillOne(false, SPECULATIVE_CHUNK);
             if (n < 0) {
                 return; // everything left waits for memory
             }
@@ -425,7 +431,13 @@ public final class DjlEngine implements LlmEngine {
                     return fresh;
                 }
             }
-            s.prefillNanos += System.nanoTime() - t0;
+            long end = System.nanoTime();
+            s.prefillNanos += end - t0;
+            long called = s.generateCalledNanos;
+            if (called != 0) {
+                // Generate was already called (its command not yet run): this piece is on the caller's critical path.
+                s.prefillExposedNanos += end - Math.max(t0, called);
+            }
             if (whole) {
                 prefillQueue.remove(s); // back in the queue when more text (or generate) arrives
             }

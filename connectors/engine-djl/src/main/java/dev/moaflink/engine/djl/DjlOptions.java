@@ -21,8 +21,9 @@ import java.util.Set;
  *   <li>{@code graph}: {@code torchscript} (default: each forward pass is one call into libtorch, see
  *       {@link ScriptedForward}) or {@code ndarray} (operation by operation through DJL's NDArray API);</li>
  *   <li>{@code overlap_prefill}: when text appended ahead of generate (prefill/decode overlap) is prefilled on a
- *       CPU: {@code idle_cores} (default: only while the JVM's other DJL engines leave a core free, see
- *       {@link CoreShare}) or {@code eager} (at once, competing with them). On a GPU it is always eager.</li>
+ *       CPU: {@code eager} (default: at once, a piece at a time, competing with the JVM's other DJL engines) or
+ *       {@code idle_cores} (only while those engines with a caller waiting leave a core free, see
+ *       {@link CoreShare}). On a GPU it is always eager.</li>
  * </ul>
  */
 public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
@@ -77,10 +78,10 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
             throw new IllegalArgumentException("model '" + spec.model() + "': graph must be torchscript or ndarray, was "
                     + graph);
         }
-        String overlap = o.getOrDefault("overlap_prefill", "idle_cores");
+        String overlap = o.getOrDefault("overlap_prefill", "eager");
         if (!overlap.equals("idle_cores") && !overlap.equals("eager")) {
-            throw new IllegalArgumentException("model '" + spec.model() + "': overlap_prefill must be idle_cores or "
-                    + "eager, was " + overlap);
+            throw new IllegalArgumentException("model '" + spec.model() + "': overlap_prefill must be eager or "
+                    + "idle_cores, was " + overlap);
         }
         return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget,
                 graph.equals("torchscript"), overlap.equals("eager"));

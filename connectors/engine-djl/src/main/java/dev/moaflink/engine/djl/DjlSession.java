@@ -22,6 +22,8 @@ final class DjlSession implements EngineSession {
     private boolean generateCalled;
     volatile boolean cancelRequested;
     volatile boolean closed;
+    /** When generate was called (caller's thread), 0 before: prefill after it is exposed. */
+    volatile long generateCalledNanos;
 
     // --- scheduler state ---
     /** The latest tokenisation of the prompt and whether it is final (generate was called). */
@@ -98,6 +100,7 @@ final class DjlSession implements EngineSession {
             return future;
         }
         long now = System.nanoTime();
+        generateCalledNanos = now;
         engine.submit(() -> engine.startGenerate(this, ids, params, listener, future, now));
         return future;
     }

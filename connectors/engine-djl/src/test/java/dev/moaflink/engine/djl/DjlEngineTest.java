@@ -187,7 +187,8 @@ class DjlEngineTest {
         CoreShare cores = new CoreShare(1);
         CoreShare.Member other = cores.join(1, () -> { });
         other.foreground(true); // another engine decodes on the only core
-        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(), DjlOptions.of(fixture.spec(Map.of())), cores)) {
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(),
+                DjlOptions.of(fixture.spec(Map.of("overlap_prefill", "idle_cores"))), cores)) {
             EngineSession ahead = e.open(request("ahead", longText(12)));
             Thread.sleep(300);
             assertEquals(0, e.prefilledTokens(), "speculative prefill waits for a free core");
@@ -207,11 +208,10 @@ class DjlEngineTest {
     }
 
     @Test
-    void withOverlapPrefillEagerTextAppendedAheadRunsAtOnce() throws Exception {
+    void byDefaultOverlapPrefillIsEagerAndTextAppendedAheadRunsAtOnce() throws Exception {
         CoreShare cores = new CoreShare(1);
         cores.join(1, () -> { }).foreground(true);
-        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(),
-                DjlOptions.of(fixture.spec(Map.of("overlap_prefill", "eager"))), cores)) {
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(), DjlOptions.of(fixture.spec(Map.of())), cores)) {
             EngineSession ahead = e.open(request("ahead", longText(12)));
             await(() -> e.prefilledTokens() > 0, "the prefix to be prefilled");
             ahead.close();
@@ -240,6 +240,29 @@ class DjlEngineTest {
             busy.cancel();
             assertEquals(FinishReason.CANCELLED, long_.get(20, TimeUnit.SECONDS).finishReason());
             busy.close();
+            ahead.close();
+        }
+    }
+
+    /**
+     * With nothing decoding, speculative text is still prefilled a piece at a time, so that a generate arriving
+     * meanwhile waits for one piece, not for a whole prefix (three aggregators opened ahead at once, their
+     * prefixes queued behind each other, and the first input's generate behind them all).
+     */
+    @Test
+    void withNothingDecodingTextAppendedAheadIsStillPrefilledInPieces() throws Exception {
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(), DjlOptions.of(fixture.spec(Map.of())),
+                new CoreShare(4))) {
+            String text = longText(20);
+            int tokens = e.codec().encode(text).length;
+            assertTrue(tokens > 3 * DjlEngine.SPECULATIVE_CHUNK, tokens + " tokens");
+            EngineSession ahead = e.open(request("ahead", text));
+            await(() -> e.prefilledTokens() >= tokens - 2, "the prefix");
+            long pieces = e.prefillCalls();
+            assertTrue(pieces >= (tokens - 2 + DjlEngine.SPECULATIVE_CHUNK - 1) / DjlEngine.SPECULATIVE_CHUNK,
+                    tokens + " tokens in " + pieces + " pieces: at most " + DjlEngine.SPECULATIVE_CHUNK + " each");
+            Generation g = ahead.generate(GenerationParams.greedy(2), t -> { }).get(30, TimeUnit.SECONDS);
+            assertTrue(g.timings().prefillExposedMs() <= g.timings().prefillMs(), g.timings().toString());
             ahead.close();
         }
     }
