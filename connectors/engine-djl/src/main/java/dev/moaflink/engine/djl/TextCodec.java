@@ -42,7 +42,11 @@ public final class TextCodec implements AutoCloseable {
             if (Files.isRegularFile(tcFile)) {
                 tc = new ObjectMapper().readTree(Files.readString(tcFile));
             }
-            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
+            // No truncation or padding: DJL's defaults cut every text to 512 tokens (its modelMaxLength), which would
+            // silently drop the end of a long prompt (the chat suffix included); the engine refuses what overflows
+            // the model's context instead.
+            HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file,
+                    Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             String bos = tc == null ? null : token(tc, "bos_token");
             ChatFormat chat;
             if (chatTemplate == null || chatTemplate.equals("auto")) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.moaflink.engine.EngineException;
 import dev.moaflink.engine.EngineRegistry;
@@ -74,6 +75,30 @@ class DjlEngineTest {
             assertArrayEquals(c.ids(), codec.encode(c.text()), c.text());
             if (!c.text().contains("<|")) { // decoding skips special tokens
                 assertEquals(c.text(), codec.decode(c.ids(), c.ids().length));
+            }
+        }
+    }
+
+    /** A text longer than 512 tokens is neither truncated by the tokenizer nor run: it is refused with its length. */
+    @Test
+    void aPromptLongerThanTheContextIsRefusedWithItsRealLength() throws Exception {
+        TextCodec codec = ((DjlEngine) engine).codec();
+        String text = longText(200);
+        int[] ids = codec.encode(text);
+        assertTrue(ids.length > 1000, ids.length + " tokens: the tokenizer must not truncate");
+        assertEquals(text, codec.decode(ids, ids.length));
+        EngineSession s = null;
+        try {
+            s = engine.open(request("long", "The sky"));
+            s.append(text);
+            fail("a prompt of " + ids.length + " tokens was accepted");
+        } catch (dev.moaflink.engine.RequestRefusedException e) {
+            assertTrue(e.getMessage().contains("does not fit the model's context"), e.getMessage());
+            int reported = Integer.parseInt(e.getMessage().replaceAll("^prompt of (\\d+) tokens.*$", "$1"));
+            assertTrue(reported > 1000, e.getMessage());
+        } finally {
+            if (s != null) {
+                s.close();
             }
         }
     }
