@@ -17,7 +17,17 @@ final class DjlSession implements EngineSession {
 
     final DjlEngine engine;
     final SessionRequest request;
+    /**
+     * Text appended ahead of generate is re-tokenised from the last word boundary at least this many characters
+     * before its end; the ids before it are kept (a long prompt streamed in chunks costs linear, not quadratic,
+     * tokenisation on the caller's thread). Generate tokenises the whole prompt once.
+     */
+    static final int RETOKENIZE_CHARS = 256;
+
     private final StringBuilder text = new StringBuilder();
+    /** text[0, stableChars) is tokenised as stableIds (tokenizers that split at words only). */
+    private int stableChars;
+    private int[] stableIds = new int[0];
     private volatile int promptTokens;
     private boolean generateCalled;
     volatile boolean cancelRequested;
@@ -106,13 +116,43 @@ final class DjlSession implements EngineSession {
     }
 
     private void submitText(boolean last) {
-        int[] ids = engine.codec().encode(text.toString());
+        int[] ids = appendedIds();
         promptTokens = ids.length;
         String refusal = engine.refusal(ids.length, ids.length);
         if (refusal != null) {
             throw new RequestRefusedException(refusal);
         }
         engine.submit(() -> engine.updatePrompt(this, ids, last));
+    }
+
+    /**
+     * The ids of the text so far, re-tokenising only what follows the last stable word boundary; the boundary then
+     * moves up to {@link #RETOKENIZE_CHARS} before the end.
+     */
+    int[] appendedIds() {
+        TextCodec codec = engine.codec();
+        if (!codec.splitsAtWords()) {
+            return codec.encode(text.toString());
+        }
+        int[] tail = stableChars == 0 ? codec.encode(text.toString())
+                : codec.encodeContinuation(text.substring(stableChars));
+        int[] ids = concat(stableIds, tail);
+        int cut = TextCodec.wordBoundary(text, stableChars, text.length() - RETOKENIZE_CHARS);
+        if (cut > stableChars) {
+            String stable = text.substring(stableChars, cut);
+            stableIds = concat(stableIds, stableChars == 0 ? codec.encode(stable) : codec.encodeContinuation(stable));
+            stableChars = cut;
+        }
+        return ids;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Override

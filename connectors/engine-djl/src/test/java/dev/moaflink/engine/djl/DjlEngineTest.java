@@ -104,6 +104,41 @@ class DjlEngineTest {
     }
 
     @Test
+    void wordBoundariesAreSingleSpacesBetweenWords() {
+        assertEquals(11, TextCodec.wordBoundary("The sky  is blue", 0, 16));
+        assertEquals(3, TextCodec.wordBoundary("The sky  is blue", 0, 9)); // not inside the double space
+        assertEquals(-1, TextCodec.wordBoundary("The sky", 3, 7));
+        assertEquals(-1, TextCodec.wordBoundary("Thesky ", 0, 7)); // a trailing space is no boundary
+    }
+
+    /**
+     * A long prompt streamed in small chunks: after every append the session's ids, re-tokenised only after its
+     * last stable word boundary, equal the whole text's tokenisation (the fixture's SentencePiece-style tokenizer
+     * splits at words once the continuation's space is left to its dummy prefix).
+     */
+    @Test
+    void textStreamedInChunksIsTokenisedIncrementallyToTheWholeTextsIds() {
+        TextCodec codec = ((DjlEngine) engine).codec();
+        assertTrue(codec.splitsAtWords(), "the fixture's tokenizer splits at words");
+        String text = longText(60) + "Answer: 42, because six times seven is forty-two.\n" + longText(40);
+        DjlSession s = (DjlSession) engine.open(request("chunks", "Question:"));
+        StringBuilder all = new StringBuilder(codec.chat().head()).append("Question:");
+        try {
+            for (int i = 0; i < text.length(); i += 7) {
+                String chunk = text.substring(i, Math.min(text.length(), i + 7));
+                s.append(chunk);
+                all.append(chunk);
+                assertArrayEquals(codec.encode(all.toString()), s.appendedIds(), "after " + all.length() + " chars");
+            }
+        } catch (dev.moaflink.engine.RequestRefusedException e) {
+            // the fixture's context is full: what was compared so far stands
+        } finally {
+            s.close();
+        }
+        assertTrue(all.length() > 3 * DjlSession.RETOKENIZE_CHARS, all.length() + " chars compared");
+    }
+
+    @Test
     void streamsTheReferenceGreedyTokensWithLogProbs() throws Exception {
         Fixture.Prompt p = fixture.prompts().get(0);
         Run r = generate(engine, "g", p.text(), List.of(), GenerationParams.greedy(64)).get(60, TimeUnit.SECONDS);
