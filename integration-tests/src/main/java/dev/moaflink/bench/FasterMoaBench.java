@@ -91,7 +91,7 @@ final class FasterMoaBench implements Bench.Runner {
         int simQueries = o.integer("queries", 400);
         int reasoningQueries = o.integer("reasoning-queries", 200);
         int seed = o.integer("seed", 42);
-        int djlQueries = o.integer("djl-queries", 120);
+        int djlQueries = o.integer("djl-queries", 480);
         int timelineQueries = o.integer("timeline-queries", 4);
         List<String[]> extra = pairs(o.string("set", ""));
         Path root = Path.of(System.getProperty("moa.repo.root", ".")).toAbsolutePath();
