@@ -250,8 +250,11 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         if (spec.announceStart() && f.seq == 0 && ahead == null) {
             // An empty first chunk: the node has started, so that with overlap its parents open their sessions and
             // prefill their prompt prefix now, while this node prefills and decodes, not when its first output
-            // chunk (for a short answer: all of it) arrives.
-            emitChunk(f, "", 0);
+            // chunk (for a short answer: all of it) arrives. Through the mailbox: it runs once the current input is
+            // done (the router hands over all of a query's first-level calls in one go), so that every sibling
+            // starts before the parents are opened (opening one tokenises its prompt on this thread); it stays ahead
+            // of this call's own chunks and result, which come through the mailbox after it.
+            announce(f);
         }
         done.whenComplete((g, err) -> onTask(() -> complete(f, g, err)));
     }
@@ -491,6 +494,18 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         output.collect(new StreamRecord<>(new AgentChunk(q.id(), f.call.nodeId(), f.seq, delta, tokens, virtual,
                 f.seq == 0 ? q : null, null)));
         f.seq++;
+    }
+
+    private void announce(InFlight f) {
+        try {
+            mailbox.execute(() -> {
+                if (f.seq == 0) {
+                    emitChunk(f, "", 0);
+                }
+            }, "agent started");
+        } catch (RejectedExecutionException closing) {
+            // The task is shutting down.
+        }
     }
 
     /** Runs on the task thread: directly when already there (virtual-time engines), else through the mailbox. */

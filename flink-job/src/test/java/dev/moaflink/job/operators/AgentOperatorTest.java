@@ -172,7 +172,9 @@ class AgentOperatorTest {
 
     /**
      * With overlap (announceStart), a call that starts on a real-time engine first emits an empty chunk carrying
-     * the query, so that its parents open their sessions at once; a failure before any text still retries.
+     * the query, so that its parents open their sessions at once; a failure before any text still retries. The
+     * chunk goes through the mailbox, after the current input: the sibling calls the same input carries all start
+     * before any parent is opened.
      */
     @Test
     void withOverlapAStartedCallAnnouncesItselfWithAnEmptyChunkCarryingTheQuery() throws Exception {
@@ -180,7 +182,17 @@ class AgentOperatorTest {
         try (var h = harness(spec("manual", 4).withAnnounceStart(true))) {
             h.open();
             h.processElement(Fixtures.leafCall(q, "L1.0", "a"), 0);
+            h.processElement(Fixtures.leafCall(q, "L1.1", "a"), 0);
+            assertTrue(h.extractOutputValues().isEmpty(), "announced once the input is done");
+            assertEquals(2, operator(h).inFlightCount(), "both siblings started");
+            drainMailbox(h);
             List<AgentChunk> started = h.extractOutputValues();
+            assertEquals(2, started.size(), "a started chunk per call, before any token");
+            assertEquals("L1.1", started.get(1).nodeId());
+            assertTrue(RunningAgents.cancel("q1s/L1.1"));
+            drainMailbox(h);
+            h.getOutput().clear();
+            started = List.of(started.get(0));
             assertEquals(1, started.size(), "the started chunk, before any token");
             assertEquals("", started.get(0).text());
             assertEquals(0, started.get(0).seq());
@@ -190,11 +202,12 @@ class AgentOperatorTest {
             finishOffThread("q1s/L1.0", "Sky ", "is ", "blue. ", "Answer: A");
             drainMailbox(h);
             List<AgentChunk> out = h.extractOutputValues();
-            assertEquals(4, out.size(), "started, two 2-token chunks, the final result");
-            assertEquals("Sky is ", out.get(1).text());
-            assertNull(out.get(1).query(), "only the first chunk carries the query");
-            assertEquals(3, out.get(3).seq());
-            assertEquals("Sky is blue. Answer: A", out.get(3).result().text());
+            assertEquals(3, out.size(), "after the started chunk: two 2-token chunks, the final result");
+            assertEquals("Sky is ", out.get(0).text());
+            assertEquals(1, out.get(0).seq());
+            assertNull(out.get(0).query(), "only the first chunk carries the query");
+            assertEquals(3, out.get(2).seq());
+            assertEquals("Sky is blue. Answer: A", out.get(2).result().text());
         }
     }
 
