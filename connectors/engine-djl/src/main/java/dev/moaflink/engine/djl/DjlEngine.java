@@ -59,6 +59,15 @@ public final class DjlEngine implements LlmEngine {
      * prefix appended ahead cannot stall a decode step for longer than a piece this size takes.
      */
     static final int SPECULATIVE_CHUNK = 32;
+    /**
+     * While sessions decode, speculative prefill gets at most this share of the scheduler's time: each decode step
+     * earns it credit, each piece spends it. Decoding sessions have callers waiting now; a prefix appended ahead
+     * pays off only later (a piece per step of an aggregator opened ahead tripled the decode steps of the sessions
+     * its parent waited for).
+     */
+    static final double SPECULATIVE_SHARE = 0.25;
+    /** Credit decode steps can save up for speculative prefill that waits. */
+    private static final long SPECULATIVE_CREDIT_CAP_NANOS = 2_000_000L;
 
     private final String name;
     private final DjlOptions options;
@@ -87,6 +96,8 @@ public final class DjlEngine implements LlmEngine {
     /** Speculative prefill is waiting for a free core and nothing else is left to do. */
     private boolean heldBack;
     private long steps;
+    /** Time speculative prefill may still take while sessions decode (see {@link #SPECULATIVE_SHARE}). */
+    private long speculativeCreditNanos;
     private volatile long prefillCalls;
     private volatile long prefilledTokens;
 
@@ -343,22 +354,26 @@ public final class DjlEngine implements LlmEngine {
         }
         heldBack = false;
         // Speculative prefill, in pieces of at most SPECULATIVE_CHUNK tokens (chunked prefill): while sessions decode
-        // here one piece per turn, so that it cannot stall a decode step for long; otherwise pieces until the step's
-        // budget is spent. Before each piece: a caller's command (a generate) goes first, and on a CPU the other
-        // engines' callers must leave a core free (else it waits and the share wakes it), so a prefix started while
-        // the cores were idle yields within one piece once they are not.
+        // here at most one piece per turn and SPECULATIVE_SHARE of the time, so that it cannot stall decoding for
+        // long; otherwise pieces until the step's budget is spent. Before each piece: a caller's command (a
+        // generate) goes first, and with idle_cores on a CPU the other engines' callers must leave a core free (else
+        // it waits and the share wakes it), so a prefix started while the cores were idle yields within one piece.
         int pieces = 0;
         while (done < options.prefillTokensPerStep() && !prefillQueue.isEmpty() && (decoding.isEmpty() || pieces == 0)) {
-            if (!commands.isEmpty()) {
+            if (!commands.isEmpty() || !decoding.isEmpty() && speculativeCreditNanos <= 0) {
                 return;
             }
             if (share != null && !share.spare()) {
                 heldBack = !generatePending();
                 return;
             }
+            long t0 = System.nanoTime();
             int n = prefillOne(false, SPECULATIVE_CHUNK);
             if (n < 0) {
                 return; // everything left waits for memory
+            }
+            if (!decoding.isEmpty()) {
+                speculativeCreditNanos -= System.nanoTime() - t0;
             }
             done += n;
             pieces++;
@@ -492,8 +507,15 @@ public final class DjlEngine implements LlmEngine {
             tokens[i] = batchRows.get(i).pendingToken;
         }
         float[] logProbs;
+        long t0 = System.nanoTime();
         try (NDManager step = manager.newSubManager()) {
             logProbs = model.decode(step, tokens, batch).logSoftmax(-1).toFloatArray();
+        }
+        if (prefillQueue.isEmpty()) {
+            speculativeCreditNanos = Math.min(0, speculativeCreditNanos); // no saving up while nothing waits
+        } else {
+            long earned = (long) ((System.nanoTime() - t0) * SPECULATIVE_SHARE / (1 - SPECULATIVE_SHARE));
+            speculativeCreditNanos = Math.min(SPECULATIVE_CREDIT_CAP_NANOS, speculativeCreditNanos + earned);
         }
         steps++;
         int vocab = model.config().vocabSize();

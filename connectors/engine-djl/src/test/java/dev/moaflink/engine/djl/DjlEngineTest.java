@@ -289,14 +289,19 @@ class DjlEngineTest {
             CompletableFuture<Generation> long_ = busy.generate(GenerationParams.greedy(400), t -> decoding.countDown());
             assertTrue(decoding.await(20, TimeUnit.SECONDS));
             long calls = e.prefillCalls();
+            long steps = e.steps();
             String text = longText(12);
             EngineSession ahead = e.open(request("ahead", text));
             int tokens = e.codec().encode(text).length;
             await(() -> e.prefilledTokens() >= tokens - 2 + e.codec().encode("The sky").length, "the prefix");
             assertFalse(long_.isDone(), "the generation was still decoding meanwhile");
             long pieces = e.prefillCalls() - calls;
+            long stepsMeanwhile = e.steps() - steps;
             assertTrue(pieces >= (tokens - 2) / DjlEngine.SPECULATIVE_CHUNK,
                     tokens + " tokens in " + pieces + " pieces: at most " + DjlEngine.SPECULATIVE_CHUNK + " per step");
+            // A piece takes longer than a decode step; at a quarter of the time, several steps run per piece.
+            assertTrue(stepsMeanwhile >= 2 * pieces, stepsMeanwhile + " decode steps while " + pieces
+                    + " speculative pieces ran: they take at most " + DjlEngine.SPECULATIVE_SHARE + " of the time");
             busy.cancel();
             assertEquals(FinishReason.CANCELLED, long_.get(20, TimeUnit.SECONDS).finishReason());
             busy.close();
