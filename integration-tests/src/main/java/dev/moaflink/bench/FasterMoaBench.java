@@ -517,6 +517,11 @@ final class FasterMoaBench implements Bench.Runner {
                 row.putAll(m.figures());
                 row.put("speedup_vs_dense", speedup == null ? null : VariantMetrics.round(speedup, 3));
                 row.put("accuracy_delta_pp", dAcc == null ? null : VariantMetrics.round(dAcc, 2));
+                if (dense != null && oc != dense && dAcc != null) {
+                    VariantMetrics.Paired pd = VariantMetrics.Paired.of(m.correct(), dense.metrics().correct());
+                    row.put("accuracy_vs_dense", Map.of("gained", pd.gained(), "lost", pd.lost(),
+                            "sign_test_p", VariantMetrics.round(pd.signTestP(), 4)));
+                }
                 if (oc.roundTripP50Ms() != null) {
                     row.put("client_round_trip_p50_ms", VariantMetrics.round(oc.roundTripP50Ms(), 2));
                 }
@@ -534,8 +539,20 @@ final class FasterMoaBench implements Bench.Runner {
             if (dense != null && dense.metrics().accuracy() != null) {
                 double p = dense.metrics().accuracy();
                 md.append(String.format(Locale.ROOT, "%nOne standard error of an accuracy near %.1f%% over %d "
-                        + "questions is %.1f pp%s.%n", p * 100, dense.metrics().withGold(),
-                        Math.sqrt(p * (1 - p) / Math.max(1, dense.metrics().withGold())) * 100, tag));
+                        + "questions is %.1f pp%s. Paired with dense, question by question (right where dense was "
+                        + "wrong / wrong where dense was right; exact two-sided sign test):", p * 100,
+                        dense.metrics().withGold(), Math.sqrt(p * (1 - p) / Math.max(1, dense.metrics().withGold())) * 100,
+                        tag));
+                for (Outcome oc : run.outcomes()) {
+                    if (oc != dense && oc.metrics() != null && oc.metrics().accuracy() != null) {
+                        VariantMetrics.Paired pd = VariantMetrics.Paired.of(oc.metrics().correct(),
+                                dense.metrics().correct());
+                        md.append(String.format(Locale.ROOT, " %s +%d / −%d (p = %.2f);", oc.variant().name(),
+                                pd.gained(), pd.lost(), pd.signTestP()));
+                    }
+                }
+                md.setLength(md.length() - 1);
+                md.append(".\n");
             }
             String bound = expertBound(run);
             if (bound != null) {
@@ -681,7 +698,10 @@ final class FasterMoaBench implements Bench.Runner {
                 out.add(new Check(e, accTarget, name, null, "within ±1 pp", null, "no gold answers"));
             } else {
                 double d = (v.metrics().accuracy() - dense.metrics().accuracy()) * 100;
-                out.add(new Check(e, accTarget + " (Δ in pp)", name, d, "within ±1", Math.abs(d) <= 1 + 1e-9, null));
+                VariantMetrics.Paired pd = VariantMetrics.Paired.of(v.metrics().correct(), dense.metrics().correct());
+                out.add(new Check(e, accTarget + " (Δ in pp)", name, d, "within ±1", Math.abs(d) <= 1 + 1e-9,
+                        String.format(Locale.ROOT, "paired: +%d / −%d questions, sign test p = %.2f", pd.gained(),
+                                pd.lost(), pd.signTestP())));
             }
         }
         Outcome tree = run.get("tree");

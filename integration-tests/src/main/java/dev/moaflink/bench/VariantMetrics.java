@@ -24,11 +24,54 @@ import java.util.Map;
  * @param aggregatorBypassedShare answers flagged {@code aggregator_bypassed} ÷ answers
  * @param degradedShare           answers flagged {@code degraded} ÷ answers
  * @param simulated               some answer came from the simulated engine
+ * @param correct                 per question with gold (the query id after its last '/', the part variants
+ *                                share), whether the answer was right
  */
 record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, double meanMs, Double accuracy,
                       double invocations, double nodesPerQuery, double promptTokens, double outputTokens,
                       double exposedPrefillMs, double aggregatorPrefillMs, double cancelRate, double skipRate,
-                      double bypassRate, double aggregatorBypassedShare, double degradedShare, boolean simulated) {
+                      double bypassRate, double aggregatorBypassedShare, double degradedShare, boolean simulated,
+                      Map<String, Boolean> correct) {
+
+    /**
+     * A paired comparison of two variants' answers to the same questions: {@code gained} questions this variant
+     * got right and the other wrong, {@code lost} the reverse, and the exact two-sided sign test's p-value of that
+     * split (how likely a split at least this uneven is if neither variant is more accurate).
+     */
+    record Paired(int gained, int lost, double signTestP) {
+
+        static Paired of(Map<String, Boolean> variant, Map<String, Boolean> reference) {
+            int gained = 0;
+            int lost = 0;
+            for (Map.Entry<String, Boolean> e : variant.entrySet()) {
+                Boolean ref = reference.get(e.getKey());
+                if (ref != null && !ref.equals(e.getValue())) {
+                    if (e.getValue()) {
+                        gained++;
+                    } else {
+                        lost++;
+                    }
+                }
+            }
+            return new Paired(gained, lost, signTest(gained, lost));
+        }
+
+        /** min(1, 2 · P(X ≤ min(a, b))) for X ~ Binomial(a + b, 1/2). */
+        static double signTest(int a, int b) {
+            int n = a + b;
+            int k = Math.min(a, b);
+            double logHalfN = n * Math.log(0.5);
+            double sum = 0;
+            double logC = 0; // log C(n, 0)
+            for (int i = 0; i <= k; i++) {
+                if (i > 0) {
+                    logC += Math.log(n - i + 1) - Math.log(i);
+                }
+                sum += Math.exp(logC + logHalfN);
+            }
+            return Math.min(1, 2 * sum);
+        }
+    }
 
     static VariantMetrics of(List<JsonNode> answers) {
         if (answers.isEmpty()) {
@@ -51,6 +94,7 @@ record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, dou
         int rootBypassed = 0;
         int degraded = 0;
         boolean simulated = false;
+        Map<String, Boolean> byQuestion = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             JsonNode a = answers.get(i);
             latencies[i] = a.path("latency_ms").asDouble();
@@ -58,6 +102,8 @@ record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, dou
             if (c != null && !c.isNull()) {
                 withGold++;
                 correct += c.asBoolean() ? 1 : 0;
+                String id = a.path("query_id").asText();
+                byQuestion.put(id.substring(id.lastIndexOf('/') + 1), c.asBoolean());
             }
             rootBypassed += a.path("aggregator_bypassed").asBoolean() ? 1 : 0;
             degraded += a.path("degraded").asBoolean() ? 1 : 0;
@@ -88,7 +134,8 @@ record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, dou
         return new VariantMetrics(n, withGold, p.p(0.50), p.p(0.95), p.mean(),
                 withGold == 0 ? null : (double) correct / withGold, (double) ran / n, (double) nodes / n, promptTokens / n,
                 outputTokens / n, exposed / n, prefill / n, share(cancelled, nodes), share(skipped, nodes),
-                share(bypassed, aggregators), (double) rootBypassed / n, (double) degraded / n, simulated);
+                share(bypassed, aggregators), (double) rootBypassed / n, (double) degraded / n, simulated,
+                Map.copyOf(byQuestion));
     }
 
     /** The figures as the report's JSON writes them (snake_case keys, rounded). */

@@ -86,6 +86,19 @@ class VariantMetricsTest {
     }
 
     @Test
+    void pairedAccuracyCountsTheQuestionsTwoVariantsAnsweredDifferentlyWithAnExactSignTest() {
+        Map<String, Boolean> dense = Map.of("a", true, "b", true, "c", false, "d", true, "e", false);
+        Map<String, Boolean> tree = Map.of("a", true, "b", false, "c", true, "d", false, "e", false, "x", true);
+        VariantMetrics.Paired p = VariantMetrics.Paired.of(tree, dense);
+        assertEquals(1, p.gained(), "c");
+        assertEquals(2, p.lost(), "b and d; x has no counterpart");
+        assertEquals(1.0, p.signTestP(), 1e-12, "1 vs 2 of 3: 2 * P(X <= 1) = 2 * 4/8, capped at 1");
+        assertEquals(2 * 56.0 / 1024, VariantMetrics.Paired.signTest(2, 8), 1e-12, "2 * (1 + 10 + 45) / 1024");
+        assertEquals(0.3833, VariantMetrics.Paired.signTest(8, 13), 1e-4);
+        assertEquals(1.0, VariantMetrics.Paired.signTest(0, 0), 1e-12);
+    }
+
+    @Test
     void targetsAreCheckedAgainstTheRunsFigures() {
         List<Variant> all = Variant.standard("dense-9-9-1", "tree-9-3-1");
         List<FasterMoaBench.Outcome> outcomes = new ArrayList<>();
@@ -138,8 +151,12 @@ class VariantMetricsTest {
     }
 
     private static VariantMetrics metrics(double p50, double accuracy, double exposed) {
+        Map<String, Boolean> correct = new java.util.HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            correct.put("q" + i, i < Math.round(accuracy * 100));
+        }
         return new VariantMetrics(100, 100, p50, p50 * 2, p50, accuracy, 13, 13, 1000, 100, exposed, exposed, 0, 0, 0,
-                0, 0, true);
+                0, 0, true, correct);
     }
 
     private static List<JsonNode> parse(List<String> lines) throws Exception {
