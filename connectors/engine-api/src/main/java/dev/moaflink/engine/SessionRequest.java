@@ -9,8 +9,11 @@ import java.util.Objects;
  * @param promptPrefix prompt text known now; more may be appended later
  * @param context      structured facts about the prompt (see {@link PromptContext})
  * @param role         what the caller uses the session for: proposers answer, aggregators synthesise
+ * @param level        the calling agent's level in its topology (1: proposers, 2: their aggregators, ...; 0: none):
+ *                     an engine that prefills text appended ahead of generate serves lower levels first, whose
+ *                     inputs finish, and whose generate comes, sooner
  */
-public record SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role) {
+public record SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role, int level) {
 
     public enum Role { PROPOSER, AGGREGATOR }
 
@@ -19,5 +22,13 @@ public record SessionRequest(String requestId, String promptPrefix, PromptContex
         Objects.requireNonNull(promptPrefix, "promptPrefix");
         Objects.requireNonNull(context, "context");
         Objects.requireNonNull(role, "role");
+        if (level < 0) {
+            throw new IllegalArgumentException("level must be >= 0, was " + level);
+        }
+    }
+
+    /** A session outside any topology (level 0). */
+    public SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role) {
+        this(requestId, promptPrefix, context, role, 0);
     }
 }

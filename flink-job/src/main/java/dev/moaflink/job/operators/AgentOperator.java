@@ -200,7 +200,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                     ahead.close();
                 }
                 f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
-                        role(call)));
+                        role(call), call.level()));
                 f.openedAtRun = !engine.virtualTime;
                 double[] ready = call.partReadyMs();
                 if (ready != null && engine.virtualTime) {
@@ -319,7 +319,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         }
         try {
             EngineSession session = engine.engine.open(new SessionRequest(call.requestId(), call.promptPrefix(),
-                    context(call.query()), role(call)));
+                    context(call.query()), role(call), call.level()));
             Opened o = new Opened(call.requestId(), engine, session, System.currentTimeMillis());
             long deadline = getProcessingTimeService().getCurrentProcessingTime() + spec.settings().timeoutMs();
             o.timer = getProcessingTimeService().registerTimer(deadline, t -> {

@@ -382,12 +382,21 @@ public final class DjlEngine implements LlmEngine {
 
     /**
      * Prefills the oldest session with prompt tokens not yet in its cache, among those whose generate was called when
-     * {@code generating}, else among all, at most {@code maxTokens} of a speculative one (the rest stays queued);
+     * {@code generating}, else among all, lowest {@link dev.moaflink.engine.SessionRequest#level} first, at most
+     * {@code maxTokens} of a speculative one (the rest stays queued);
      * returns the tokens it ran (0 when it only dropped a session with nothing to run), or -1 when no such queued
      * session can run now.
      */
     private int prefillOne(boolean generating, int maxTokens) {
-        for (DjlSession s : prefillQueue) {
+        Iterable<DjlSession> order = prefillQueue;
+        if (!generating && prefillQueue.size() > 1) {
+            // Speculative text: the lowest agent level first (its inputs finish, and its generate comes, sooner),
+            // oldest first within a level.
+            List<DjlSession> byLevel = new ArrayList<>(prefillQueue);
+            byLevel.sort(java.util.Comparator.comparingInt(x -> x.request.level()));
+            order = byLevel;
+        }
+        for (DjlSession s : order) {
             if (generating && !s.targetFinal) {
                 continue;
             }

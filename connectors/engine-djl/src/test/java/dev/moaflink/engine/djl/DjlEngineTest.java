@@ -310,6 +310,57 @@ class DjlEngineTest {
     }
 
     /**
+     * Speculative text of a lower agent level is prefilled first (its generate comes sooner): an aggregator's
+     * prefix opened ahead before a proposer's waits for it. Observed from the scheduler thread, in the token
+     * listener of a session decoding meanwhile.
+     */
+    @Test
+    void speculativePrefillServesTheLowerLevelFirst() throws Exception {
+        try (DjlEngine e = new DjlEngine("tiny", fixture.dir(),
+                DjlOptions.of(fixture.spec(Map.of("ignore_eos", "true"))), new CoreShare(4))) {
+            java.util.concurrent.atomic.AtomicReference<DjlSession[]> watched = new java.util.concurrent.atomic.AtomicReference<>();
+            CompletableFuture<String> first = new CompletableFuture<>();
+            java.util.concurrent.CountDownLatch decoding = new java.util.concurrent.CountDownLatch(1);
+            EngineSession busy = e.open(request("busy", "The sky"));
+            CompletableFuture<Generation> long_ = busy.generate(GenerationParams.greedy(400), t -> {
+                decoding.countDown();
+                DjlSession[] w = watched.get();
+                if (w != null && !first.isDone()) {
+                    for (DjlSession x : w) {
+                        if (x.cachedIds.length > 0) {
+                            first.complete(x.requestId());
+                        }
+                    }
+                }
+            });
+            assertTrue(decoding.await(20, TimeUnit.SECONDS));
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            e.submit(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            String text = longText(12);
+            EngineSession aggregator = e.open(new SessionRequest("aggregator", text, PromptContext.freeText("a"),
+                    SessionRequest.Role.AGGREGATOR, 2));
+            EngineSession proposer = e.open(new SessionRequest("proposer", text, PromptContext.freeText("p"),
+                    SessionRequest.Role.PROPOSER, 1));
+            watched.set(new DjlSession[] {(DjlSession) aggregator, (DjlSession) proposer});
+            release.countDown();
+            assertEquals("proposer", first.get(20, TimeUnit.SECONDS), "the level-1 session's text ran first");
+            busy.cancel();
+            long_.get(20, TimeUnit.SECONDS);
+            busy.close();
+            aggregator.close();
+            proposer.close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SessionRequest("x", "", PromptContext.freeText("x"),
+                SessionRequest.Role.PROPOSER, -1));
+    }
+
+    /**
      * With nothing decoding, speculative text is still prefilled a piece at a time, so that a generate arriving
      * meanwhile waits for one piece, not for a whole prefix (three aggregators opened ahead at once, their
      * prefixes queued behind each other, and the first input's generate behind them all).
