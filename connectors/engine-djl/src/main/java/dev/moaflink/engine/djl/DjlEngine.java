@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * whose generate was called (on a caller's critical path) are prefilled first, oldest first, up to
  * {@code prefill_tokens_per_step}; text appended ahead of generate (prefill/decode overlap) is speculative work and
  * yields to them, to decoding and to callers' commands: it runs in pieces of at most {@value #SPECULATIVE_CHUNK}
- * tokens, one per turn while any session decodes, and a queued command (a generate) is taken before the next piece;
- * with option {@code overlap_prefill: idle_cores}, on a CPU it runs only while the JVM's other engines leave a core
- * free ({@link CoreShare}). Prompt text is prefilled as it is appended; the
+ * tokens, lowest agent level first, while any session decodes at most one per turn and a quarter of the time, and a
+ * queued command (a generate) is taken before the next piece; with option {@code overlap_prefill: idle_cores}, on a
+ * CPU it runs only while the JVM's other engines leave a core free ({@link CoreShare}). Prompt text is prefilled as
+ * it is appended; the
  * last few tokens wait for the next part (they may merge with it), and if re-tokenising the longer text changes
  * earlier tokens, the cache is cut back to the common prefix.
  *
