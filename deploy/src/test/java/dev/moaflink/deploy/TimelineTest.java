@@ -72,6 +72,25 @@ class TimelineTest {
     }
 
     @Test
+    void anOutputEndingInPngIsAnImageWithTheSameChart() throws Exception {
+        Path answers = dir.resolve("answers.jsonl");
+        Files.write(answers, List.of(answer("q1", 900, false,
+                node("L1.0", 1, "RAN", 0, 400, 10, 50, 50, 340, false, null),
+                node("L1.1", 1, "CANCELLED", 0, 300, 0, 40, 40, 260, false, null),
+                node("L2.0", 2, "RAN", 400, 900, 0, 120, 20, 480, false, null))));
+        Path out = dir.resolve("chart.png");
+        Timeline.main(new String[] {answers.toString(), "--out", out.toString()});
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.toFile());
+        assertTrue(img != null, "a PNG");
+        assertEquals(190 + 760 + 10, img.getWidth());
+        // L2.0's decode (green) spans 420..900 ms on the row of the third node; sample its middle.
+        double scale = 760 / (900 * 1.02);
+        int x = (int) Math.round(190 + 660 * scale);
+        int y = 60 + 36 + 22 + 2 * 16 + 8;
+        assertEquals(0x3a9a4a, img.getRGB(x, y) & 0xffffff, "decode of L2.0 at (" + x + ", " + y + ")");
+    }
+
+    @Test
     void selectsQueriesByIdAndRejectsFilesThatAreNotAnswers() throws Exception {
         Path answers = dir.resolve("a.jsonl");
         Files.write(answers, List.of(answer("a", 10, false, node("L1.0", 1, "RAN", 0, 10, 0, 1, 1, 9, false, null)),
