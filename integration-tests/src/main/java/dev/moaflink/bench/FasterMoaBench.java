@@ -809,7 +809,7 @@ final class FasterMoaBench implements Bench.Runner {
         return notes;
     }
 
-    /** Draws the first queries of the tree and all-mechanisms variants with the deploy module's Timeline. */
+    /** Draws the first queries of the tree and all-mechanisms variants with the deploy module's Timeline (HTML, PNG). */
     private static List<String> timelines(Path root, EngineRun run, int queries) {
         List<String> written = new ArrayList<>();
         if (queries <= 0) {
@@ -826,10 +826,12 @@ final class FasterMoaBench implements Bench.Runner {
                     ids.add(a.get("query_id").asText());
                 }
                 ids.sort(FasterMoaBench::byNumericSuffix);
-                Path html = root.resolve("target/bench/faster-moa-" + run.engine() + "-" + slug + ".html");
-                Timeline.main(new String[] {o.answers().toString(), "--out", html.toString(), "--ids",
-                    String.join(",", ids.subList(0, Math.min(queries, ids.size())))});
-                written.add(root.relativize(html).toString());
+                String first = String.join(",", ids.subList(0, Math.min(queries, ids.size())));
+                for (String ext : List.of(".html", ".png")) {
+                    Path out = root.resolve("target/bench/faster-moa-" + run.engine() + "-" + slug + ext);
+                    Timeline.main(new String[] {o.answers().toString(), "--out", out.toString(), "--ids", first});
+                    written.add(root.relativize(out).toString());
+                }
             } catch (Exception e) {
                 System.out.println("[faster-moa] no timeline for " + run.engine() + " " + slug + ": " + e);
             }
