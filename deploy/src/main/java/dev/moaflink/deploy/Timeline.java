@@ -44,7 +44,7 @@ public final class Timeline {
     };
     private static final String[] LEGEND_NOTES = {"red outline: cancelled", "dashed: skipped / bypassed",
         "| answer latency"};
-    private static final String SIMULATED = "Simulated engine: some agents ran on the simulated engine.";
+    private static final String SIMULATED = "some agents ran on the simulated engine.";
 
     private Timeline() {}
 
@@ -144,8 +144,7 @@ public final class Timeline {
             query(b, a);
         }
         if (simulated) {
-            b.append("<p><b>Simulated engine</b>: ").append(SIMULATED.substring("Simulated engine: ".length()))
-                    .append("</p>");
+            b.append("<p><b>Simulated engine</b>: ").append(SIMULATED).append("</p>");
         }
         b.append("</body></html>\n");
         return b.toString();
@@ -307,7 +306,7 @@ public final class Timeline {
                 top += 36 + chartHeight(a);
             }
             if (simulated) {
-                c.text(2, top + 16, SIMULATED, "#222", "start");
+                c.text(2, top + 16, "Simulated engine: " + SIMULATED, "#222", "start");
             }
         } finally {
             g.dispose();
