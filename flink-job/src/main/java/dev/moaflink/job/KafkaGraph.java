@@ -55,6 +55,9 @@ final class KafkaGraph {
         }
         if (config.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+            // Under overload a checkpoint is slowest; riding out a few failed ones beats restarting the job.
+            env.getCheckpointConfig().setCheckpointTimeout(config.checkpointTimeoutMs());
+            env.getCheckpointConfig().setTolerableCheckpointFailureNumber(config.checkpointTolerableFailures());
         }
         RawRecordSourceBuilder source = KafkaSources.rawRecords(connection)
                 .topics(k.queriesTopic())
@@ -85,7 +88,7 @@ final class KafkaGraph {
                         .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
                         .build(AvroRecords::answer))
                 .name("kafka " + k.answersTopic()).uid("kafka-answers");
-        queries.getSideOutput(DecodeQueries.DEAD_LETTERS).union(out.rejected())
+        out.deadLetters(queries.getSideOutput(DecodeQueries.DEAD_LETTERS))
                 .sinkTo(KafkaSinks.avro(connection, AvroCodec.of(DeadLetter.class))
                         .topic(k.deadLetterTopic())
                         .deliveryGuarantee(guarantee)

@@ -77,7 +77,7 @@ public final class MoaJob {
         MoaPipeline.Outputs out = MoaPipeline.build(queries, config, topologies);
         out.answers().sinkTo(JsonLinesFileSink.<AnswerRecord>json(batch.output()))
                 .name("answers file").setParallelism(1);
-        queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS).union(out.rejected())
+        out.deadLetters(queries.getSideOutput(ParseJsonQueries.DEAD_LETTERS))
                 .sinkTo(JsonLinesFileSink.<DeadLetterRecord>json(deadLetterFile(batch)))
                 .name("dead letters file").setParallelism(1);
     }

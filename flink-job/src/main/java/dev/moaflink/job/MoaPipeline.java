@@ -1,6 +1,7 @@
 package dev.moaflink.job;
 
 import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.dedup.DuplicateIds;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
@@ -35,7 +36,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * Compiles the configured topologies into the agent part of the job graph:
  *
  * <pre>
- * queries ─► keyBy(query) router ─► agents L1 ─► collect L1 ─► agents L2 ─► collect L2 ─► ... ─► answers
+ * queries ─► keyBy(query) drop duplicate ids ─► router ─► agents L1 ─► collect L1 ─► agents L2 ─► collect L2 ─► ... ─► answers
  * </pre>
  *
  * Queries are keyed by id once. With the {@code fused} layout (default) one agent operator per level serves
@@ -50,8 +51,14 @@ public final class MoaPipeline {
 
     private MoaPipeline() {}
 
-    /** What the pipeline emits: answers, and queries it rejected after decoding (duplicate ids). */
-    public record Outputs(DataStream<AnswerRecord> answers, DataStream<DeadLetterRecord> rejected) {}
+    /** What the pipeline emits: answers, and queries it rejected after decoding (duplicate ids; null: none). */
+    public record Outputs(DataStream<AnswerRecord> answers, DataStream<DeadLetterRecord> rejected) {
+
+        /** {@code decoded}'s dead letters together with the pipeline's own. */
+        public DataStream<DeadLetterRecord> deadLetters(DataStream<DeadLetterRecord> decoded) {
+            return rejected == null ? decoded : decoded.union(rejected);
+        }
+    }
 
     public static DataStream<AnswerRecord> answers(DataStream<QueryTask> queries, JobConfig config,
                                                    TopologySet topologies) {
@@ -65,10 +72,10 @@ public final class MoaPipeline {
         // A plan puts each model's replicas on named workers, which needs one operator per (level, model, replica).
         boolean fused = config.agent().layout() == JobConfig.Layout.FUSED && !replicas.placed();
         AgentRoutes routes = new AgentRoutes(fused, replicas);
-        SingleOutputStreamOperator<AgentCall> router = queries
-                .keyBy(QueryTask::id, Types.STRING)
-                .process(new RouteQueries(topologies, routes, config.limits().duplicateWindowMs()),
-                        TypeInformation.of(AgentCall.class))
+        DuplicateIds.Filtered accepted = DuplicateIds.filter(queries.keyBy(QueryTask::id, Types.STRING),
+                config.limits());
+        SingleOutputStreamOperator<AgentCall> router = accepted.accepted()
+                .process(new RouteQueries(topologies, routes), TypeInformation.of(AgentCall.class))
                 .name("router").uid("router");
         SingleOutputStreamOperator<?> stage = router;
         List<DataStream<AnswerRecord>> answers = new ArrayList<>();
@@ -93,7 +100,7 @@ public final class MoaPipeline {
         for (int i = 1; i < answers.size(); i++) {
             all = all.union(answers.get(i));
         }
-        return new Outputs(all, router.getSideOutput(RouteQueries.DUPLICATES));
+        return new Outputs(all, accepted.duplicates());
     }
 
     private static KeyedStream<AgentChunk, String> fusedAgents(SingleOutputStreamOperator<?> stage, AgentRoutes routes,

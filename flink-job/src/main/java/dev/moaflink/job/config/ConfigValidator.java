@@ -58,6 +58,8 @@ public final class ConfigValidator {
         }
         if (c.mode() == JobConfig.Mode.STREAMING) {
             checkKafka(problems, c.kafka(), c.checkpointIntervalMs());
+            require(problems, c.checkpointTimeoutMs() >= 10, "checkpoint_timeout_ms must be >= 10");
+            require(problems, c.checkpointTolerableFailures() >= 0, "checkpoint_tolerable_failures must be >= 0");
         } else if (c.mode() == JobConfig.Mode.BATCH) {
             JobConfig.BatchSettings b = c.batch();
             require(problems, b != null && notBlank(b.input()), "batch.input (a JSON-lines query file) is missing");
@@ -258,6 +260,7 @@ public final class ConfigValidator {
         require(problems, l.maxChoiceChars() >= 1, "limits.max_choice_chars must be >= 1");
         require(problems, l.maxPromptTokens() >= 1, "limits.max_prompt_tokens must be >= 1");
         require(problems, l.duplicateWindowMs() >= 0, "limits.duplicate_window_ms must be >= 0 (0: no check)");
+        require(problems, l.duplicateState() != null, "limits.duplicate_state must be compact or per_id");
     }
 
     private static void checkKafka(List<String> problems, JobConfig.KafkaSettings k, long checkpointMs) {

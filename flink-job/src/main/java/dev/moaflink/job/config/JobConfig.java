@@ -16,6 +16,9 @@ import java.util.Map;
  * @param mechanisms       the Faster-MoA / MOSAIC mechanisms, each switchable per job
  * @param parallelism      default operator parallelism
  * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
+ * @param checkpointTimeoutMs  a checkpoint not complete by then is abandoned and counts as failed
+ * @param checkpointTolerableFailures consecutive failed (or timed-out) checkpoints the job rides out; one more
+ *                             fails the job, which then restarts from the last completed checkpoint
  * @param bufferTimeoutMs  longest a record waits in a network buffer before it is sent (Flink's default of
  *                         100 ms would add up to that much latency at each remaining network edge)
  */
@@ -33,6 +36,8 @@ public record JobConfig(
         Mechanisms mechanisms,
         int parallelism,
         long checkpointIntervalMs,
+        long checkpointTimeoutMs,
+        int checkpointTolerableFailures,
         long bufferTimeoutMs) implements Serializable {
 
     public enum Mode { STREAMING, BATCH }
@@ -196,13 +201,24 @@ public record JobConfig(
      *                          tokenizer as a lower bound of what BPE tokenizers give (words, up to 3 digits and
      *                          each other symbol count one); an engine still refuses a prompt over its context
      * @param duplicateWindowMs a query id accepted within this long before is a duplicate (dead-lettered); 0 turns
-     *                          the check off. Memory grows with rate × window (one small entry per id)
+     *                          the check off. State grows with rate × window
+     * @param duplicateState    how the window's ids are kept: compact (8 bytes an id in memory-resident hash sets,
+     *                          written whole at each checkpoint) or per_id (a keyed state entry per id with a TTL:
+     *                          for the RocksDB state backend with incremental checkpoints and windows of hours)
      */
     public record Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars, int maxPromptTokens,
-                         long duplicateWindowMs) implements Serializable {
+                         long duplicateWindowMs, DuplicateState duplicateState) implements Serializable {
 
         public Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars) {
             this(maxIdChars, maxTextChars, maxChoices, maxChoiceChars, Integer.MAX_VALUE, 0);
         }
+
+        public Limits(int maxIdChars, int maxTextChars, int maxChoices, int maxChoiceChars, int maxPromptTokens,
+                      long duplicateWindowMs) {
+            this(maxIdChars, maxTextChars, maxChoices, maxChoiceChars, maxPromptTokens, duplicateWindowMs,
+                    DuplicateState.COMPACT);
+        }
     }
+
+    public enum DuplicateState { COMPACT, PER_ID }
 }
