@@ -13,6 +13,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -146,6 +150,39 @@ class DuplicateIdsTest {
             long later = h.snapshot(2, 2_000).getStateSize();
             assertTrue(full > 5_000 * 8, "full: " + full);
             assertTrue(later < 5_000, "after the window: " + later + " bytes");
+        }
+    }
+
+    @Test
+    void perIdOnRocksDbWithIncrementalCheckpointsRestoresTheWindow(@TempDir Path dir)
+            throws Exception {
+        Layout layout = new Layout("per_id", 600_000);
+        OperatorSubtaskState second;
+        try (var h = layout.harness(1, 0)) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+            h.setCheckpointStorage(new FileSystemCheckpointStorage(dir.toUri()));
+            h.open();
+            layout.time(h, 0);
+            for (int i = 0; i < 50_000; i++) {
+                h.processElement(Fixtures.query("id-" + i, "tree"), 0);
+            }
+            h.snapshot(1, 0);
+            h.notifyOfCompletedCheckpoint(1);
+            for (int i = 50_000; i < 51_000; i++) {
+                h.processElement(Fixtures.query("id-" + i, "tree"), 0);
+            }
+            second = h.snapshot(2, 0);
+        }
+        try (var h = layout.harness(1, 0)) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
+            h.initializeState(second);
+            h.open();
+            layout.time(h, 1_000);
+            for (int i = 0; i < 51_000; i += 100) {
+                h.processElement(Fixtures.query("id-" + i, "tree"), 0);
+            }
+            h.processElement(Fixtures.query("new", "tree"), 0);
+            assertEquals(List.of("new"), accepted(h), "every restored id is still a duplicate");
         }
     }
 
