@@ -16,8 +16,9 @@ public final class Bench {
         BenchReport run(Options options) throws Exception;
     }
 
-    private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(), "placement",
-            new PlacementBench(), "faster-moa", new FasterMoaBench(), "soak", new SoakBench());
+    private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(),
+            "placement", new PlacementBench(), "faster-moa", new FasterMoaBench(), "soak", new SoakBench(),
+            "state", new StateBench());
 
     private Bench() {}
 
