@@ -32,7 +32,6 @@ import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -853,9 +852,7 @@ final class FasterMoaBench implements Bench.Runner {
     // ---------------------------------------------------------------- helpers
 
     private static Configuration flinkConf() {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return conf;
+        return BenchFlink.configuration();
     }
 
     private static void apply(JobArgs args, List<String[]> overrides, List<String[]> extra) {

@@ -57,6 +57,23 @@ final class FlinkRest {
                 failed.isObject() ? failed.path("failure_message").asText("") : "");
     }
 
+    /** One completed checkpoint of the history the REST API keeps (the last ten by default). */
+    record Completed(long id, long stateBytes, long uploadedBytes, long durationMs, long triggeredAtMs) {}
+
+    /** The completed checkpoints of the job's recent history, oldest first. */
+    java.util.List<Completed> history(String jobId) throws IOException, InterruptedException {
+        java.util.List<Completed> out = new java.util.ArrayList<>();
+        for (JsonNode c : get("/jobs/" + jobId + "/checkpoints").path("history")) {
+            if ("COMPLETED".equals(c.path("status").asText())) {
+                out.add(new Completed(c.path("id").asLong(), c.path("state_size").asLong(),
+                        c.path("checkpointed_size").asLong(c.path("state_size").asLong()),
+                        c.path("end_to_end_duration").asLong(), c.path("trigger_timestamp").asLong()));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Completed::id));
+        return out;
+    }
+
     /** Restarts of the job so far (Flink's job metric {@code numRestarts}). */
     long restarts(String jobId) throws IOException, InterruptedException {
         for (JsonNode m : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {

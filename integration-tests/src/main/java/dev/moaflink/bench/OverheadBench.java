@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -216,8 +215,7 @@ final class OverheadBench implements Bench.Runner {
 
     private static JobClient start(JobArgs args) throws Exception {
         JobConfig config = ConfigLoader.fromArgs(args.toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        Configuration conf = BenchFlink.configuration(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
         MoaJob.build(env, config);
         return env.executeAsync(config.jobName());

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -229,8 +228,7 @@ final class PlacementBench implements Bench.Runner {
         YAML.writeValue(cfgFile.toFile(), cfg);
 
         JobConfig config = ConfigLoader.fromArgs("--config", cfgFile.toString());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        Configuration conf = BenchFlink.configuration(config);
         conf.setString("taskmanager.numberOfTaskSlots", "8");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
         MoaJob.build(env, config);

@@ -1,63 +1,69 @@
 package dev.moaflink.bench;
 
-import dev.moaflink.connectors.kafka.AvroCodec;
 import dev.moaflink.connectors.kafka.KafkaConnection;
-import dev.moaflink.deploy.AnswerReader;
+import dev.moaflink.deploy.LocalJob;
 import dev.moaflink.deploy.QueryProducer;
-import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
-import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
 import dev.moaflink.schema.TaskType;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * Soak: the streaming job (exactly-once, checkpoints every second, tree 9-3-1) on the <b>simulated</b> engine in real
- * time, fed at 80% of the maximum rate measured at the start, for {@code --minutes}. A read_committed reader checks
- * every answer's query id (lost, duplicated); the heap is sampled every 10 s after a full GC; its slope is fitted
- * over the run after the warm-up. Kafka (in-JVM broker), the MiniCluster, producer and reader share this JVM, so the
- * heap is theirs together.
+ * Soak: the streaming job as a local run starts it (exactly-once, checkpoints every second to files, restarts on
+ * failure, the job's default limits, tree 9-3-1) on the <b>simulated</b> engine in real time. First the sustainable
+ * rate: a closed loop keeps the job saturated for {@code --calibration-seconds} and the answer rate over its last
+ * two thirds is it. Then open-loop phases: {@code --load} of it for {@code --minutes}, {@code --overload-factor} of
+ * it for {@code --overload-minutes}, {@code --recovery-load} for {@code --recovery-minutes}. Every 5 s: rates, the
+ * job's Kafka lag, the checkpoints (Flink's REST API), latency; a read_committed reader checks every answer's id.
+ * Kafka (in-JVM broker), the MiniCluster, producer and reader share this JVM and its two cores.
  */
 final class SoakBench implements Bench.Runner {
 
-    private static final long SAMPLE_MS = 10_000;
+    private static final long SAMPLE_MS = 5_000;
+
+    /** One sample of the run. */
+    record Sample(double minute, String phase, long answered, double offeredPerS, double answeredPerS, long kafkaLag,
+                  double stateMb, long checkpointMs, long failedCheckpoints, double latencyP50Ms, double heapMb) {}
+
+    /** A phase as it ran. */
+    record PhaseRun(String name, double ratePerS, double startMinute, long startNanos, long endNanos) {}
 
     @Override
     public BenchReport run(Bench.Options o) throws Exception {
-        double minutes = Double.parseDouble(o.string("minutes", "10"));
+        double minutes = Double.parseDouble(o.string("minutes", "3"));
         double load = Double.parseDouble(o.string("load", "0.8"));
-        int calibrate = o.integer("calibration-queries", 20_000);
-        double warmupMinutes = Double.parseDouble(o.string("warmup-minutes", String.valueOf(Math.min(3, minutes / 3))));
-        long window = o.integer("duplicate-window-ms", 120_000);
+        double overload = Double.parseDouble(o.string("overload-factor", "2"));
+        double overloadMinutes = Double.parseDouble(o.string("overload-minutes", "2"));
+        double recoveryLoad = Double.parseDouble(o.string("recovery-load", "0.5"));
+        double recoveryMinutes = Double.parseDouble(o.string("recovery-minutes", "5"));
+        int calibrationSeconds = o.integer("calibration-seconds", 60);
+        String window = o.string("duplicate-window-ms", null);
         String topology = o.string("topology", "tree-9-3-1");
 
         EmbeddedKafka kafka = EmbeddedKafka.builder()
-                // Bounded disk over a long run: segments roll every 16 MB and go after 2 minutes.
-                .brokerProperty("log.segment.bytes", String.valueOf(16 << 20))
-                .brokerProperty("log.retention.ms", "120000")
-                .brokerProperty("log.retention.check.interval.ms", "10000")
+                // Bounded disk, but queries wait out an overload phase: segments of 32 MB kept for 30 minutes.
+                .brokerProperty("log.segment.bytes", String.valueOf(32 << 20))
+                .brokerProperty("log.retention.ms", "1800000")
                 .start();
         try (kafka) {
             KafkaConnection connection = KafkaConnection.of(kafka.bootstrapServers());
@@ -67,143 +73,168 @@ final class SoakBench implements Bench.Runner {
             kafka.createTopics(1, qTopic, aTopic, "soak-d-" + s);
             JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), qTopic, aTopic, "soak-d-" + s)
                     .set("default_topology", topology)
-                    .set("checkpoint_interval_ms", 1000)
-                    .set("limits.duplicate_window_ms", window)
+                    .set("kafka.group_id", "soak-" + s)
                     .simOption("decode_tps", 2000).simOption("prefill_tps", 50000).simOption("overhead_ms", 1)
                     .simOption("output_mean_tokens", 24).simOption("output_p95_tokens", 48);
+            if (window != null) {
+                args.set("limits.duplicate_window_ms", window);
+            }
             JobConfig config = ConfigLoader.fromArgs(args.toArray());
-            Configuration conf = new Configuration();
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none"); // a failure ends the soak, loudly
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-            MoaJob.build(env, config);
-            JobClient job = env.executeAsync("soak");
-
-            Reader reader = new Reader(connection, aTopic);
+            int port = FlinkRest.freePort();
+            Path runDir = LocalJob.runDirectory("soak");
+            JobClient job = LocalJob.start(config, LocalJob.flinkConfiguration(config, runDir, port));
+            Monitor monitor = new Monitor(job, new FlinkRest(port), connection, config.kafka().groupId());
+            SoakReader reader = new SoakReader(connection, aTopic);
             Thread readerThread = new Thread(reader, "soak-reader");
             readerThread.start();
-            AtomicLong produced = new AtomicLong();
-            List<double[]> heap = new ArrayList<>(); // {minute, MB}
-            double maxRate;
-            long soakStart;
-            long calibrationQueries;
+            monitor.reader = reader;
+            Thread monitorThread = new Thread(monitor, "soak-monitor");
+            monitorThread.start();
+
+            List<PhaseRun> phases = new ArrayList<>();
+            double sustained = 0;
+            boolean drained = false;
             try (QueryProducer producer = new QueryProducer(connection, qTopic)) {
-                // Calibration: a burst as fast as the producer goes (after a warm-up burst of half its size);
-                // the maximum rate is the answer rate while the middle half of it drains. Answers become visible
-                // when a checkpoint commits, so the burst doubles until that half spans at least 5 s (5 checkpoints):
-                // a shorter span would measure commit bursts, not throughput.
-                burst(producer, produced, calibrate / 2);
-                reader.await(produced.get(), Duration.ofMinutes(5));
-                int size = calibrate;
-                while (true) {
-                    long base = produced.get();
-                    reader.mark(base + size / 4, base + 3L * size / 4);
-                    burst(producer, produced, size);
-                    long[] marks = reader.timesOf(base + size / 4, base + 3L * size / 4, Duration.ofMinutes(10));
-                    double spanS = (marks[1] - marks[0]) / 1e9;
-                    reader.await(produced.get(), Duration.ofMinutes(5));
-                    if (spanS >= 5 || size >= 1_000_000) {
-                        maxRate = (size / 2.0) / spanS;
-                        break;
-                    }
-                    System.out.printf(Locale.ROOT, "[soak] calibration burst of %d drained in %.1f s; doubling%n", size,
-                            spanS);
-                    size *= 2;
-                }
-                double rate = load * maxRate;
-                System.out.printf(Locale.ROOT, "[soak] maximum rate %.0f queries/s; soaking at %.0f (%.0f%%) for %.1f min%n",
-                        maxRate, rate, load * 100, minutes);
-
-                // The soak: open loop at the chosen rate; heap sampled every 10 s after a full GC.
-                soakStart = System.nanoTime();
-                long soakBase = produced.get();
-                calibrationQueries = soakBase;
-                long end = soakStart + (long) (minutes * 60e9);
-                long nextSample = soakStart;
-                while (System.nanoTime() < end) {
-                    long now = System.nanoTime();
-                    if (now >= nextSample) {
-                        System.gc();
-                        double mb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
-                        double minute = (now - soakStart) / 60e9;
-                        heap.add(new double[] {minute, mb});
-                        System.out.printf(Locale.ROOT, "[soak] %5.1f / %.0f min: produced %d, answered %d, heap %.0f MB%n",
-                                minute, minutes, produced.get() - soakBase, reader.distinct() - soakBase, mb);
-                        nextSample += SAMPLE_MS * 1_000_000L;
-                    }
-                    long due = soakStart + (long) ((produced.get() - soakBase) * 1e9 / rate);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(Math.min(wait, 50_000_000L));
-                        continue;
-                    }
-                    producer.send(query(produced.getAndIncrement()));
-                }
+                sustained = monitor.closedLoop(producer, calibrationSeconds, phases);
+                System.out.printf(Locale.ROOT, "[soak] sustainable rate %.0f queries/s%n", sustained);
+                reader.await(monitor.produced.get(), Duration.ofMinutes(3), monitor::failed);
+                monitor.openLoop(producer, "soak", load * sustained, minutes * 60, phases);
+                monitor.openLoop(producer, "overload", overload * sustained, overloadMinutes * 60, phases);
+                monitor.openLoop(producer, "recovery", recoveryLoad * sustained, recoveryMinutes * 60, phases);
                 producer.flush();
+                drained = reader.await(monitor.produced.get(), Duration.ofMinutes(5), monitor::failed);
+                Thread.sleep(3_000); // anything after the last expected answer would be a duplicate
+            } finally {
+                monitor.stop();
+                monitorThread.join(30_000);
+                reader.stop();
+                readerThread.join(30_000);
+                monitor.cancel();
             }
-            boolean drained = reader.await(produced.get(), Duration.ofMinutes(3));
-            Thread.sleep(3_000); // anything after the last expected answer would be a duplicate
-            reader.stop();
-            readerThread.join(30_000);
-            job.cancel().get();
-
-            long total = produced.get();
-            long lost = total - reader.distinct();
-            long duplicates = reader.duplicates();
-            double slope = slope(heap, warmupMinutes);
-            double soakQueries = total - calibrationQueries;
-            List<Double> latencies = reader.latencySample();
-            Percentiles lat = new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray());
-            double firstHeap = heap.isEmpty() ? 0 : heap.get(0)[1];
-            double lastHeap = heap.isEmpty() ? 0 : heap.get(heap.size() - 1)[1];
-            writeChart(heap, warmupMinutes);
-            BenchReport r = new BenchReport("soak")
-                    .put("engine", "simulated (real time)")
-                    .put("minutes", minutes)
-                    .put("queries", total)
-                    .put("soak_queries", (long) soakQueries)
-                    .put("max_rate_per_s", Math.round(maxRate))
-                    .put("rate_per_s", Math.round(load * maxRate))
-                    .put("lost", lost)
-                    .put("duplicates", duplicates)
-                    .put("drained", drained)
-                    .put("heap_slope_mb_per_min", Math.round(slope * 1000) / 1000.0)
-                    .put("heap_first_mb", Math.round(firstHeap))
-                    .put("heap_last_mb", Math.round(lastHeap))
-                    .put("heap_samples", heap.size())
-                    .put("warmup_minutes", warmupMinutes)
-                    .put("latency_p50_ms", Math.round(lat.p(0.5)))
-                    .put("latency_p99_ms", Math.round(lat.p(0.99)))
-                    .put("duplicate_window_ms", window);
-            r.md(String.format(Locale.ROOT, """
-                    # Benchmark `soak` (simulated engine, real time)
-
-                    All agents ran on the **simulated** engine (fast real-time profile: 2,000 decode tokens/s, 24-token
-                    outputs). Kafka (in-JVM KRaft) → Flink MiniCluster (parallelism 1, exactly-once, checkpoints every
-                    1 s, topology %s) → Kafka, read back with read_committed. %d cores.
-
-                    | measure | value | target |
-                    |---|---:|---:|
-                    | measured maximum rate | %.0f queries/s | |
-                    | soak rate (%.0f%% of it) | %.0f queries/s | |
-                    | duration | %.1f min | 30 |
-                    | queries (calibration + soak) | %,d | |
-                    | lost | %d | 0 |
-                    | duplicates | %d | 0 |
-                    | heap slope after %.1f min of warm-up (full GC before each 10 s sample) | %.3f MB/min | ≈ 0 |
-                    | heap at the first / last sample | %.0f / %.0f MB | |
-                    | answer latency p50 / p99 (1%% sample; exactly-once: visible at checkpoint completion) | %.0f / %.0f ms | |
-
-                    Heap over time: `target/bench/soak.html`. Heap includes the broker, producer and reader in the same
-                    JVM. The router remembers query ids for limits.duplicate_window_ms = %d ms, so the heap rises for
-                    that long, then levels off.
-                    """, topology, Runtime.getRuntime().availableProcessors(), maxRate, load * 100, load * maxRate,
-                    minutes, total, lost, duplicates, warmupMinutes, slope, firstHeap, lastHeap, lat.p(0.5),
-                    lat.p(0.99), window));
-            return r;
+            return report(o, config, monitor, reader, phases, sustained, drained, topology,
+                    new double[] {minutes, load, overload, overloadMinutes, recoveryLoad, recoveryMinutes});
         }
     }
 
-    private static Query query(long n) {
+    private static BenchReport report(Bench.Options o, JobConfig config, Monitor m, SoakReader reader,
+                                      List<PhaseRun> phases, double sustained, boolean drained, String topology,
+                                      double[] plan) throws Exception {
+        long total = m.produced.get();
+        long lost = total - reader.distinct();
+        PhaseRun soak = phase(phases, "soak");
+        PhaseRun over = phase(phases, "overload");
+        PhaseRun recovery = phase(phases, "recovery");
+        Percentiles soakLat = new Percentiles(reader.latencies(soak.startNanos, soak.endNanos));
+        Percentiles overLat = new Percentiles(reader.latencies(over.startNanos, over.endNanos));
+        long tailFrom = Math.max(recovery.startNanos, recovery.endNanos - 60_000_000_000L);
+        Percentiles tailLat = new Percentiles(reader.latencies(tailFrom, recovery.endNanos));
+        long lagAtOverloadEnd = m.lagAt(over.endNanos);
+        boolean backpressure = lagAtOverloadEnd > 10 * sustained;
+        boolean recovered = tailLat.p(0.5) <= 2 * soakLat.p(0.5);
+        double maxStateMb = m.samples.stream().mapToDouble(Sample::stateMb).filter(x -> !Double.isNaN(x)).max().orElse(0);
+        long maxCheckpointMs = m.checkpoints.values().stream().mapToLong(FlinkRest.Completed::durationMs).max().orElse(0);
+        double soakStateMb = m.maxStateMb(soak);
+        double overStateMb = m.maxStateMb(over);
+        double slope = SoakMath.slope(m.heap, phases.get(0).endNanos, m.startNanos);
+        double inFlightMb = m.maxInFlightStateMb(config.limits());
+        boolean failed = m.failure != null;
+        SoakChart.write(Path.of(System.getProperty("moa.repo.root", "."), "target", "bench", "soak.png"), m.samples,
+                phases);
+
+        BenchReport r = new BenchReport("soak")
+                .put("engine", "simulated (real time)")
+                .put("topology", topology)
+                .put("minutes", plan[0])
+                .put("queries", total)
+                .put("sustained_rate_per_s", Math.round(sustained))
+                .put("rate_per_s", Math.round(plan[1] * sustained))
+                .put("overload_factor", plan[2])
+                .put("overload_minutes", plan[3])
+                .put("recovery_load", plan[4])
+                .put("recovery_minutes", plan[5])
+                .put("lost", lost)
+                .put("duplicates", reader.duplicates())
+                .put("drained", drained)
+                .put("job_failed", failed)
+                .put("failure_cause", failed ? m.failure : "")
+                .put("restarts", m.restarts)
+                .put("restart_cause", m.restartCause)
+                .put("checkpoints_completed", m.completedCheckpoints)
+                .put("checkpoints_failed", m.failedCheckpoints)
+                .put("max_state_mb", round(maxStateMb))
+                .put("max_state_mb_soak", round(soakStateMb))
+                .put("max_state_mb_overload", round(overStateMb))
+                .put("max_checkpoint_ms", maxCheckpointMs)
+                .put("last_checkpoint_failure", m.lastCheckpointFailure)
+                .put("max_in_flight_state_mb_estimated", round(inFlightMb))
+                .put("checkpoint_p50_ms", Math.round(new Percentiles(m.checkpoints.values().stream()
+                        .mapToDouble(FlinkRest.Completed::durationMs).toArray()).p(0.5)))
+                .put("max_kafka_lag", m.samples.stream().mapToLong(Sample::kafkaLag).max().orElse(0))
+                .put("kafka_lag_at_overload_end", lagAtOverloadEnd)
+                .put("backpressure_reached_kafka", backpressure)
+                .put("latency_p50_ms", Math.round(soakLat.p(0.5)))
+                .put("latency_p99_ms", Math.round(soakLat.p(0.99)))
+                .put("overload_latency_p50_ms", Math.round(overLat.p(0.5)))
+                .put("recovery_tail_latency_p50_ms", Math.round(tailLat.p(0.5)))
+                .put("latency_recovered", recovered)
+                .put("heap_slope_mb_per_min", round(slope))
+                .put("duplicate_window_ms", config.limits().duplicateWindowMs())
+                .put("duplicate_state", config.limits().duplicateState().name().toLowerCase(Locale.ROOT));
+        StringBuilder rows = new StringBuilder();
+        for (PhaseRun p : phases) {
+            Percentiles lat = new Percentiles(reader.latencies(p.startNanos, p.endNanos));
+            rows.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.0f | %.0f / %.0f ms | %,d | %.1f MB | %d ms |%n",
+                    p.name, (p.endNanos - p.startNanos) / 60e9, p.ratePerS, m.answeredRate(p), lat.p(0.5), lat.p(0.99),
+                    m.maxLag(p), m.maxStateMb(p), m.maxCheckpointMs(p)));
+        }
+        r.md(String.format(Locale.ROOT, """
+                # Benchmark `soak` (simulated engine, real time)
+
+                All agents ran on the **simulated** engine (fast real-time profile: 2,000 decode tokens/s, 24-token
+                outputs). Kafka (in-JVM KRaft) → Flink MiniCluster started as local runs start it (parallelism 1,
+                exactly-once, checkpoints every second to files, restart with back-off, the job's default limits:
+                duplicate window %d ms, %s layout; topology %s) → Kafka, read back with read_committed. %d cores.
+                Chart: `target/bench/soak.png`.
+
+                | phase | minutes | offered /s | answered /s | latency p50 / p99 | max Kafka lag | max state | slowest checkpoint |
+                |---|---:|---:|---:|---:|---:|---:|---:|
+                %s
+                | measure | value | target |
+                |---|---:|---:|
+                | sustainable rate (closed loop, saturated) | %.0f queries/s | |
+                | queries produced | %,d | |
+                | lost / duplicates (read_committed) | %d / %d | 0 / 0 |
+                | job failed / restarts | %s / %d | no / 0 |
+                | checkpoints completed / failed | %d / %d | |
+                | max checkpointed state | %.1f MB (soak %.1f, overload %.1f) | bounded |
+                | of it beyond the duplicate-id window (in-flight calls, collectors; estimated: state − 8 B × ids answered within the window) | %.1f MB | bounded |
+                | checkpoint duration p50 / max | %d / %d ms | |
+                | backpressure reached Kafka (lag at the end of the overload > 10 s of the sustainable rate) | %s (%,d queries) | yes |
+                | latency recovered (p50 of the recovery's last minute ≤ 2 × the soak's) | %s (%.0f vs %.0f ms) | yes |
+                | heap slope after the calibration (full GC before each 30 s sample) | %.2f MB/min | |
+                %s
+                """, config.limits().duplicateWindowMs(), config.limits().duplicateState().name().toLowerCase(Locale.ROOT),
+                topology, Runtime.getRuntime().availableProcessors(), rows, sustained, total, lost,
+                reader.duplicates(), failed ? "**yes**" : "no", m.restarts, m.completedCheckpoints, m.failedCheckpoints,
+                maxStateMb, soakStateMb, overStateMb, inFlightMb,
+                Math.round(new Percentiles(m.checkpoints.values().stream().mapToDouble(FlinkRest.Completed::durationMs)
+                        .toArray()).p(0.5)), maxCheckpointMs, backpressure ? "yes" : "**no**", lagAtOverloadEnd,
+                recovered ? "yes" : "**no**", tailLat.p(0.5), soakLat.p(0.5), slope,
+                failed ? "\n**The job failed**: " + m.failure + "\n" : (m.restarts > 0 ? "\nRestart cause: "
+                        + m.restartCause + "\n" : "")));
+        return r;
+    }
+
+    private static PhaseRun phase(List<PhaseRun> phases, String name) {
+        return phases.stream().filter(p -> p.name.equals(name)).findFirst()
+                .orElse(new PhaseRun(name, 0, 0, System.nanoTime(), System.nanoTime()));
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 100) / 100.0;
+    }
+
+    static Query query(long n) {
         long a = n % 997;
         long b = (n / 997) % 991;
         return Query.newBuilder().setId("s-" + n).setText("Which is larger: " + a + " or " + b + "?")
@@ -211,156 +242,269 @@ final class SoakBench implements Bench.Runner {
                 .setGold(a >= b ? "A" : "B").setSubmittedAt(Instant.now()).build();
     }
 
-    private static void burst(QueryProducer p, AtomicLong produced, int n) {
-        for (int i = 0; i < n; i++) {
-            p.send(query(produced.getAndIncrement()));
-        }
-        p.flush();
-    }
+    /** Drives the producer and samples the job: rates, Kafka lag, checkpoints, restarts, failure, heap. */
+    static final class Monitor implements Runnable {
+        final AtomicLong produced = new AtomicLong();
+        final List<Sample> samples = new ArrayList<>();
+        final Map<Long, FlinkRest.Completed> checkpoints = new TreeMap<>();
+        final List<double[]> heap = new ArrayList<>(); // {nanos, MB}
+        final long startNanos = System.nanoTime();
+        final List<long[]> lags = new ArrayList<>(); // {nanos, lag}
+        volatile SoakReader reader;
+        volatile String failure;
+        volatile String phase = "calibration";
+        long restarts;
+        String restartCause = "";
+        String lastCheckpointFailure = "";
+        long completedCheckpoints;
+        long failedCheckpoints;
+        private final JobClient job;
+        private final FlinkRest rest;
+        private final Admin admin;
+        private final String group;
+        private volatile boolean running = true;
+        private volatile boolean cancelling;
 
-    /** Least-squares slope of MB over minutes, for samples after the warm-up. */
-    static double slope(List<double[]> samples, double afterMinutes) {
-        double n = 0;
-        double sx = 0;
-        double sy = 0;
-        double sxx = 0;
-        double sxy = 0;
-        for (double[] p : samples) {
-            if (p[0] < afterMinutes) {
-                continue;
+        Monitor(JobClient job, FlinkRest rest, KafkaConnection kafka, String group) {
+            this.job = job;
+            this.rest = rest;
+            this.group = group;
+            Map<String, Object> props = new java.util.HashMap<>(kafka.clientProperties());
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            this.admin = Admin.create(props);
+            job.getJobExecutionResult().whenComplete((result, error) -> {
+                if (!cancelling) {
+                    failure = error == null ? "the job finished on its own" : rootCause(error);
+                }
+            });
+        }
+
+        boolean failed() {
+            return failure != null;
+        }
+
+        /** Keeps the job saturated for {@code seconds}; returns the answer rate over the last two thirds. */
+        double closedLoop(QueryProducer producer, int seconds, List<PhaseRun> phases) {
+            long start = System.nanoTime();
+            long measureFrom = start + seconds * 1_000_000_000L / 3;
+            long end = start + seconds * 1_000_000_000L;
+            long answeredAtFrom = -1;
+            while (System.nanoTime() < end && !failed()) {
+                if (answeredAtFrom < 0 && System.nanoTime() >= measureFrom) {
+                    answeredAtFrom = reader.distinct();
+                }
+                // Enough outstanding that the job never idles between checkpoint commits.
+                if (produced.get() - reader.distinct() < 50_000) {
+                    for (int i = 0; i < 200; i++) {
+                        producer.send(query(produced.getAndIncrement()));
+                    }
+                } else {
+                    LockSupport.parkNanos(2_000_000L);
+                }
             }
-            n++;
-            sx += p[0];
-            sy += p[1];
-            sxx += p[0] * p[0];
-            sxy += p[0] * p[1];
+            long stop = System.nanoTime();
+            phases.add(new PhaseRun("calibration", Double.NaN, minute(start), start, stop));
+            return answeredAtFrom < 0 ? 0 : (reader.distinct() - answeredAtFrom) / ((stop - measureFrom) / 1e9);
         }
-        double d = n * sxx - sx * sx;
-        return n < 3 || d == 0 ? Double.NaN : (n * sxy - sx * sy) / d;
-    }
 
-    private static void writeChart(List<double[]> heap, double warmup) throws Exception {
-        double maxX = heap.stream().mapToDouble(p -> p[0]).max().orElse(1);
-        double maxY = heap.stream().mapToDouble(p -> p[1]).max().orElse(1) * 1.1;
-        StringBuilder pts = new StringBuilder();
-        for (double[] p : heap) {
-            pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", 60 + p[0] / maxX * 700, 320 - p[1] / maxY * 280));
-        }
-        double wx = 60 + warmup / maxX * 700;
-        String html = String.format(Locale.ROOT, """
-                <!doctype html><html><head><meta charset="utf-8"><title>soak: heap</title></head><body>
-                <h3>Soak: heap used after full GC, every 10 s (simulated engine)</h3>
-                <svg width="800" height="360" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">
-                <line x1="60" y1="320" x2="760" y2="320" stroke="#000"/><line x1="60" y1="40" x2="60" y2="320" stroke="#000"/>
-                <text x="380" y="350">minutes (0 - %.1f)</text><text x="5" y="30">MB (0 - %.0f)</text>
-                <line x1="%.1f" y1="40" x2="%.1f" y2="320" stroke="#bbb" stroke-dasharray="4"/>
-                <text x="%.1f" y="55" fill="#888">end of warm-up</text>
-                <polyline points="%s" fill="none" stroke="#1f77b4" stroke-width="2"/>
-                </svg></body></html>
-                """, maxX, maxY, wx, wx, wx + 4, pts);
-        Path out = Path.of(System.getProperty("moa.repo.root", "."), "target", "bench", "soak.html");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, html);
-    }
-
-    /** Reads answer keys (query ids) with read_committed; decodes 1% of the values for latency. */
-    private static final class Reader implements Runnable {
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final AvroCodec<Answer> codec = AvroCodec.of(Answer.class);
-        private final BitSet seen = new BitSet();
-        private final AtomicLong distinct = new AtomicLong();
-        private final AtomicLong duplicates = new AtomicLong();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Map<Long, Long> reachedAt = new HashMap<>();
-        private final List<Double> latencies = new ArrayList<>();
-        private volatile RuntimeException failure;
-
-        Reader(KafkaConnection c, String topic) {
-            consumer = AnswerReader.committedConsumer(c, "soak-reader-");
-            consumer.subscribe(List.of(topic));
+        /** Produces at {@code rate} per second for {@code seconds} (open loop: arrivals do not wait for answers). */
+        void openLoop(QueryProducer producer, String name, double rate, double seconds, List<PhaseRun> phases) {
+            if (failed() || rate <= 0) {
+                return;
+            }
+            phase = name;
+            long start = System.nanoTime();
+            long base = produced.get();
+            long end = start + (long) (seconds * 1e9);
+            System.out.printf(Locale.ROOT, "[soak] %s: %.0f queries/s for %.1f min%n", name, rate, seconds / 60);
+            while (System.nanoTime() < end && !failed()) {
+                long due = start + (long) ((produced.get() - base) * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(Math.min(wait, 20_000_000L));
+                    continue;
+                }
+                producer.send(query(produced.getAndIncrement()));
+            }
+            phases.add(new PhaseRun(name, rate, minute(start), start, System.nanoTime()));
         }
 
         @Override
         public void run() {
-            try {
-                while (running.get()) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                        long n = Long.parseLong(r.key().substring(2));
-                        synchronized (this) {
-                            if (seen.get((int) n)) {
-                                duplicates.incrementAndGet();
-                            } else {
-                                seen.set((int) n);
-                                distinct.incrementAndGet();
+            long lastProduced = 0;
+            long lastAnswered = 0;
+            long last = System.nanoTime();
+            long lastLatencyNanos = last;
+            long nextHeap = last;
+            while (running) {
+                try {
+                    Thread.sleep(SAMPLE_MS);
+                    long now = System.nanoTime();
+                    double dt = (now - last) / 1e9;
+                    long p = produced.get();
+                    long a = reader.distinct();
+                    long lag = kafkaLag();
+                    synchronized (this) {
+                        lags.add(new long[] {now, lag});
+                    }
+                    double stateMb = Double.NaN;
+                    long slowest = 0;
+                    if (!failed()) {
+                        FlinkRest.Checkpoints c = rest.checkpoints(jobId());
+                        completedCheckpoints = c.completed();
+                        failedCheckpoints = c.failed();
+                        if (!c.lastFailure().isEmpty()) {
+                            lastCheckpointFailure = c.lastFailure();
+                        }
+                        stateMb = c.stateBytes() / 1048576.0;
+                        for (FlinkRest.Completed h : rest.history(jobId())) {
+                            if (checkpoints.putIfAbsent(h.id(), h) == null) {
+                                slowest = Math.max(slowest, h.durationMs());
                             }
-                            if (n % 100 == 0) {
-                                Answer a = codec.decode(r.value());
-                                latencies.add((double) (a.getAnsweredAt().toEpochMilli()
-                                        - a.getSubmittedAt().toEpochMilli()));
-                            }
-                            long d = distinct.get();
-                            reachedAt.computeIfPresent(d, (k, v) -> v < 0 ? System.nanoTime() : v);
+                        }
+                        long r = rest.restarts(jobId());
+                        if (r > restarts) {
+                            restarts = r;
+                            restartCause = firstLine(rest.rootException(jobId()));
+                            System.out.println("[soak] the job restarted: " + restartCause);
                         }
                     }
+                    double heapMb = Double.NaN;
+                    if (now >= nextHeap) {
+                        System.gc();
+                        heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+                        heap.add(new double[] {now, heapMb});
+                        nextHeap = now + 30_000_000_000L;
+                    }
+                    double p50 = new Percentiles(reader.latencies(lastLatencyNanos, now)).p(0.5);
+                    lastLatencyNanos = now;
+                    Sample sample = new Sample(minute(now), phase, a, (p - lastProduced) / dt, (a - lastAnswered) / dt,
+                            lag, stateMb, slowest, failedCheckpoints, p50, heapMb);
+                    synchronized (this) {
+                        samples.add(sample);
+                    }
+                    System.out.printf(Locale.ROOT, "[soak] %5.1f min %-11s produced %,d answered %,d (%.0f/s) lag %,d "
+                                    + "state %.1f MB checkpoint %d ms p50 %.0f ms%n", sample.minute(), phase, p, a,
+                            sample.answeredPerS(), lag, stateMb, slowest, p50);
+                    lastProduced = p;
+                    lastAnswered = a;
+                    last = now;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    System.out.println("[soak] sample failed: " + e);
                 }
-            } catch (RuntimeException e) {
-                failure = e;
-            } catch (dev.moaflink.connectors.kafka.DecodeException e) {
-                failure = new IllegalStateException("undecodable answer: " + e.getMessage(), e);
-            } finally {
-                consumer.close();
-            }
-        }
-
-        long distinct() {
-            return distinct.get();
-        }
-
-        long duplicates() {
-            return duplicates.get();
-        }
-
-        synchronized List<Double> latencySample() {
-            return new ArrayList<>(latencies);
-        }
-
-        /** Waits until {@code count} distinct answers arrived; false on timeout. */
-        boolean await(long count, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (distinct.get() < count) {
-                check();
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(20);
-            }
-            return true;
-        }
-
-        /** Records when the distinct-answer count reaches {@code a} and {@code b}. */
-        synchronized void mark(long a, long b) {
-            reachedAt.put(a, -1L);
-            reachedAt.put(b, -1L);
-        }
-
-        /** The times (nanoTime) at which the distinct-answer count reached the marks {@code a} and {@code b}. */
-        long[] timesOf(long a, long b, Duration timeout) throws InterruptedException {
-            if (!await(b, timeout)) {
-                throw new IllegalStateException("calibration: only " + distinct.get() + " answers of " + b);
-            }
-            synchronized (this) {
-                return new long[] {reachedAt.get(a), reachedAt.get(b)};
-            }
-        }
-
-        private void check() {
-            if (failure != null) {
-                throw new IllegalStateException("answer reader failed", failure);
             }
         }
 
         void stop() {
-            running.set(false);
+            running = false;
         }
+
+        void cancel() {
+            cancelling = true;
+            try {
+                if (!failed()) {
+                    job.cancel().get(60, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                System.out.println("[soak] cancel: " + rootCause(e));
+            } finally {
+                admin.close();
+            }
+        }
+
+        private String jobId() {
+            return job.getJobID().toHexString();
+        }
+
+        private long kafkaLag() throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            if (committed.isEmpty()) {
+                return produced.get();
+            }
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+            long lag = 0;
+            for (var e : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        }
+
+        synchronized long lagAt(long nanos) {
+            long best = 0;
+            for (long[] l : lags) {
+                if (l[0] <= nanos + SAMPLE_MS * 1_000_000L) {
+                    best = l[1];
+                }
+            }
+            return best;
+        }
+
+        /**
+         * The largest checkpointed state beyond the compact duplicate-id window's 8 bytes an id, the window holding
+         * about the ids answered within it: what the in-flight calls and the collectors' joins take.
+         */
+        synchronized double maxInFlightStateMb(JobConfig.Limits limits) {
+            if (limits.duplicateState() != JobConfig.DuplicateState.COMPACT) {
+                return Double.NaN;
+            }
+            double windowMinutes = limits.duplicateWindowMs() / 60_000.0;
+            double max = 0;
+            for (Sample s : samples) {
+                long before = 0;
+                for (Sample t : samples) {
+                    if (t.minute() <= s.minute() - windowMinutes) {
+                        before = t.answered();
+                    }
+                }
+                if (!Double.isNaN(s.stateMb())) {
+                    max = Math.max(max, s.stateMb() - 8.0 * (s.answered() - before) / 1048576.0);
+                }
+            }
+            return max;
+        }
+
+        synchronized long maxLag(PhaseRun p) {
+            return inPhase(p).mapToLong(Sample::kafkaLag).max().orElse(0);
+        }
+
+        synchronized double maxStateMb(PhaseRun p) {
+            return inPhase(p).mapToDouble(Sample::stateMb).filter(x -> !Double.isNaN(x)).max().orElse(0);
+        }
+
+        synchronized long maxCheckpointMs(PhaseRun p) {
+            return inPhase(p).mapToLong(Sample::checkpointMs).max().orElse(0);
+        }
+
+        synchronized double answeredRate(PhaseRun p) {
+            return inPhase(p).mapToDouble(Sample::answeredPerS).average().orElse(0);
+        }
+
+        private java.util.stream.Stream<Sample> inPhase(PhaseRun p) {
+            double from = p.startMinute;
+            double to = minute(p.endNanos);
+            return samples.stream().filter(s -> s.minute() > from && s.minute() <= to + SAMPLE_MS / 60_000.0 / 2);
+        }
+
+        private double minute(long nanos) {
+            return (nanos - startNanos) / 60e9;
+        }
+    }
+
+    static String rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 }
