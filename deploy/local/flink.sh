@@ -26,10 +26,15 @@ rest.port: $PORT
 parallelism.default: 1
 # the job's classes are on the cluster classpath (no flink-dist lib/): load them parent-first
 classloader.resolve-order: parent-first
-state.checkpoints.dir: file://$LOCAL/checkpoints
-state.savepoints.dir: file://$LOCAL/savepoints
-restart-strategy.type: fixed-delay
-restart-strategy.fixed-delay.attempts: 3
+# State on the heap, checkpoints and savepoints as files (set state.backend.type: rocksdb and
+# execution.checkpointing.incremental: true for very large state; the RocksDB backend is on the classpath)
+state.backend.type: hashmap
+execution.checkpointing.dir: file://$LOCAL/checkpoints
+execution.checkpointing.savepoint-dir: file://$LOCAL/savepoints
+restart-strategy.type: exponential-delay
+restart-strategy.exponential-delay.initial-backoff: 1 s
+restart-strategy.exponential-delay.max-backoff: 30 s
+restart-strategy.exponential-delay.attempts-before-reset-backoff: 20
 # Prometheus metrics: the JobManager takes the first free port of the range, the TaskManager the next
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: $PROM_PORTS

@@ -116,8 +116,11 @@ public final class K8sManifests {
     private static Map<String, Object> flinkDeployment(Options o, int workers) {
         Map<String, Object> conf = new LinkedHashMap<>();
         conf.put("taskmanager.numberOfTaskSlots", "2");
-        conf.put("state.checkpoints.dir", "s3://moa-flink/checkpoints");
-        conf.put("state.savepoints.dir", "s3://moa-flink/savepoints");
+        // Heap state fits the job's default (compact) duplicate-id window; for windows of hours switch to rocksdb,
+        // execution.checkpointing.incremental: true and limits.duplicate_state: per_id.
+        conf.put("state.backend.type", "hashmap");
+        conf.put("execution.checkpointing.dir", "s3://moa-flink/checkpoints");
+        conf.put("execution.checkpointing.savepoint-dir", "s3://moa-flink/savepoints");
         conf.put("high-availability.type", "kubernetes");
         conf.put("high-availability.storageDir", "s3://moa-flink/ha");
         conf.put("restart-strategy.type", "exponential-delay");

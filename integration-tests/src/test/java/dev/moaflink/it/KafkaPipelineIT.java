@@ -183,6 +183,20 @@ class KafkaPipelineIT {
     }
 
     @Test
+    void checkpointsThatFailUnderPressureAreRiddenOutABoundedNumberOfTimes() {
+        Topics t = Topics.fresh(kafka);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        MoaJob.build(env, ConfigLoader.fromArgs(args(t).toArray()));
+        assertEquals(10, env.getCheckpointConfig().getTolerableCheckpointFailureNumber(), "the default");
+        assertEquals(60_000, env.getCheckpointConfig().getCheckpointTimeout());
+        StreamExecutionEnvironment strict = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        MoaJob.build(strict, ConfigLoader.fromArgs(args(t).set("checkpoint_tolerable_failures", 0)
+                .set("checkpoint_timeout_ms", 5_000).toArray()));
+        assertEquals(0, strict.getCheckpointConfig().getTolerableCheckpointFailureNumber());
+        assertEquals(5_000, strict.getCheckpointConfig().getCheckpointTimeout());
+    }
+
+    @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
         Topics t = Topics.fresh(kafka);
         JobClient job = start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
