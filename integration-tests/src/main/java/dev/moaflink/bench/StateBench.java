@@ -40,8 +40,8 @@ final class StateBench implements Bench.Runner {
 
     record Variant(String name, JobConfig.DuplicateState layout, String backend, boolean incremental) {}
 
-    record Result(Variant variant, long ids, List<FlinkRest.Checkpoints> checkpoints, double fillSeconds) {
-        double p(java.util.function.ToDoubleFunction<FlinkRest.Checkpoints> f, double q) {
+    record Result(Variant variant, long ids, List<FlinkRest.Completed> checkpoints, double fillSeconds) {
+        double p(java.util.function.ToDoubleFunction<FlinkRest.Completed> f, double q) {
             return new Percentiles(checkpoints.stream().mapToDouble(f).toArray()).p(q);
         }
     }
@@ -64,10 +64,10 @@ final class StateBench implements Bench.Runner {
         Map<String, Object> byVariant = new LinkedHashMap<>();
         StringBuilder rows = new StringBuilder();
         for (Result x : results) {
-            double state = x.p(FlinkRest.Checkpoints::stateBytes, 0.5);
-            double uploaded = x.p(FlinkRest.Checkpoints::uploadedBytes, 0.5);
-            double p50 = x.p(FlinkRest.Checkpoints::durationMs, 0.5);
-            double max = x.p(FlinkRest.Checkpoints::durationMs, 1.0);
+            double state = x.p(FlinkRest.Completed::stateBytes, 0.5);
+            double uploaded = x.p(FlinkRest.Completed::uploadedBytes, 0.5);
+            double p50 = x.p(FlinkRest.Completed::durationMs, 0.5);
+            double max = x.p(FlinkRest.Completed::durationMs, 1.0);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("layout", x.variant.layout.name().toLowerCase(Locale.ROOT));
             m.put("state_backend", x.variant.backend);
@@ -79,14 +79,14 @@ final class StateBench implements Bench.Runner {
             m.put("checkpoint_p50_ms", Math.round(p50));
             m.put("checkpoint_max_ms", Math.round(max));
             m.put("fill_seconds", round(x.fillSeconds));
-            m.put("state_ratio_vs_per_id_heap", round(state / before.p(FlinkRest.Checkpoints::stateBytes, 0.5)));
-            m.put("uploaded_ratio_vs_per_id_heap", round(uploaded / before.p(FlinkRest.Checkpoints::uploadedBytes, 0.5)));
-            m.put("checkpoint_p50_ratio_vs_per_id_heap", round(p50 / before.p(FlinkRest.Checkpoints::durationMs, 0.5)));
+            m.put("state_ratio_vs_per_id_heap", round(state / before.p(FlinkRest.Completed::stateBytes, 0.5)));
+            m.put("uploaded_ratio_vs_per_id_heap", round(uploaded / before.p(FlinkRest.Completed::uploadedBytes, 0.5)));
+            m.put("checkpoint_p50_ratio_vs_per_id_heap", round(p50 / before.p(FlinkRest.Completed::durationMs, 0.5)));
             byVariant.put(x.variant.name, m);
             rows.append(String.format(Locale.ROOT, "| %s | %d | %.1f MB | %.1f | %.2f MB | %.0f / %.0f ms | %.2f× | %.2f× |%n",
                     x.variant.name, x.checkpoints.size(), state / 1048576.0, state / x.ids, uploaded / 1048576.0, p50,
-                    max, state / before.p(FlinkRest.Checkpoints::stateBytes, 0.5),
-                    p50 / before.p(FlinkRest.Checkpoints::durationMs, 0.5)));
+                    max, state / before.p(FlinkRest.Completed::stateBytes, 0.5),
+                    p50 / before.p(FlinkRest.Completed::durationMs, 0.5)));
         }
         r.put("variants", byVariant);
         r.md(String.format(Locale.ROOT, """
@@ -134,14 +134,16 @@ final class StateBench implements Bench.Runner {
             double fill = (System.nanoTime() - start) / 1e9;
             // The first checkpoint that starts after the fill sees the full window.
             long after = rest.checkpoints(jobId).id() + 1;
-            Map<Long, FlinkRest.Checkpoints> seen = new LinkedHashMap<>();
+            Map<Long, FlinkRest.Completed> seen = new LinkedHashMap<>();
             long end = System.nanoTime() + tail * 1_000_000_000L;
             while (System.nanoTime() < end) {
-                FlinkRest.Checkpoints c = rest.checkpoints(jobId);
-                if (c.id() > after) {
-                    seen.putIfAbsent(c.id(), c);
+                // The REST API caches checkpoint statistics for a few seconds; its history has every recent one.
+                for (FlinkRest.Completed c : rest.history(jobId)) {
+                    if (c.id() > after) {
+                        seen.putIfAbsent(c.id(), c);
+                    }
                 }
-                Thread.sleep(200);
+                Thread.sleep(1_000);
             }
             if (seen.isEmpty()) {
                 throw new IllegalStateException(v.name + ": no checkpoint completed in the tail; last failure: "
