@@ -21,6 +21,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -59,6 +61,8 @@ final class SoakBench implements Bench.Runner {
         int calibrationSeconds = o.integer("calibration-seconds", 60);
         String window = o.string("duplicate-window-ms", null);
         String topology = o.string("topology", "tree-9-3-1");
+        // "jobmanager" reproduces the setup before local runs checkpointed to files (5 MB in the JobManager's memory).
+        String storage = o.string("checkpoint-storage", "filesystem");
 
         EmbeddedKafka kafka = EmbeddedKafka.builder()
                 // Bounded disk, but queries wait out an overload phase: segments of 32 MB kept for 30 minutes.
@@ -82,7 +86,9 @@ final class SoakBench implements Bench.Runner {
             JobConfig config = ConfigLoader.fromArgs(args.toArray());
             int port = FlinkRest.freePort();
             Path runDir = LocalJob.runDirectory("soak");
-            JobClient job = LocalJob.start(config, LocalJob.flinkConfiguration(config, runDir, port));
+            Configuration flink = LocalJob.flinkConfiguration(config, runDir, port);
+            flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, storage);
+            JobClient job = LocalJob.start(config, flink);
             Monitor monitor = new Monitor(job, new FlinkRest(port), connection, config.kafka().groupId());
             SoakReader reader = new SoakReader(connection, aTopic);
             Thread readerThread = new Thread(reader, "soak-reader");
@@ -111,12 +117,12 @@ final class SoakBench implements Bench.Runner {
                 readerThread.join(30_000);
                 monitor.cancel();
             }
-            return report(o, config, monitor, reader, phases, sustained, drained, topology,
+            return report(config, storage, monitor, reader, phases, sustained, drained, topology,
                     new double[] {minutes, load, overload, overloadMinutes, recoveryLoad, recoveryMinutes});
         }
     }
 
-    private static BenchReport report(Bench.Options o, JobConfig config, Monitor m, SoakReader reader,
+    private static BenchReport report(JobConfig config, String storage, Monitor m, SoakReader reader,
                                       List<PhaseRun> phases, double sustained, boolean drained, String topology,
                                       double[] plan) throws Exception {
         long total = m.produced.get();
@@ -137,7 +143,9 @@ final class SoakBench implements Bench.Runner {
         double overStateMb = m.maxStateMb(over);
         double slope = SoakMath.slope(m.heap, phases.get(0).endNanos, m.startNanos);
         double inFlightMb = m.maxInFlightStateMb(config.limits());
-        boolean failed = m.failure != null;
+        // A restart is a failure of the job too (Flink fails it, then restarts it from the last checkpoint).
+        boolean ended = m.failure != null;
+        boolean failed = ended || m.restarts > 0;
         SoakChart.write(Path.of(System.getProperty("moa.repo.root", "."), "target", "bench", "soak.png"), m.samples,
                 phases);
 
@@ -156,7 +164,8 @@ final class SoakBench implements Bench.Runner {
                 .put("duplicates", reader.duplicates())
                 .put("drained", drained)
                 .put("job_failed", failed)
-                .put("failure_cause", failed ? m.failure : "")
+                .put("job_ended", ended)
+                .put("failure_cause", ended ? m.failure : m.restartCause)
                 .put("restarts", m.restarts)
                 .put("restart_cause", m.restartCause)
                 .put("checkpoints_completed", m.completedCheckpoints)
@@ -179,7 +188,8 @@ final class SoakBench implements Bench.Runner {
                 .put("latency_recovered", recovered)
                 .put("heap_slope_mb_per_min", round(slope))
                 .put("duplicate_window_ms", config.limits().duplicateWindowMs())
-                .put("duplicate_state", config.limits().duplicateState().name().toLowerCase(Locale.ROOT));
+                .put("duplicate_state", config.limits().duplicateState().name().toLowerCase(Locale.ROOT))
+                .put("checkpoint_storage", storage);
         StringBuilder rows = new StringBuilder();
         for (PhaseRun p : phases) {
             Percentiles lat = new Percentiles(reader.latencies(p.startNanos, p.endNanos));
@@ -192,7 +202,7 @@ final class SoakBench implements Bench.Runner {
 
                 All agents ran on the **simulated** engine (fast real-time profile: 2,000 decode tokens/s, 24-token
                 outputs). Kafka (in-JVM KRaft) → Flink MiniCluster started as local runs start it (parallelism 1,
-                exactly-once, checkpoints every second to files, restart with back-off, the job's default limits:
+                exactly-once, checkpoints every second (storage: %s), restart with back-off, the job's default limits:
                 duplicate window %d ms, %s layout; topology %s) → Kafka, read back with read_committed. %d cores.
                 Chart: `target/bench/soak.png`.
 
@@ -204,7 +214,7 @@ final class SoakBench implements Bench.Runner {
                 | sustainable rate (closed loop, saturated) | %.0f queries/s | |
                 | queries produced | %,d | |
                 | lost / duplicates (read_committed) | %d / %d | 0 / 0 |
-                | job failed / restarts | %s / %d | no / 0 |
+                | job failed (ended or restarted) / restarts | %s / %d | no / 0 |
                 | checkpoints completed / failed | %d / %d | |
                 | max checkpointed state | %.1f MB (soak %.1f, overload %.1f) | bounded |
                 | of it beyond the duplicate-id window (in-flight calls, collectors; estimated: state − 8 B × ids answered within the window) | %.1f MB | bounded |
@@ -213,15 +223,16 @@ final class SoakBench implements Bench.Runner {
                 | latency recovered (p50 of the recovery's last minute ≤ 2 × the soak's) | %s (%.0f vs %.0f ms) | yes |
                 | heap slope after the calibration (full GC before each 30 s sample) | %.2f MB/min | |
                 %s
-                """, config.limits().duplicateWindowMs(), config.limits().duplicateState().name().toLowerCase(Locale.ROOT),
+                """, storage, config.limits().duplicateWindowMs(),
+                config.limits().duplicateState().name().toLowerCase(Locale.ROOT),
                 topology, Runtime.getRuntime().availableProcessors(), rows, sustained, total, lost,
                 reader.duplicates(), failed ? "**yes**" : "no", m.restarts, m.completedCheckpoints, m.failedCheckpoints,
                 maxStateMb, soakStateMb, overStateMb, inFlightMb,
                 Math.round(new Percentiles(m.checkpoints.values().stream().mapToDouble(FlinkRest.Completed::durationMs)
                         .toArray()).p(0.5)), maxCheckpointMs, backpressure ? "yes" : "**no**", lagAtOverloadEnd,
                 recovered ? "yes" : "**no**", tailLat.p(0.5), soakLat.p(0.5), slope,
-                failed ? "\n**The job failed**: " + m.failure + "\n" : (m.restarts > 0 ? "\nRestart cause: "
-                        + m.restartCause + "\n" : "")));
+                ended ? "\n**The job failed and ended**: " + m.failure + "\n" : (m.restarts > 0
+                        ? "\n**The job failed and restarted**: " + m.restartCause + "\n" : "")));
         return r;
     }
 
@@ -365,7 +376,7 @@ final class SoakBench implements Bench.Runner {
                         long r = rest.restarts(jobId());
                         if (r > restarts) {
                             restarts = r;
-                            restartCause = firstLine(rest.rootException(jobId()));
+                            restartCause = deepestCause(rest.rootException(jobId()));
                             System.out.println("[soak] the job restarted: " + restartCause);
                         }
                     }
@@ -503,8 +514,14 @@ final class SoakBench implements Bench.Runner {
         return c.getClass().getSimpleName() + ": " + c.getMessage();
     }
 
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+    /** The innermost "Caused by:" of a stack trace's text (the first line when it has none). */
+    static String deepestCause(String trace) {
+        String cause = trace.lines().findFirst().orElse("");
+        for (String line : (Iterable<String>) trace.lines()::iterator) {
+            if (line.startsWith("Caused by: ")) {
+                cause = line.substring("Caused by: ".length());
+            }
+        }
+        return cause;
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.ValueMarker;
@@ -39,8 +40,10 @@ final class SoakChart {
                 List.of(SoakBench.Sample::stateMb)), 1);
         plot.add(panel("checkpoint ms", samples, new String[] {"slowest checkpoint since the last sample"},
                 List.of(s -> s.checkpointMs())), 1);
-        plot.add(panel("latency ms", samples, new String[] {"answer latency p50 (1% sample)"},
-                List.of(SoakBench.Sample::latencyP50Ms)), 1);
+        XYPlot latency = panel("latency ms (log)", samples, new String[] {"answer latency p50 (1% sample)"},
+                List.of(SoakBench.Sample::latencyP50Ms));
+        latency.setRangeAxis(new LogAxis("latency ms (log)"));
+        plot.add(latency, 1);
         for (SoakBench.PhaseRun p : phases) {
             for (Object sub : plot.getSubplots()) {
                 ValueMarker m = new ValueMarker(p.startMinute(), Color.GRAY, new BasicStroke(1f));

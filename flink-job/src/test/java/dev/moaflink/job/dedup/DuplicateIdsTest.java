@@ -154,28 +154,24 @@ class DuplicateIdsTest {
     }
 
     @Test
-    void perIdOnRocksDbWithIncrementalCheckpointsRestoresTheWindow(@TempDir Path dir)
-            throws Exception {
+    void perIdOnRocksDbWithIncrementalCheckpointsRestoresTheWindow(@TempDir Path dir) throws Exception {
+        // One checkpoint: a harness cannot restore a later incremental one (its reused files are placeholders that
+        // only a checkpoint coordinator resolves). What later checkpoints write is measured by `bench.sh state`.
         Layout layout = new Layout("per_id", 600_000);
-        OperatorSubtaskState second;
+        OperatorSubtaskState snapshot;
         try (var h = layout.harness(1, 0)) {
             h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
             h.setCheckpointStorage(new FileSystemCheckpointStorage(dir.toUri()));
             h.open();
             layout.time(h, 0);
-            for (int i = 0; i < 50_000; i++) {
+            for (int i = 0; i < 51_000; i++) {
                 h.processElement(Fixtures.query("id-" + i, "tree"), 0);
             }
-            h.snapshot(1, 0);
-            h.notifyOfCompletedCheckpoint(1);
-            for (int i = 50_000; i < 51_000; i++) {
-                h.processElement(Fixtures.query("id-" + i, "tree"), 0);
-            }
-            second = h.snapshot(2, 0);
+            snapshot = h.snapshot(1, 0);
         }
         try (var h = layout.harness(1, 0)) {
             h.setStateBackend(new EmbeddedRocksDBStateBackend(true));
-            h.initializeState(second);
+            h.initializeState(snapshot);
             h.open();
             layout.time(h, 1_000);
             for (int i = 0; i < 51_000; i += 100) {
