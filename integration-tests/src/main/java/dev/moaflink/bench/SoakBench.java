@@ -189,7 +189,8 @@ final class SoakBench implements Bench.Runner {
                 .put("heap_slope_mb_per_min", round(slope))
                 .put("duplicate_window_ms", config.limits().duplicateWindowMs())
                 .put("duplicate_state", config.limits().duplicateState().name().toLowerCase(Locale.ROOT))
-                .put("checkpoint_storage", storage);
+                .put("checkpoint_storage", storage)
+                .put("samples", m.samples.stream().map(SoakBench::asMap).toList());
         StringBuilder rows = new StringBuilder();
         for (PhaseRun p : phases) {
             Percentiles lat = new Percentiles(reader.latencies(p.startNanos, p.endNanos));
@@ -234,6 +235,21 @@ final class SoakBench implements Bench.Runner {
                 ended ? "\n**The job failed and ended**: " + m.failure + "\n" : (m.restarts > 0
                         ? "\n**The job failed and restarted**: " + m.restartCause + "\n" : "")));
         return r;
+    }
+
+    /** A sample as the JSON report lists it (every 5 s: the time series behind the chart). */
+    private static Map<String, Object> asMap(Sample s) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("minute", round(s.minute()));
+        m.put("phase", s.phase());
+        m.put("offered_per_s", Math.round(s.offeredPerS()));
+        m.put("answered_per_s", Math.round(s.answeredPerS()));
+        m.put("kafka_lag", s.kafkaLag());
+        m.put("state_mb", Double.isNaN(s.stateMb()) ? null : round(s.stateMb()));
+        m.put("slowest_checkpoint_ms", s.checkpointMs());
+        m.put("failed_checkpoints", s.failedCheckpoints());
+        m.put("latency_p50_ms", Double.isNaN(s.latencyP50Ms()) ? null : Math.round(s.latencyP50Ms()));
+        return m;
     }
 
     private static PhaseRun phase(List<PhaseRun> phases, String name) {
