@@ -7,7 +7,9 @@ LOCAL="${MOA_LOCAL_DIR:-$ROOT/target/local}"
 mkdir -p "$LOCAL"
 cd "$ROOT"
 source deploy/lib.sh
-if [ ! -f "$LOCAL/classpath" ] || [ -n "${MOA_REBUILD:-}" ]; then
+# Rebuilt when asked to, or when a pom.xml changed since (a stale classpath would miss a new module).
+if [ ! -f "$LOCAL/classpath" ] || [ -n "${MOA_REBUILD:-}" ] \
+   || [ -n "$(find . -name pom.xml -not -path '*/target/*' -newer "$LOCAL/classpath" | head -n 1)" ]; then
   moa_build deploy
   echo "deploy/target/classes:$(moa_classpath deploy)" > "$LOCAL/classpath"
 fi

@@ -3,7 +3,7 @@ package dev.moaflink.deploy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.moaflink.scheduler.placement.PlacementPlan;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

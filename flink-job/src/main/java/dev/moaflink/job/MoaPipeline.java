@@ -16,7 +16,7 @@ import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
 import dev.moaflink.job.routing.Replicas;
 import dev.moaflink.job.topology.Topology;
-import dev.moaflink.scheduler.placement.PlacementPlan;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import dev.moaflink.job.topology.TopologySet;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -10,12 +10,13 @@ import dev.moaflink.schema.Query;
 import dev.moaflink.scheduler.placement.Baselines;
 import dev.moaflink.scheduler.placement.ModelLoad;
 import dev.moaflink.scheduler.placement.PlacementMetrics;
-import dev.moaflink.scheduler.placement.PlacementPlan;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import dev.moaflink.scheduler.placement.PlacementProblem;
+import dev.moaflink.scheduler.placement.PlacementPlans;
 import dev.moaflink.scheduler.placement.PlacementSolution;
 import dev.moaflink.scheduler.placement.PlacementSolver;
-import dev.moaflink.scheduler.placement.Stage;
-import dev.moaflink.scheduler.placement.Worker;
+import dev.moaflink.scheduler.plan.Stage;
+import dev.moaflink.scheduler.plan.Worker;
 import dev.moaflink.scheduler.profile.CostProfile;
 import dev.moaflink.scheduler.profile.CostProfiles;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ final class PlacementBench implements Bench.Runner {
             r.put("memory_feasible", planned.memoryFeasible());
             r.put("replicas", planned.replicas());
             Path plan = dir.resolve("plan-" + v.getKey() + ".json");
-            PlacementPlan.of(v.getValue(), Map.of("expert_makespan_s", round(planned.expertMakespanS()),
+            PlacementPlans.of(v.getValue(), Map.of("expert_makespan_s", round(planned.expertMakespanS()),
                     "aggregator_stage_s", round(planned.aggregatorStageS()))).write(plan);
             if (List.of(only.split(",")).contains(v.getKey())) {
                 System.err.printf("placement: running %s through the job graph%n", v.getKey());

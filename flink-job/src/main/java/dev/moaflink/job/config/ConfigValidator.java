@@ -8,7 +8,7 @@ import dev.moaflink.job.topology.TopologyCompiler;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.job.topology.TopologySpec;
 import dev.moaflink.schema.TaskType;
-import dev.moaflink.scheduler.placement.PlacementPlan;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

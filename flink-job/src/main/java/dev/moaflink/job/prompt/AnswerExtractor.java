@@ -1,6 +1,6 @@
 package dev.moaflink.job.prompt;
 
-import dev.moaflink.engine.sim.CandidateAnswers;
+import dev.moaflink.engine.CandidateAnswers;
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.moaflink.job.routing;
 
-import dev.moaflink.scheduler.placement.PlacementPlan;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.moaflink.scheduler.placement;
 
+import dev.moaflink.scheduler.plan.Worker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.moaflink.scheduler.placement;
 
+import dev.moaflink.scheduler.plan.Worker;
 import static org.optaplanner.core.api.score.stream.ConstraintCollectors.max;
 import static org.optaplanner.core.api.score.stream.ConstraintCollectors.sumLong;
 

@@ -1,5 +1,6 @@
 package dev.moaflink.scheduler.placement;
 
+import dev.moaflink.scheduler.plan.Worker;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;

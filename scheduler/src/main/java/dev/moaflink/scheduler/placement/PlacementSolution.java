@@ -1,5 +1,6 @@
 package dev.moaflink.scheduler.placement;
 
+import dev.moaflink.scheduler.plan.Worker;
 import java.util.List;
 import org.optaplanner.core.api.domain.solution.PlanningEntityCollectionProperty;
 import org.optaplanner.core.api.domain.solution.PlanningScore;

@@ -1,5 +1,7 @@
 package dev.moaflink.scheduler.placement;
 
+import dev.moaflink.scheduler.plan.PlacementPlan;
+import dev.moaflink.scheduler.plan.Stage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,7 +73,7 @@ class PlacementSolverTest {
     @Test
     void aPlanRoundTripsThroughItsFileAndBadPlansAreRefusedWithReasons() throws Exception {
         PlacementSolution best = solver.solve(Workloads.mosaicLike(4));
-        PlacementPlan plan = PlacementPlan.of(best, Map.of("expert_makespan_s", PlacementMetrics.of(best).expertMakespanS()));
+        PlacementPlan plan = PlacementPlans.of(best, Map.of("expert_makespan_s", PlacementMetrics.of(best).expertMakespanS()));
         Path file = dir.resolve("plan.json");
         plan.write(file);
         PlacementPlan back = PlacementPlan.read(file);

@@ -1,5 +1,6 @@
 package dev.moaflink.engine.sim;
 
+import dev.moaflink.engine.CandidateAnswers;
 import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.schema.TaskType;

@@ -1,5 +1,6 @@
 package dev.moaflink.engine.sim;
 
+import dev.moaflink.engine.CandidateAnswers;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.engine.SessionRequest;
 import java.util.ArrayList;

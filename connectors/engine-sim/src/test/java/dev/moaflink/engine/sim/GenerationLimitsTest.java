@@ -1,5 +1,6 @@
 package dev.moaflink.engine.sim;
 
+import dev.moaflink.engine.CandidateAnswers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.moaflink.scheduler.placement;
+package dev.moaflink.scheduler.plan;
 
 /**
  * A GPU (or CPU) worker models can be placed on: one Flink TaskManager slot-sharing group.

@@ -1,4 +1,4 @@
-package dev.moaflink.scheduler.placement;
+package dev.moaflink.scheduler.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,27 +36,6 @@ public record PlacementPlan(List<Worker> workers, Map<String, ModelPlan> models,
     /** Slot-sharing group name of a worker. */
     public static String slotSharingGroup(String workerId) {
         return "worker-" + workerId;
-    }
-
-    /** The plan of an assigned placement: replicas in worker order, weights = planned requests ÷ the model's. */
-    public static PlacementPlan of(PlacementSolution s, Map<String, Object> figures) {
-        Map<String, ModelPlan> models = new LinkedHashMap<>();
-        for (ModelLoad m : s.getModels()) {
-            Map<String, Long> perWorker = new LinkedHashMap<>();
-            for (Worker w : s.getWorkers()) {
-                for (Share sh : s.getShares()) {
-                    if (sh.getModel() == m && w.equals(sh.getWorker())) {
-                        perWorker.merge(w.id(), sh.getRequests(), Long::sum);
-                    }
-                }
-            }
-            long total = perWorker.values().stream().mapToLong(Long::longValue).sum();
-            List<Replica> replicas = new ArrayList<>();
-            perWorker.forEach((w, r) -> replicas.add(new Replica(w, r,
-                    total == 0 ? 1.0 / perWorker.size() : (double) r / total)));
-            models.put(m.model(), new ModelPlan(m.stage(), replicas));
-        }
-        return new PlacementPlan(s.getWorkers(), models, figures);
     }
 
     public void write(Path file) {

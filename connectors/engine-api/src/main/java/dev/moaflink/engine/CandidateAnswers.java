@@ -1,4 +1,4 @@
-package dev.moaflink.engine.sim;
+package dev.moaflink.engine;
 
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads answers written on their own line as {@code Answer: X}, the convention simulated outputs end with.
- * Aggregators use it to find the candidate answers in their prompt; scorers and consensus can use it to
- * extract and compare the answer of one output.
+ * Reads answers written on their own line as {@code Answer: X}, the convention simulated outputs end with, and
+ * puts answers in a comparable (canonical) form. The simulated engine's aggregators use it to find the candidate
+ * answers in their prompt; the job's answer extractor shares the number form.
  */
 public final class CandidateAnswers {
 
