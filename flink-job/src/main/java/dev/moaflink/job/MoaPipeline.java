@@ -1,9 +1,9 @@
 package dev.moaflink.job;
 
 import dev.moaflink.engine.EngineSpec;
-import dev.moaflink.job.dedup.DuplicateIds;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
+import dev.moaflink.job.dedup.DuplicateIds;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
@@ -16,8 +16,8 @@ import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
 import dev.moaflink.job.routing.Replicas;
 import dev.moaflink.job.topology.Topology;
-import dev.moaflink.scheduler.plan.PlacementPlan;
 import dev.moaflink.job.topology.TopologySet;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

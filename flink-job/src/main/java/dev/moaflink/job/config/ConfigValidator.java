@@ -7,18 +7,18 @@ import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyCompiler;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.job.topology.TopologySpec;
-import dev.moaflink.schema.TaskType;
 import dev.moaflink.scheduler.plan.PlacementPlan;
+import dev.moaflink.schema.TaskType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /** Checks a bound configuration once, at submission, and reports every problem it finds together. */
 public final class ConfigValidator {

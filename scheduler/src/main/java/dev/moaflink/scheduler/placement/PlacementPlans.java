@@ -1,8 +1,8 @@
 package dev.moaflink.scheduler.placement;
 
-import dev.moaflink.scheduler.plan.PlacementPlan;
 import dev.moaflink.scheduler.plan.PlacementPlan.ModelPlan;
 import dev.moaflink.scheduler.plan.PlacementPlan.Replica;
+import dev.moaflink.scheduler.plan.PlacementPlan;
 import dev.moaflink.scheduler.plan.Worker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

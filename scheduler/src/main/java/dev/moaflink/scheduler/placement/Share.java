@@ -1,7 +1,7 @@
 package dev.moaflink.scheduler.placement;
 
-import dev.moaflink.scheduler.plan.Worker;
 import dev.moaflink.scheduler.plan.Stage;
+import dev.moaflink.scheduler.plan.Worker;
 import org.optaplanner.core.api.domain.entity.PlanningEntity;
 import org.optaplanner.core.api.domain.lookup.PlanningId;
 import org.optaplanner.core.api.domain.variable.PlanningVariable;

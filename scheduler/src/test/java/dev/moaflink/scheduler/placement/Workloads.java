@@ -1,7 +1,7 @@
 package dev.moaflink.scheduler.placement;
 
-import dev.moaflink.scheduler.plan.Worker;
 import dev.moaflink.scheduler.plan.Stage;
+import dev.moaflink.scheduler.plan.Worker;
 import dev.moaflink.scheduler.profile.CostProfile;
 import java.util.ArrayList;
 import java.util.List;

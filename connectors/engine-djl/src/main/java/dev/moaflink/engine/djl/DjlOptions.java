@@ -1,6 +1,7 @@
 package dev.moaflink.engine.djl;
 
 import ai.djl.Device;
+import dev.moaflink.engine.ChatFormat;
 import dev.moaflink.engine.EngineSpec;
 import java.util.Map;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.CandidateAnswers;
-import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.PromptContext;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.schema.TaskType;
 import java.math.BigDecimal;
 

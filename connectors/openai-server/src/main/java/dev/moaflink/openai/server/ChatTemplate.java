@@ -2,7 +2,7 @@ package dev.moaflink.openai.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.moaflink.engine.djl.ChatFormat;
+import dev.moaflink.engine.ChatFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.moaflink.engine.djl;
+package dev.moaflink.engine;
 
 import java.util.Locale;
 
@@ -7,10 +7,10 @@ import java.util.Locale;
  * assistant's reply starts ({@code tail}). Sessions put the head before the prompt prefix and the tail after the
  * last appended part, so the wrapped prompt can still be prefilled incrementally.
  *
- * <p>{@code tokenizer_config.json} carries Jinja chat templates; rather than run Jinja, the engine recognises the
- * common families by their markers (ChatML as in Qwen2, Llama 3, Llama 2) and renders a single user turn without a
- * system message. A template of another family is reported and the prompt is used raw (option
- * {@code chat_template} picks a family explicitly, or {@code none}).
+ * <p>{@code tokenizer_config.json} carries Jinja chat templates; rather than run Jinja, engines and servers recognise
+ * the common families by their markers (ChatML as in Qwen2, Llama 3, Llama 2) and render a single user turn without
+ * a system message. A template of another family is reported and the prompt is used raw (the DJL engine's option
+ * {@code chat_template} picks a family explicitly, or {@code none}). Shared by the DJL engine and the OpenAI server.
  */
 public record ChatFormat(String name, String head, String tail, boolean addSpecialTokens) {
 
