@@ -30,7 +30,20 @@ public final class EmbeddedDemo {
 
     private EmbeddedDemo() {}
 
+    static final String USAGE = """
+            usage: deploy/demo.sh [--preset sim] [job flags, e.g. --default_topology dense-9-9-1]
+
+            Runs the job on its embedded default: an in-JVM KRaft broker, a local Flink MiniCluster and the bundled
+            models on the DJL engine (--preset sim: the simulated engine); produces 20 held-out questions and one
+            malformed record and prints every answer with its latency and trace summary. Any --KEY VALUE is a job
+            configuration flag (docs/CONFIGURATION.md). --help prints this text.
+            """;
+
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         int status = run(args);
         System.exit(status);
     }

@@ -231,7 +231,29 @@ public final class K8sManifests {
         }
     }
 
+    static final String USAGE = """
+            usage: deploy/k8s/render.sh [--plan plan.json] [--gpus-per-worker N] [--workers N] [--image I]
+                                        [--namespace NS] [--out DIR]
+
+            Renders the Kubernetes manifests (Flink Kubernetes Operator FlinkDeployment, job ConfigMap, Strimzi Kafka
+            and topics): one TaskManager per worker, or per placement-plan worker with the plan mounted for the job.
+              --plan FILE           a placement plan (moa-placement-plan/1) from the scheduler
+              --gpus-per-worker N   GPUs each TaskManager requests (default 1)
+              --workers N           TaskManagers without a plan (default 1)
+              --image I             the job image (default moa-flink:latest)
+              --namespace NS        Kubernetes namespace (default moa)
+              --out DIR             where to write (default deploy/k8s)
+              --help                this text
+            """;
+
     public static void main(String[] args) throws IOException {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException("expected --key value pairs\n" + USAGE);
+        }
         Options d = Options.defaults();
         String out = "deploy/k8s";
         String plan = null;

@@ -24,7 +24,29 @@ public final class QueriesCli {
 
     private QueriesCli() {}
 
+    static final String USAGE = """
+            usage: QueriesCli produce --bootstrap B --topic T (--file F | --samples | --dataset NAMES [--split S]
+                                      [--limit N] [--datasets-dir D])
+                   QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]
+
+            produce   writes queries (Avro single-object encoding, key = query id) to the topic:
+                        --file F        JSON lines {"id", "text", "choices", "task_type", "gold"}
+                        --samples       the bundled sample queries
+                        --dataset NAMES comma-separated public benchmarks (deploy/datasets), with --split, --limit,
+                                        --datasets-dir
+            consume   reads answers with read_committed; exits 1 unless exactly N arrived, one per query id
+                        --expect N      answers to wait for
+                        --timeout-s S   how long to wait (default 120)
+                        --ids-from F    the query file whose ids must be answered (or --samples)
+            --bootstrap B   Kafka bootstrap servers; client security settings come from MOA_KAFKA_* variables
+            --help          this text
+            """;
+
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         if (args.length == 0) {
             usage("missing command");
         }
@@ -102,8 +124,7 @@ public final class QueriesCli {
     }
 
     private static void usage(String problem) {
-        System.err.println(problem + "\nusage: QueriesCli produce --bootstrap B --topic T (--file F | --samples | --dataset NAMES [--split S] [--limit N] [--datasets-dir D])\n"
-                + "       QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]");
+        System.err.print(problem + "\n" + USAGE);
         System.exit(2);
     }
 }

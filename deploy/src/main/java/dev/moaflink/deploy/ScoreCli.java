@@ -85,7 +85,32 @@ public final class ScoreCli {
 
     private ScoreCli() {}
 
+    static final String USAGE = """
+            usage: deploy/score.sh --dataset NAMES [--split S] [--limit 50] [--seed 1] [--variants dense,tree,bypass-067]
+                                   [--datasets-dir DIR] [--out target/score] [--timeline-queries 12]
+                                   [--dense dense-9-9-1] [--tree tree-9-3-1] [job flags, e.g. --preset sim]
+
+            Scores the job in batch mode on public benchmarks (a local MiniCluster), once per variant.
+              --dataset NAMES        comma-separated datasets (see deploy/datasets; their files under ../shared/datasets)
+              --split S              dataset split (default: each dataset's test split)
+              --limit N              questions per dataset (default 50)
+              --seed N               sampling seed (default 1)
+              --variants LIST        comma-separated: dense, tree, tree-overlap, tree-overlap-ee, bypass-1,
+                                     bypass-067, ee-never, or all (default dense,tree,bypass-067)
+              --datasets-dir DIR     where the datasets are (else MOA_DATASETS_DIR, else ../shared/datasets)
+              --out DIR              reports, answers and timelines (default target/score)
+              --timeline-queries N   queries per timeline page (default 12)
+              --dense T, --tree T    the topologies the variants use
+              --help                 this text
+            Any other --key value is a job configuration flag (docs/CONFIGURATION.md). Exits 1 when a variant fails or
+            loses answers.
+            """;
+
     public static void main(String[] args) {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         try {
             System.exit(run(Options.parse(args)));
         } catch (IllegalArgumentException e) {

@@ -48,10 +48,26 @@ public final class Timeline {
 
     private Timeline() {}
 
+    static final String USAGE = """
+            usage: deploy/timeline.sh ANSWERS.jsonl [--out page.html|chart.png] [--queries N] [--ids a,b]
+
+            Draws a Gantt chart per query from an answers file (JSON lines, as batch mode writes them): a row per agent
+            node with its queue, prefill (overlapped / exposed) and decode phases; cancelled, failed, skipped and
+            bypassed nodes marked.
+              --out FILE     an HTML page (SVG, figures in tooltips), or a PNG image for a name ending in .png
+                             (default ANSWERS.jsonl.timeline.html)
+              --queries N    at most N queries (default 50)
+              --ids a,b      only these query ids
+              --help         this text
+            """;
+
     public static void main(String[] args) throws IOException {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         if (args.length < 1 || args[0].startsWith("--")) {
-            System.err.println("usage: deploy/timeline.sh ANSWERS.jsonl [--out page.html|chart.png] [--queries N] "
-                    + "[--ids a,b]");
+            System.err.print(USAGE);
             System.exit(2);
         }
         Path input = Path.of(args[0]);

@@ -34,7 +34,26 @@ public final class MoaJob {
 
     private MoaJob() {}
 
+    static final String USAGE = """
+            usage: MoaJob [--config job.yaml] [--preset sim|sim-reasoning] [--placement plan.json] [--KEY VALUE ...]
+
+            The MoA job. Streaming mode (default) reads Avro queries from Kafka and writes answers and dead letters
+            back, exactly once; batch mode (--mode batch --batch.input FILE --batch.output FILE) reads a JSON-lines
+            dataset and writes answers and an accuracy report.
+              --config FILE       job configuration (YAML) over the bundled defaults
+              --preset NAME       simulated GPU-class models under the default names
+              --placement FILE    a placement plan from the scheduler (routing.placement)
+              --KEY VALUE         any configuration key, dotted (--mechanisms.early_exit.enabled true)
+              --help              this text
+            Every key, its default and meaning: docs/CONFIGURATION.md (defaults: moa-defaults.yaml in the job jar).
+            Credentials never go on the command line: use kafka.properties_file or MOA_KAFKA_* variables.
+            """;
+
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         JobConfig config = ConfigLoader.fromArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, config);

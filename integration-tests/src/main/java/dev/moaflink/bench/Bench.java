@@ -23,6 +23,12 @@ public final class Bench {
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--help")) {
+            System.out.println("usage: deploy/bench.sh NAME [--key value ...]; NAME is one of "
+                    + new TreeSet<>(RUNNERS.keySet()) + ". Each writes target/bench/NAME.json and NAME.md; its options "
+                    + "and latest figures: README.md, section Benchmarks.");
+            return;
+        }
         if (args.length == 0 || !RUNNERS.containsKey(args[0])) {
             System.err.println("usage: deploy/bench.sh NAME [--key value ...]; NAME is one of "
                     + new TreeSet<>(RUNNERS.keySet()));

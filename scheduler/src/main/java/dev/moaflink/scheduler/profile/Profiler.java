@@ -61,7 +61,30 @@ public final class Profiler {
 
     private Profiler() {}
 
+    static final String USAGE = """
+            usage: deploy/profile.sh --backend B --model NAME [--option key=value ...] --worker-type TYPE --out FILE
+                                     [--prompts FILE.jsonl] [--batch 8] [--decode-tokens 64] [--prefill-tokens 256]
+                                     [--max-output-tokens 512] [--weight-mb MB] [--kv-bytes-per-token B]
+                                     [--kv-budget-mb 1024]
+
+            Measures a model on its engine into a cost profile (prefill and decode throughput, batching, output
+            lengths) for the placement optimiser.
+              --backend B            engine backend (djl, openai, sim)
+              --model NAME           model name; --option key=value are its engine options (repeatable)
+              --worker-type TYPE     the worker type the profile is for, e.g. h100-80gb
+              --out FILE             the profile to write (JSON)
+              --prompts FILE.jsonl   prompts to measure with (default: built-in ones)
+              --batch N              decode batch size to measure (default 8)
+              --decode-tokens N, --prefill-tokens N, --max-output-tokens N   measurement sizes
+              --weight-mb MB, --kv-bytes-per-token B, --kv-budget-mb MB      memory figures for placement
+              --help                 this text
+            """;
+
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
         Map<String, String> a = new LinkedHashMap<>();
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i += 2) {
@@ -109,10 +132,7 @@ public final class Profiler {
     }
 
     private static void usage(String problem) {
-        System.err.println(problem + "\nusage: deploy/profile.sh --backend B --model NAME [--option key=value ...] "
-                + "--worker-type TYPE --out FILE [--prompts FILE.jsonl] [--batch 8] [--decode-tokens 64] "
-                + "[--prefill-tokens 256] [--max-output-tokens 512] [--weight-mb MB] [--kv-bytes-per-token B] "
-                + "[--kv-budget-mb 1024]");
+        System.err.print(problem + "\n" + USAGE);
         System.exit(2);
     }
 

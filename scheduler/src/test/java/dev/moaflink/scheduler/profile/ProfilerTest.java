@@ -65,4 +65,18 @@ class ProfilerTest {
         Files.write(f, List.of("{\"id\": \"q\"}"));
         assertThrows(IllegalArgumentException.class, () -> Profiler.readPrompts(f));
     }
+
+    @Test
+    void helpPrintsTheOptionsAndReturnsWithoutStarting() throws Exception {
+        java.io.PrintStream before = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            Profiler.main(new String[] {"--help"});
+        } finally {
+            System.setOut(before);
+        }
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertTrue(text.startsWith("usage: ") && text.contains("--worker-type"), text);
+    }
 }

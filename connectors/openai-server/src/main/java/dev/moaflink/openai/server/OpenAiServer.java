@@ -147,6 +147,10 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Serves until the process is stopped (Ctrl-C, SIGTERM). */
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.print(ServerArgs.USAGE);
+            return;
+        }
         OpenAiServer server;
         try {
             server = launch(args);

@@ -36,6 +36,8 @@ record ServerArgs(String host, int port, String backend, Map<String, String> mod
                               profile keys)
               --chat-template how /v1/chat/completions wraps the user message; auto reads the model's template
               --api-key-env   clients must send this variable's value as 'Authorization: Bearer <key>'
+              --threads       request handler threads (default 32)
+              --help          this text
             """;
 
     static ServerArgs parse(String... args) {

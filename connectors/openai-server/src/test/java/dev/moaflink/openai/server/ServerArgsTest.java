@@ -54,4 +54,18 @@ class ServerArgsTest {
         assertTrue(refusal("--verbose", "1").contains("unknown flag '--verbose'"));
         assertTrue(refusal("--model", "a=/x", "--model", "a=/y").contains("each name once"));
     }
+
+    @Test
+    void helpPrintsTheOptionsAndReturnsWithoutStarting() throws Exception {
+        java.io.PrintStream before = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            OpenAiServer.main(new String[] {"--help"});
+        } finally {
+            System.setOut(before);
+        }
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertTrue(text.startsWith("usage: ") && text.contains("--chat-template"), text);
+    }
 }
