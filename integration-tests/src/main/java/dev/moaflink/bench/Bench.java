@@ -26,7 +26,7 @@ public final class Bench {
         if (args.length > 0 && args[0].equals("--help")) {
             System.out.println("usage: deploy/bench.sh NAME [--key value ...]; NAME is one of "
                     + new TreeSet<>(RUNNERS.keySet()) + ". Each writes target/bench/NAME.json and NAME.md; its options "
-                    + "and latest figures: README.md, section Benchmarks.");
+                    + "and latest figures: docs/BENCHMARKS.md.");
             return;
         }
         if (args.length == 0 || !RUNNERS.containsKey(args[0])) {
