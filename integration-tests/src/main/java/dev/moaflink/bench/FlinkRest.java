@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * Reads a running job's checkpoint statistics, restarts and status from Flink's REST API (the MiniCluster's or a
+ * Reads a running job's checkpoint statistics, restarts and failures from Flink's REST API (the MiniCluster's or a
  * cluster's), as an operator would watch it.
  */
 final class FlinkRest {
@@ -80,11 +80,6 @@ final class FlinkRest {
             return m.path("value").asLong();
         }
         return 0;
-    }
-
-    /** The job's status (RUNNING, RESTARTING, FAILED, ...). */
-    String status(String jobId) throws IOException, InterruptedException {
-        return get("/jobs/" + jobId).path("state").asText();
     }
 
     /** The root exception of the job's latest failure, or "" when it has none. */

@@ -74,7 +74,12 @@ final class DuplicateIdFilter extends AbstractStreamOperator<QueryTask>
         QueryTask query = element.getValue();
         int group = KeyGroupRangeAssignment.assignToKeyGroup(query.id(), maxParallelism);
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        if (windows.computeIfAbsent(group, g -> new IdWindow(windowMs)).addIfAbsent(DuplicateIds.hash(query.id()), now)) {
+        IdWindow window = windows.get(group);
+        if (window == null) {
+            window = new IdWindow(windowMs);
+            windows.put(group, window);
+        }
+        if (window.addIfAbsent(DuplicateIds.hash(query.id()), now)) {
             output.collect(element);
             return;
         }
