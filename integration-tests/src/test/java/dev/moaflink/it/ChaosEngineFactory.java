@@ -7,7 +7,10 @@ import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.sim.SimulatedEngine;
 import dev.moaflink.engine.sim.SimulatedEngineFactory;
+import dev.moaflink.engine.simulation.SimulatedSession;
+import dev.moaflink.engine.simulation.Simulator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,10 +52,15 @@ public final class ChaosEngineFactory implements EngineFactory {
     }
 
     @Override
+    public EngineInfo describe(EngineSpec spec) {
+        return sim.describe(asSim(spec));
+    }
+
+    @Override
     public LlmEngine create(EngineSpec spec) {
-        LlmEngine inner = sim.create(asSim(spec));
+        SimulatedEngine inner = (SimulatedEngine) sim.create(asSim(spec));
         double failRate = Double.parseDouble(spec.option("fail_rate", "0"));
-        return new LlmEngine() {
+        return new ChaosEngine() {
             @Override
             public String model() {
                 return inner.model();
@@ -65,6 +73,11 @@ public final class ChaosEngineFactory implements EngineFactory {
 
             @Override
             public EngineSession open(SessionRequest request) {
+                return open(request, null);
+            }
+
+            @Override
+            public SimulatedSession open(SessionRequest request, String gold) {
                 if (ARMED.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     INJECTED.incrementAndGet();
                     throw new InjectedFailure("injected failure opening " + request.requestId());
@@ -73,7 +86,7 @@ public final class ChaosEngineFactory implements EngineFactory {
                     FAULTS.incrementAndGet();
                     throw new EngineException("injected engine fault opening " + request.requestId());
                 }
-                return inner.open(request);
+                return inner.open(request, gold);
             }
 
             @Override
@@ -82,6 +95,9 @@ public final class ChaosEngineFactory implements EngineFactory {
             }
         };
     }
+
+    /** The simulated engine it wraps, with failures injected at open. */
+    private interface ChaosEngine extends LlmEngine, Simulator {}
 
     private static EngineSpec asSim(EngineSpec spec) {
         java.util.Map<String, String> options = new java.util.HashMap<>(spec.options());

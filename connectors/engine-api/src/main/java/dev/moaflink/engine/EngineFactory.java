@@ -16,6 +16,14 @@ public interface EngineFactory {
      */
     void validate(EngineSpec spec);
 
+    /**
+     * What an engine of this spec will be ({@link LlmEngine#info()} of the engine {@link #create} makes), without
+     * loading it: the job decides from it, when it builds its graph, in which clock its agents run.
+     *
+     * @throws IllegalArgumentException naming the bad option
+     */
+    EngineInfo describe(EngineSpec spec);
+
     /** Loads the model. May be slow (weights); called once per JVM per spec by the registry. */
     LlmEngine create(EngineSpec spec);
 }

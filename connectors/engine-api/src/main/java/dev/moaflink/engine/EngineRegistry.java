@@ -48,6 +48,11 @@ public final class EngineRegistry {
         factory(spec.backend()).validate(spec);
     }
 
+    /** What the engine of {@code spec} will be, without loading it (see {@link EngineFactory#describe}). */
+    public EngineInfo describe(EngineSpec spec) {
+        return factory(spec.backend()).describe(spec);
+    }
+
     /** Returns a lease on the shared engine for {@code spec}, creating it on first use. */
     public Lease acquire(EngineSpec spec) {
         // Model loading happens under the lock on purpose: two operators opening the same model at once

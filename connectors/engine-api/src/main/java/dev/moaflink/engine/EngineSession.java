@@ -22,15 +22,6 @@ public interface EngineSession extends AutoCloseable {
     void append(String text);
 
     /**
-     * Tells a virtual-time engine what the caller's clock reads (milliseconds, any origin, never decreasing) for
-     * the calls that follow: the session's prefill starts at the first reading, each appended piece is prefilled
-     * no earlier than the reading at its append, and {@link #generate} happens at the reading then, so that
-     * {@link PhaseTimings#prefillExposedMs()} is the prefill left after it. Real-time engines ignore it: for them
-     * the calls themselves happen at those times. Without any reading every call happens at 0.
-     */
-    default void at(double clockMs) {}
-
-    /**
      * Decodes once all appended prompt is prefilled, streaming each token to {@code listener}.
      * The returned future always completes normally, with a {@link FinishReason} (ERROR carries the
      * message in {@link Generation#error()}). May be called once per session.

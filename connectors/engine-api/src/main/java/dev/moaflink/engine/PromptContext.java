@@ -5,15 +5,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a prompt is about, as structured data. Real engines ignore it; the simulated engine uses it to
- * decide what a model with a given accuracy would answer (it needs the gold answer to be right or wrong).
+ * What a prompt is about, as structured data: the query it serves and the form of answer it asks for. The simulated
+ * engine derives its answer space from it; the query's right answer is not part of it (only a
+ * {@link dev.moaflink.engine.simulation.Simulator} is given that).
  *
  * @param queryId  the query the session serves
  * @param taskType how answers are extracted
  * @param choices  answer options (labelled A, B, ...), empty if none
- * @param gold     the known correct answer, or null
  */
-public record PromptContext(String queryId, TaskType taskType, List<String> choices, String gold) {
+public record PromptContext(String queryId, TaskType taskType, List<String> choices) {
 
     public PromptContext {
         Objects.requireNonNull(queryId, "queryId");
@@ -22,6 +22,6 @@ public record PromptContext(String queryId, TaskType taskType, List<String> choi
     }
 
     public static PromptContext freeText(String queryId) {
-        return new PromptContext(queryId, TaskType.FREE_TEXT, List.of(), null);
+        return new PromptContext(queryId, TaskType.FREE_TEXT, List.of());
     }
 }

@@ -31,6 +31,11 @@ class EngineRegistryTest {
         }
 
         @Override
+        public EngineInfo describe(EngineSpec spec) {
+            return CountingEngine.INFO;
+        }
+
+        @Override
         public LlmEngine create(EngineSpec spec) {
             CountingEngine e = new CountingEngine(spec.model());
             created.add(e);
@@ -39,6 +44,7 @@ class EngineRegistryTest {
     }
 
     static final class CountingEngine implements LlmEngine {
+        static final EngineInfo INFO = new EngineInfo("counting", true, true, false);
         final String model;
         int closed;
 
@@ -53,7 +59,7 @@ class EngineRegistryTest {
 
         @Override
         public EngineInfo info() {
-            return new EngineInfo("counting", true, true, false);
+            return INFO;
         }
 
         @Override

@@ -199,19 +199,22 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                 if (ahead != null) {
                     ahead.close();
                 }
-                f.session = engine.engine.open(new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
-                        role(call), call.level()));
+                SessionRequest request = new SessionRequest(f.requestId, call.promptPrefix(), context(call.query()),
+                        role(call), call.level());
+                f.session = engine.engine instanceof dev.moaflink.engine.simulation.Simulator sim
+                        ? sim.open(request, call.query().gold()) : engine.engine.open(request);
                 f.openedAtRun = !engine.virtualTime;
                 double[] ready = call.partReadyMs();
                 if (ready != null && engine.virtualTime) {
                     // Overlap on the engine clock: prefix from the open, each part when it became available.
-                    f.session.at(call.openOffsetMs());
+                    var clocked = (dev.moaflink.engine.simulation.SimulatedSession) f.session;
+                    clocked.at(call.openOffsetMs());
                     String[] parts = call.promptParts();
                     for (int i = 0; i < parts.length; i++) {
-                        f.session.at(Math.max(call.openOffsetMs(), ready[i]));
-                        f.session.append(parts[i]);
+                        clocked.at(Math.max(call.openOffsetMs(), ready[i]));
+                        clocked.append(parts[i]);
                     }
-                    f.session.at(Math.max(call.openOffsetMs(), call.readyOffsetMs()));
+                    clocked.at(Math.max(call.openOffsetMs(), call.readyOffsetMs()));
                 } else {
                     for (String part : call.promptParts()) {
                         f.session.append(part);
@@ -360,7 +363,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private PromptContext context(QueryTask q) {
         if (q != lastQuery) {
             lastContext = new PromptContext(q.id(), q.taskType(),
-                    q.choices() == null ? List.of() : Arrays.asList(q.choices()), q.gold());
+                    q.choices() == null ? List.of() : Arrays.asList(q.choices()));
             lastQuery = q;
         }
         return lastContext;

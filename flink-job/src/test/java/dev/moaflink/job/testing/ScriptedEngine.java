@@ -32,6 +32,8 @@ public final class ScriptedEngine implements LlmEngine {
     private static final java.util.concurrent.atomic.AtomicInteger OPENS = new java.util.concurrent.atomic.AtomicInteger();
     public static final Set<String> CLOSED_ENGINES = ConcurrentHashMap.newKeySet();
 
+    static final EngineInfo INFO = new EngineInfo("scripted", false, false, true);
+
     private final EngineSpec spec;
 
     ScriptedEngine(EngineSpec spec) {
@@ -55,7 +57,7 @@ public final class ScriptedEngine implements LlmEngine {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo("scripted", false, false, true);
+        return INFO;
     }
 
     @Override
@@ -167,6 +169,12 @@ public final class ScriptedEngine implements LlmEngine {
             if (!mode.equals("manual") && !mode.equals("refuse") && !mode.equals("flaky")) {
                 throw new IllegalArgumentException("mode must be manual, refuse or flaky, was " + mode);
             }
+        }
+
+        @Override
+        public EngineInfo describe(EngineSpec spec) {
+            validate(spec);
+            return INFO;
         }
 
         @Override

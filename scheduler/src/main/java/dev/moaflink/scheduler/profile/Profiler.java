@@ -290,7 +290,7 @@ public final class Profiler {
     }
 
     private static PromptContext context(String id) {
-        return new PromptContext(id, TaskType.FREE_TEXT, List.of(), null);
+        return new PromptContext(id, TaskType.FREE_TEXT, List.of());
     }
 
     static List<String> readPrompts(Path file) throws IOException {

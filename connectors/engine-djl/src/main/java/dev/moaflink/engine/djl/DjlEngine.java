@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class DjlEngine implements LlmEngine {
 
+    /** Real, wall-clock, with a live KV cache that appends extend. */
+    static final EngineInfo INFO = new EngineInfo("djl", false, false, true);
+
     private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
     /** Prompt tokens held back until more text or generate arrives (the tokeniser may merge them). */
     private static final int HOLD_BACK = 2;
@@ -138,7 +141,7 @@ public final class DjlEngine implements LlmEngine {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo("djl", false, false, true);
+        return INFO;
     }
 
     @Override

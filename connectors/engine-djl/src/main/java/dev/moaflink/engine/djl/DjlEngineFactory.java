@@ -1,6 +1,7 @@
 package dev.moaflink.engine.djl;
 
 import dev.moaflink.engine.EngineFactory;
+import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.engine.LlmEngine;
 
@@ -18,6 +19,12 @@ public final class DjlEngineFactory implements EngineFactory {
         if (!ModelLocator.exists(o.path())) {
             throw new IllegalArgumentException("model '" + spec.model() + "': no model at " + o.path());
         }
+    }
+
+    @Override
+    public EngineInfo describe(EngineSpec spec) {
+        DjlOptions.of(spec);
+        return DjlEngine.INFO;
     }
 
     @Override

@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  */
 final class OpenAiEngine implements LlmEngine {
 
+    /**
+     * Not incremental: append cannot extend a KV cache over HTTP; warm-ups only make the server's prefix cache hold
+     * the prompt so far.
+     */
+    static final EngineInfo INFO = new EngineInfo(OpenAiEngineFactory.BACKEND, false, false, false);
+
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiEngine.class);
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,9 +88,7 @@ final class OpenAiEngine implements LlmEngine {
 
     @Override
     public EngineInfo info() {
-        // Not incremental: append cannot extend a KV cache over HTTP; warm-ups only make the server's prefix cache
-        // hold the prompt so far.
-        return new EngineInfo(OpenAiEngineFactory.BACKEND, false, false, false);
+        return INFO;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.moaflink.engine.openai;
 
 import dev.moaflink.engine.EngineFactory;
+import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.engine.LlmEngine;
 import java.util.function.UnaryOperator;
@@ -33,6 +34,12 @@ public final class OpenAiEngineFactory implements EngineFactory {
     @Override
     public void validate(EngineSpec spec) {
         OpenAiOptions.of(spec, env);
+    }
+
+    @Override
+    public EngineInfo describe(EngineSpec spec) {
+        OpenAiOptions.of(spec, env);
+        return OpenAiEngine.INFO;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.moaflink.engine.sim;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.GenerationTranscript;
 import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
@@ -51,7 +52,7 @@ final class RealTimeSession extends SimSession {
     private TokenListener listener;
     private CompletableFuture<Generation> result;
     private OutputTokens output;
-    private Transcript transcript;
+    private GenerationTranscript transcript;
     private ScheduledFuture<?> pending;
     private boolean holdsSlot;
     private long generateAt;
@@ -70,6 +71,10 @@ final class RealTimeSession extends SimSession {
         this.slotGranted = () -> lane.execute(this::startDecode);
         this.prefillEndNanos = System.nanoTime() + toNanos(prompt.prefillMs());
     }
+
+    /** Real time: every call happens when it is made, whatever the caller's clock reads. */
+    @Override
+    public void at(double clockMs) {}
 
     @Override
     protected void appended(double prefillMs) {
@@ -117,7 +122,7 @@ final class RealTimeSession extends SimSession {
         }
         try {
             output = model.respond(request, facts, prompt.text());
-            transcript = new Transcript(params, output.length());
+            transcript = new GenerationTranscript(params, output.length());
         } catch (RuntimeException e) {
             finish(FinishReason.ERROR, String.valueOf(e));
             return;
@@ -163,7 +168,7 @@ final class RealTimeSession extends SimSession {
         try {
             while (transcript.tokens() < due) {
                 Token token = output.next();
-                FinishReason reason = transcript.add(token, !output.hasNext());
+                FinishReason reason = add(transcript, token, !output.hasNext());
                 if (firstTokenAt < 0) {
                     firstTokenAt = now;
                 }

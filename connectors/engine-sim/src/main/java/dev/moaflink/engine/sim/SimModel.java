@@ -42,9 +42,9 @@ final class SimModel {
     private final double queryWeight;
     private final double modelWeight;
 
-    /** The query facts of {@code context} under this model's seed. */
-    QueryFacts facts(PromptContext context) {
-        return new QueryFacts(context, profile.seed());
+    /** The query facts of {@code context}, whose correct answer is {@code gold} (null: unknown), under this model's seed. */
+    QueryFacts facts(PromptContext context, String gold) {
+        return new QueryFacts(context, gold, profile.seed());
     }
 
     SimModel(SimProfile profile) {

@@ -1,12 +1,14 @@
 package dev.moaflink.engine.sim;
 
-import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
+import dev.moaflink.engine.Token;
+import dev.moaflink.engine.GenerationTranscript;
+import dev.moaflink.engine.simulation.SimulatedSession;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * The front door both simulated sessions share: the prompt, the rule that prompt text is accepted only
  * before generate and cancel, and the one allowed generate. Subclasses decide what time means.
  */
-abstract class SimSession implements EngineSession {
+abstract class SimSession implements SimulatedSession {
 
     protected final SessionRequest request;
     protected final QueryFacts facts;
@@ -69,6 +71,17 @@ abstract class SimSession implements EngineSession {
                     0.0, new PhaseTimings(0, prompt.prefillMs(), 0, 0, 0), null));
         }
         return null;
+    }
+
+    /**
+     * Records a token of a simulated output in {@code transcript}: the generation ends (STOP) at a stop sequence or at
+     * the output's natural end ({@code last}), and at max tokens (LENGTH); null: it goes on.
+     */
+    static FinishReason add(GenerationTranscript transcript, Token token, boolean last) {
+        if (transcript.add(token.text(), token.logProb()) || last) {
+            return FinishReason.STOP;
+        }
+        return transcript.full() ? FinishReason.LENGTH : null;
     }
 
     @Override

@@ -4,9 +4,10 @@ import dev.moaflink.engine.CandidateAnswers;
 import dev.moaflink.engine.EngineException;
 import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineLoad;
-import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.SessionRequest;
+import dev.moaflink.engine.simulation.SimulatedSession;
+import dev.moaflink.engine.simulation.Simulator;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * In real time, one scheduler per engine paces prefill and decode on the wall clock; in virtual time nothing
  * waits and {@code generate} completes before it returns.
  */
-public final class SimulatedEngine implements LlmEngine {
+public final class SimulatedEngine implements LlmEngine, Simulator {
 
     private static final int MAX_SCHEDULER_THREADS = 4;
 
@@ -73,6 +74,11 @@ public final class SimulatedEngine implements LlmEngine {
 
     @Override
     public EngineInfo info() {
+        return info(profile);
+    }
+
+    /** What an engine of {@code profile} is: simulated, in the profile's clock, with incremental prefill. */
+    static EngineInfo info(SimProfile profile) {
         return new EngineInfo(SimulatedEngineFactory.BACKEND, true, profile.time() == SimProfile.Time.VIRTUAL, true);
     }
 
@@ -86,15 +92,24 @@ public final class SimulatedEngine implements LlmEngine {
         return slots == null ? new EngineLoad(0, 0, 0, 0) : new EngineLoad(slots.waiting(), slots.busy(), 0, 0);
     }
 
+    /**
+     * A session that does not know its query's right answer: accuracy is then the model's own draw, and nothing can
+     * be scored (see {@link #open(SessionRequest, String)}).
+     */
+    @Override
+    public SimulatedSession open(SessionRequest request) {
+        return open(request, null);
+    }
+
     /** @throws EngineException when the engine is closed or the query cannot be answered (e.g. 30 choices) */
     @Override
-    public EngineSession open(SessionRequest request) {
+    public SimulatedSession open(SessionRequest request, String gold) {
         if (closed) {
             throw new EngineException("simulated engine '" + model + "' is closed");
         }
         QueryFacts facts = lastFacts;
-        if (facts == null || facts.context != request.context()) {
-            facts = sim.facts(request.context());
+        if (facts == null || facts.context != request.context() || !Objects.equals(facts.givenGold, gold)) {
+            facts = sim.facts(request.context(), gold);
             lastFacts = facts;
         }
         if (scheduler == null) {

@@ -1,6 +1,7 @@
 package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.EngineFactory;
+import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.engine.LlmEngine;
 
@@ -17,6 +18,11 @@ public final class SimulatedEngineFactory implements EngineFactory {
     @Override
     public void validate(EngineSpec spec) {
         SimProfile.parse(spec.options());
+    }
+
+    @Override
+    public EngineInfo describe(EngineSpec spec) {
+        return SimulatedEngine.info(SimProfile.parse(spec.options()));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.moaflink.engine.sim;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
+import dev.moaflink.engine.GenerationTranscript;
 import dev.moaflink.engine.PhaseTimings;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
@@ -96,7 +97,7 @@ final class VirtualSession extends SimSession {
         }
         try {
             OutputTokens output = model.respond(request, facts, prompt.text());
-            Transcript transcript = new Transcript(params, output.length());
+            GenerationTranscript transcript = new GenerationTranscript(params, output.length());
             FinishReason reason = null;
             while (reason == null) {
                 if (stopRequested) {
@@ -104,7 +105,7 @@ final class VirtualSession extends SimSession {
                     break;
                 }
                 Token token = output.next();
-                reason = transcript.add(token, !output.hasNext());
+                reason = add(transcript, token, !output.hasNext());
                 listener.onToken(token);
             }
             int n = transcript.tokens();

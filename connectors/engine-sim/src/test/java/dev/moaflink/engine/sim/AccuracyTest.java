@@ -23,7 +23,7 @@ class AccuracyTest {
         int correct = 0;
         for (int q = 0; q < QUERIES; q++) {
             PromptContext c = queries.apply(q);
-            if (c.gold().equals(Fixtures.answer(engine, Fixtures.proposer(c, "p0")))) {
+            if (Fixtures.gold(c).equals(Fixtures.answer(engine, Fixtures.proposer(c, "p0")))) {
                 correct++;
             }
         }
@@ -62,7 +62,7 @@ class AccuracyTest {
             for (String node : new String[] {"p0", "p1", "p2"}) {
                 votes.merge(Fixtures.answer(engine, Fixtures.proposer(c, node)), 1, Integer::sum);
             }
-            if (votes.getOrDefault(c.gold(), 0) >= 2) {
+            if (votes.getOrDefault(Fixtures.gold(c), 0) >= 2) {
                 correct++;
             }
         }
@@ -83,7 +83,7 @@ class AccuracyTest {
             PromptContext c = Fixtures.multipleChoice(q);
             String a = Fixtures.answer(engine, Fixtures.proposer(c, "p0"));
             String b = Fixtures.answer(engine, Fixtures.proposer(c, "p1"));
-            if (!a.equals(c.gold()) && !b.equals(c.gold())) {
+            if (!a.equals(Fixtures.gold(c)) && !b.equals(Fixtures.gold(c))) {
                 bothWrong++;
                 agree += a.equals(b) ? 1 : 0;
             }
@@ -100,9 +100,9 @@ class AccuracyTest {
         int nWrong = 0;
         for (int q = 0; q < 2000; q++) {
             PromptContext c = Fixtures.multipleChoice(q);
-            try (EngineSession s = engine.open(Fixtures.proposer(c, "p0"))) {
+            try (EngineSession s = Fixtures.open(engine, Fixtures.proposer(c, "p0"))) {
                 Generation g = Fixtures.generate(s);
-                if (c.gold().equals(CandidateAnswers.last(g.text()))) {
+                if (Fixtures.gold(c).equals(CandidateAnswers.last(g.text()))) {
                     right += g.confidence();
                     nRight++;
                 } else {

@@ -29,7 +29,7 @@ class AggregatorTest {
     void readsCandidatesAcrossAppendedChunks() {
         SimulatedEngine engine = Fixtures.virtualEngine("synthesis", "1");
         PromptContext c = Fixtures.multipleChoice(0);
-        try (EngineSession s = engine.open(Fixtures.aggregator(c, "agg", HEADER))) {
+        try (EngineSession s = Fixtures.open(engine, Fixtures.aggregator(c, "agg", HEADER))) {
             // Upstream tokens arrive one by one: the marker and the label in separate appends.
             for (String chunk : new String[] {"1. so", "\nAnswer:", " D", "\n2. thus", "\nAnswer:", " D",
                 "\n3. hence", "\nAnswer:", " B"}) {

@@ -7,8 +7,11 @@ import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.TokenListener;
+import dev.moaflink.engine.simulation.SimulatedSession;
 import dev.moaflink.schema.TaskType;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +19,8 @@ import java.util.Map;
 final class Fixtures {
 
     static final List<String> FOUR_CHOICES = List.of("red", "green", "blue", "yellow");
+    /** The gold answer of each query context the tests made: the engine is told it at open, as the job does. */
+    private static final Map<PromptContext, String> GOLD = Collections.synchronizedMap(new IdentityHashMap<>());
 
     private Fixtures() {}
 
@@ -42,14 +47,30 @@ final class Fixtures {
         return new SimulatedEngine("test-model", SimProfile.parse(options(keyValues)));
     }
 
+    /** A query's context whose gold answer is {@code gold} (null: none). */
+    static PromptContext context(String queryId, TaskType type, List<String> choices, String gold) {
+        PromptContext c = new PromptContext(queryId, type, choices);
+        GOLD.put(c, gold);
+        return c;
+    }
+
+    static String gold(PromptContext context) {
+        return GOLD.get(context);
+    }
+
+    /** Opens a session that knows its query's gold answer. */
+    static SimulatedSession open(SimulatedEngine engine, SessionRequest request) {
+        return engine.open(request, GOLD.get(request.context()));
+    }
+
     /** A four-choice query whose gold label cycles through A..D. */
     static PromptContext multipleChoice(int query) {
-        return new PromptContext("q" + query, TaskType.MULTIPLE_CHOICE, FOUR_CHOICES,
+        return context("q" + query, TaskType.MULTIPLE_CHOICE, FOUR_CHOICES,
                 CandidateAnswers.label(query % FOUR_CHOICES.size()));
     }
 
     static PromptContext numeric(int query) {
-        return new PromptContext("q" + query, TaskType.NUMERIC, List.of(), Integer.toString(query * 7 + 3));
+        return context("q" + query, TaskType.NUMERIC, List.of(), Integer.toString(query * 7 + 3));
     }
 
     static SessionRequest proposer(PromptContext context, String node) {
@@ -68,7 +89,7 @@ final class Fixtures {
 
     /** The answer a request gets from {@code engine}, or null if its output has none. */
     static String answer(SimulatedEngine engine, SessionRequest request) {
-        try (EngineSession s = engine.open(request)) {
+        try (EngineSession s = open(engine, request)) {
             return CandidateAnswers.last(generate(s).text());
         }
     }

@@ -29,7 +29,7 @@ class GenerationLimitsTest {
     }
 
     private static Generation generate(SimulatedEngine engine, GenerationParams params, List<Token> tokens) {
-        try (EngineSession s = engine.open(REQUEST)) {
+        try (EngineSession s = Fixtures.open(engine, REQUEST)) {
             return s.generate(params, tokens::add).join();
         }
     }

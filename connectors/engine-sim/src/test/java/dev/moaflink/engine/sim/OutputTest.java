@@ -26,7 +26,7 @@ class OutputTest {
 
     private static Run run(SimulatedEngine engine, SessionRequest request, GenerationParams params) {
         List<Token> tokens = new ArrayList<>();
-        try (EngineSession s = engine.open(request)) {
+        try (EngineSession s = Fixtures.open(engine, request)) {
             return new Run(s.generate(params, tokens::add).join(), tokens);
         }
     }
@@ -87,7 +87,7 @@ class OutputTest {
     @Test
     void aOneTokenBudgetStillWritesTheWholeAnswerLine() {
         SimulatedEngine engine = Fixtures.virtualEngine("output_mean_tokens", "1", "output_p95_tokens", "1");
-        Generation g = Fixtures.generate(engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0")));
+        Generation g = Fixtures.generate(Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0")));
         assertTrue(g.text().matches("Answer: [A-D]"), g.text());
         assertEquals(2, g.outputTokens());
     }
@@ -98,7 +98,7 @@ class OutputTest {
         for (int q = 0; q < 200; q++) {
             PromptContext c = Fixtures.numeric(q);
             String answer = Fixtures.answer(engine, Fixtures.proposer(c, "p0"));
-            long gold = Long.parseLong(c.gold());
+            long gold = Long.parseLong(Fixtures.gold(c));
             long got = Long.parseLong(answer);
             assertNotEquals(gold, got);
             assertTrue(Math.abs(got - gold) <= Math.max(5, gold / 2), answer + " vs gold " + gold);
@@ -107,7 +107,7 @@ class OutputTest {
 
     @Test
     void freeTextAnswersGoldWhenCorrectAndAPhraseWhenWrong() {
-        PromptContext c = new PromptContext("q1", TaskType.FREE_TEXT, List.of(), "  New   York ");
+        PromptContext c = Fixtures.context("q1", TaskType.FREE_TEXT, List.of(), "  New   York ");
         assertEquals("New York", Fixtures.answer(Fixtures.virtualEngine("accuracy", "1"), Fixtures.proposer(c, "p0")));
         String wrong = Fixtures.answer(Fixtures.virtualEngine("accuracy", "0"), Fixtures.proposer(c, "p0"));
         assertTrue(wrong.matches("[a-z]+ [a-z]+") && !wrong.equals("New York"), wrong);
@@ -118,13 +118,13 @@ class OutputTest {
         SimulatedEngine engine = Fixtures.virtualEngine();
         int[] perLabel = new int[4];
         for (int q = 0; q < 400; q++) {
-            PromptContext c = new PromptContext("q" + q, TaskType.MULTIPLE_CHOICE, Fixtures.FOUR_CHOICES, null);
+            PromptContext c = Fixtures.context("q" + q, TaskType.MULTIPLE_CHOICE, Fixtures.FOUR_CHOICES, null);
             perLabel[Fixtures.answer(engine, Fixtures.proposer(c, "p0")).charAt(0) - 'A']++;
         }
         for (int n : perLabel) {
             assertTrue(n > 60, "uniform over labels: " + java.util.Arrays.toString(perLabel));
         }
-        PromptContext notNumeric = new PromptContext("q1", TaskType.NUMERIC, List.of(), "many");
+        PromptContext notNumeric = Fixtures.context("q1", TaskType.NUMERIC, List.of(), "many");
         assertTrue(Fixtures.answer(engine, Fixtures.proposer(notNumeric, "p0")).matches("\\d+"));
     }
 
@@ -135,7 +135,7 @@ class OutputTest {
         long total = 0;
         int[] lengths = new int[n];
         for (int q = 0; q < n; q++) {
-            try (EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(q), "p0"))) {
+            try (EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(q), "p0"))) {
                 lengths[q] = Fixtures.generate(s).outputTokens();
                 total += lengths[q];
             }

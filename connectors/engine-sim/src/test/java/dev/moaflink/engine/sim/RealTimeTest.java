@@ -52,7 +52,7 @@ class RealTimeTest {
         SimulatedEngine engine = paced();
         long start = System.nanoTime();
         List<Long> tokenTimes = new ArrayList<>();
-        try (EngineSession s = engine.open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(800)))) {
+        try (EngineSession s = Fixtures.open(engine, Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(800)))) {
             Generation g = s.generate(GenerationParams.greedy(1000), t -> tokenTimes.add(System.nanoTime())).join();
             double elapsedMs = (System.nanoTime() - start) / 1e6;
 
@@ -70,8 +70,8 @@ class RealTimeTest {
     @Test
     void promptAppendedBeforeGenerateIsPrefilledWhileWaiting() throws InterruptedException {
         SimulatedEngine engine = paced();
-        EngineSession early = engine.open(Fixtures.aggregator(Fixtures.multipleChoice(1), "a0", "prefix"));
-        EngineSession late = engine.open(Fixtures.aggregator(Fixtures.multipleChoice(1), "a1", "prefix"));
+        EngineSession early = Fixtures.open(engine, Fixtures.aggregator(Fixtures.multipleChoice(1), "a0", "prefix"));
+        EngineSession late = Fixtures.open(engine, Fixtures.aggregator(Fixtures.multipleChoice(1), "a1", "prefix"));
         early.append("x".repeat(800));
         Thread.sleep(300); // the early session's 200 ms increment is prefilled meanwhile
         late.append("x".repeat(800));
@@ -89,7 +89,7 @@ class RealTimeTest {
     @Test
     void incrementsArePrefilledOneAfterAnother() {
         SimulatedEngine engine = paced();
-        try (EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"))) {
+        try (EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"))) {
             for (int i = 0; i < 3; i++) {
                 s.append("x".repeat(400)); // 100 ms each, queued behind the previous one
             }
@@ -101,7 +101,7 @@ class RealTimeTest {
     @Test
     void cancelStopsPromptlyWithTheTextSoFar() throws Exception {
         SimulatedEngine engine = engine("decode_tps", "20", "output_mean_tokens", "2000", "output_p95_tokens", "2000");
-        EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
         CountDownLatch threeTokens = new CountDownLatch(3);
         CompletableFuture<Generation> f = s.generate(GenerationParams.greedy(5000), t -> threeTokens.countDown());
         assertTrue(threeTokens.await(10, TimeUnit.SECONDS));
@@ -119,7 +119,7 @@ class RealTimeTest {
     @Test
     void cancelDuringPrefill() throws Exception {
         SimulatedEngine engine = engine("prefill_tps", "1");
-        EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
         s.append("x".repeat(400)); // 100 s of prefill
         CompletableFuture<Generation> f = s.generate(GenerationParams.greedy(100), TokenListener.NONE);
         s.cancel();
@@ -133,7 +133,7 @@ class RealTimeTest {
     void listenerMayCancelItsOwnSession() throws Exception {
         SimulatedEngine engine = engine("decode_tps", "1000", "output_mean_tokens", "2000",
                 "output_p95_tokens", "2000");
-        EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
         Generation g = s.generate(GenerationParams.greedy(5000), t -> s.cancel()).get(10, TimeUnit.SECONDS);
         assertEquals(FinishReason.CANCELLED, g.finishReason());
         assertEquals(1, g.outputTokens());
@@ -142,8 +142,8 @@ class RealTimeTest {
     @Test
     void concurrencyQueuesDecoding() {
         SimulatedEngine engine = paced("concurrency", "1");
-        EngineSession a = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
-        EngineSession b = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
+        EngineSession a = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession b = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
         CompletableFuture<Generation> fa = a.generate(GenerationParams.greedy(100), TokenListener.NONE);
         CompletableFuture<Generation> fb = b.generate(GenerationParams.greedy(100), TokenListener.NONE);
         Generation ga = fa.join();
@@ -159,9 +159,9 @@ class RealTimeTest {
     void cancelledQueuedSessionsPassTheirSlotOn() throws Exception {
         SimulatedEngine engine = engine("concurrency", "1", "decode_tps", "100", "overhead_ms", "0",
                 "output_mean_tokens", "10", "output_p95_tokens", "10");
-        EngineSession a = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
-        EngineSession b = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
-        EngineSession c = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p2"));
+        EngineSession a = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession b = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
+        EngineSession c = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p2"));
         CompletableFuture<Generation> fa = a.generate(GenerationParams.greedy(100), TokenListener.NONE);
         CompletableFuture<Generation> fb = b.generate(GenerationParams.greedy(100), TokenListener.NONE);
         CompletableFuture<Generation> fc = c.generate(GenerationParams.greedy(100), TokenListener.NONE);
@@ -171,7 +171,7 @@ class RealTimeTest {
         fb.get(10, TimeUnit.SECONDS);
         fc.get(10, TimeUnit.SECONDS);
         // All slots are free again: a new session decodes without queueing behind anyone.
-        EngineSession d = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p3"));
+        EngineSession d = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p3"));
         Generation gd = d.generate(GenerationParams.greedy(100), TokenListener.NONE).get(10, TimeUnit.SECONDS);
         assertEquals(FinishReason.STOP, gd.finishReason());
         assertEquals(10, gd.outputTokens());
@@ -184,7 +184,7 @@ class RealTimeTest {
         List<CompletableFuture<Generation>> all = new ArrayList<>();
         List<EngineSession> sessions = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(i), "p0"));
+            EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(i), "p0"));
             sessions.add(s);
             all.add(s.generate(GenerationParams.greedy(100), TokenListener.NONE));
         }
@@ -202,7 +202,7 @@ class RealTimeTest {
             assertTrue(r == FinishReason.STOP || r == FinishReason.CANCELLED, r.toString());
         }
         // Had the only slot leaked, this session would never decode.
-        EngineSession x = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "x"));
+        EngineSession x = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "x"));
         assertEquals(FinishReason.STOP,
                 x.generate(GenerationParams.greedy(100), TokenListener.NONE).get(10, TimeUnit.SECONDS).finishReason());
     }
@@ -210,15 +210,15 @@ class RealTimeTest {
     @Test
     void closingTheEngineCancelsOutstandingGenerations() throws Exception {
         SimulatedEngine engine = engine("decode_tps", "20", "output_mean_tokens", "2000", "output_p95_tokens", "2000");
-        EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
         CompletableFuture<Generation> f = s.generate(GenerationParams.greedy(5000), TokenListener.NONE);
-        EngineSession idle = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
+        EngineSession idle = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
         engine.close();
         assertEquals(FinishReason.CANCELLED, f.get(10, TimeUnit.SECONDS).finishReason());
         assertEquals(FinishReason.CANCELLED,
                 idle.generate(GenerationParams.greedy(10), TokenListener.NONE).get(10, TimeUnit.SECONDS).finishReason());
         assertThrows(dev.moaflink.engine.EngineException.class,
-                () -> engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p2")));
+                () -> Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p2")));
     }
 
     @Test
@@ -227,7 +227,7 @@ class RealTimeTest {
                 "output_mean_tokens", "20", "output_p95_tokens", "40");
         List<CompletableFuture<Generation>> all = new ArrayList<>();
         for (int q = 0; q < 2000; q++) {
-            EngineSession s = engine.open(Fixtures.proposer(Fixtures.multipleChoice(q), "p0"));
+            EngineSession s = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(q), "p0"));
             all.add(s.generate(GenerationParams.greedy(1000), TokenListener.NONE).whenComplete((g, e) -> s.close()));
         }
         SimulatedEngine virtual = Fixtures.virtualEngine("output_mean_tokens", "20", "output_p95_tokens", "40");
@@ -235,7 +235,7 @@ class RealTimeTest {
             Generation g = all.get(q).join();
             assertEquals(FinishReason.STOP, g.finishReason());
             // Same seed and request: real and virtual time produce the same text.
-            assertEquals(Fixtures.generate(virtual.open(Fixtures.proposer(Fixtures.multipleChoice(q), "p0"))).text(),
+            assertEquals(Fixtures.generate(Fixtures.open(virtual, Fixtures.proposer(Fixtures.multipleChoice(q), "p0"))).text(),
                     g.text());
         }
     }

@@ -52,6 +52,18 @@ class RegistryIntegrationTest {
     }
 
     @Test
+    void theFactoryDescribesTheEngineWithoutCreatingIt() {
+        for (String time : new String[] {"real", "virtual"}) {
+            EngineSpec spec = new EngineSpec("sim", "described-" + time, Map.of("time", time));
+            try (EngineRegistry.Lease lease = registry.acquire(spec)) {
+                assertEquals(lease.engine().info(), registry.describe(spec));
+            }
+        }
+        assertTrue(registry.describe(new EngineSpec("sim", "v", Map.of("time", "virtual"))).virtualTime());
+        assertEquals(0, registry.references(new EngineSpec("sim", "v", Map.of("time", "virtual"))));
+    }
+
+    @Test
     void badOptionsFailValidation() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> registry.validate(new EngineSpec("sim", "m", Map.of("acuracy", "0.7"))));

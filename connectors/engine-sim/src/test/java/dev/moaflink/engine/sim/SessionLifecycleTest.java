@@ -28,7 +28,7 @@ class SessionLifecycleTest {
     }
 
     private static EngineSession open(SimulatedEngine engine) {
-        return engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        return Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
     }
 
     @ParameterizedTest
@@ -98,13 +98,13 @@ class SessionLifecycleTest {
     @ValueSource(strings = {"real", "virtual"})
     void unanswerableQueriesFailAtOpen(String time) {
         try (SimulatedEngine engine = engine(time)) {
-            PromptContext noChoices = new PromptContext("q1", TaskType.MULTIPLE_CHOICE, List.of(), "A");
+            PromptContext noChoices = Fixtures.context("q1", TaskType.MULTIPLE_CHOICE, List.of(), "A");
             EngineException e = assertThrows(EngineException.class,
-                    () -> engine.open(Fixtures.proposer(noChoices, "p0")));
+                    () -> Fixtures.open(engine, Fixtures.proposer(noChoices, "p0")));
             assertTrue(e.getMessage().contains("q1"), e.getMessage());
-            PromptContext tooMany = new PromptContext("q2", TaskType.MULTIPLE_CHOICE,
+            PromptContext tooMany = Fixtures.context("q2", TaskType.MULTIPLE_CHOICE,
                     Collections.nCopies(27, "x"), "A");
-            assertThrows(EngineException.class, () -> engine.open(Fixtures.proposer(tooMany, "p0")));
+            assertThrows(EngineException.class, () -> Fixtures.open(engine, Fixtures.proposer(tooMany, "p0")));
         }
     }
 
@@ -112,7 +112,7 @@ class SessionLifecycleTest {
     @ValueSource(strings = {"real", "virtual"})
     void emptyPromptHasNoTokens(String time) {
         try (SimulatedEngine engine = engine(time);
-             EngineSession s = engine.open(new SessionRequest("r", "", PromptContext.freeText("q"),
+             EngineSession s = Fixtures.open(engine, new SessionRequest("r", "", PromptContext.freeText("q"),
                      SessionRequest.Role.PROPOSER))) {
             assertEquals(0, s.promptTokens());
             s.append("x");

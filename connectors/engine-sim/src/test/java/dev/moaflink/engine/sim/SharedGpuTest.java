@@ -3,6 +3,7 @@ package dev.moaflink.engine.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moaflink.engine.simulation.SimulatedSession;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
@@ -70,7 +71,7 @@ class SharedGpuTest {
         SimulatedEngine engine = Fixtures.engine("time", "virtual", "prefill_tps", "1000", "decode_tps", "100",
                 "overhead_ms", "0", "shared_gpu", "true");
         Generation first = generate(engine, 7, "first", 0); // prefill 0-100 on the lane
-        try (EngineSession s = engine.open(Fixtures.aggregator(Fixtures.multipleChoice(7), "agg", "x".repeat(400)))) {
+        try (SimulatedSession s = Fixtures.open(engine, Fixtures.aggregator(Fixtures.multipleChoice(7), "agg", "x".repeat(400)))) {
             s.at(50); // the prefix (100 ms) waits for the lane until 100: 100-200
             s.append("y".repeat(200)); // 50 ms after it: 200-250
             s.at(210); // ready at 210: 40 ms of prefill left, no waiting after 210
@@ -83,7 +84,7 @@ class SharedGpuTest {
     }
 
     private static Generation generate(SimulatedEngine engine, int query, String node, double at) {
-        try (EngineSession s = engine.open(Fixtures.aggregator(Fixtures.multipleChoice(query), node,
+        try (SimulatedSession s = Fixtures.open(engine, Fixtures.aggregator(Fixtures.multipleChoice(query), node,
                 "x".repeat(400)))) {
             s.at(at);
             return s.generate(GenerationParams.greedy(100_000), TokenListener.NONE).join();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moaflink.engine.simulation.SimulatedSession;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.PhaseTimings;
@@ -24,7 +25,7 @@ class VirtualTimeTest {
     @Test
     void timingsAreTheFormulas() {
         // 400 chars = 100 tokens: 100 ms at 1000 tokens/s, plus 20 ms overhead.
-        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
+        try (SimulatedSession s = Fixtures.open(engine(), Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
             assertEquals(100, s.promptTokens());
             s.append("y".repeat(39)); // ceil(39 / 4) = 10 tokens: 10 ms
             assertEquals(110, s.promptTokens());
@@ -41,7 +42,7 @@ class VirtualTimeTest {
 
     @Test
     void theCallersClockOverlapsPrefillWithTheWaitForInputs() {
-        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
+        try (SimulatedSession s = Fixtures.open(engine(), Fixtures.aggregator(Fixtures.multipleChoice(1), "agg", "x".repeat(400)))) {
             s.at(1_000); // prefix (100 tokens + 20 ms overhead) prefills from 1000 to 1120
             s.at(1_500);
             s.append("y".repeat(400)); // available at 1500: prefilled 1500-1600
@@ -53,7 +54,7 @@ class VirtualTimeTest {
             assertEquals(40, g.timings().prefillExposedMs(), 1e-9, "only what was left after the last input");
             assertEquals(40 + 10, g.timings().firstTokenMs(), 1e-9);
         }
-        try (EngineSession s = engine().open(Fixtures.aggregator(Fixtures.multipleChoice(1), "agg2", "x".repeat(400)))) {
+        try (SimulatedSession s = Fixtures.open(engine(), Fixtures.aggregator(Fixtures.multipleChoice(1), "agg2", "x".repeat(400)))) {
             s.at(5);
             s.append("y".repeat(400));
             assertThrows(IllegalArgumentException.class, () -> s.at(4), "the clock never goes back");
@@ -63,8 +64,8 @@ class VirtualTimeTest {
     @Test
     void concurrencyDoesNotQueueInVirtualTime() {
         SimulatedEngine engine = engine();
-        EngineSession a = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
-        EngineSession b = engine.open(Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
+        EngineSession a = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p0"));
+        EngineSession b = Fixtures.open(engine, Fixtures.proposer(Fixtures.multipleChoice(1), "p1"));
         assertEquals(0, Fixtures.generate(a).timings().queueMs());
         assertEquals(0, Fixtures.generate(b).timings().queueMs());
     }
