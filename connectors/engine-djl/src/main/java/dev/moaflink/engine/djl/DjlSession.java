@@ -1,6 +1,7 @@
 package dev.moaflink.engine.djl;
 
 import dev.moaflink.engine.EngineSession;
+import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.PhaseTimings;
@@ -10,13 +11,12 @@ import dev.moaflink.engine.TokenListener;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A session of the DJL engine. The caller's thread only tokenises and hands work to the engine's scheduler;
- * everything touching tensors happens there. Fields below "scheduler state" belong to the scheduler thread.
+ * A session of the DJL engine. The caller's thread only tokenises and hands work to the engine's scheduler
+ * ({@link SchedulerLoop}); everything touching tensors happens there. The state below "scheduler state" belongs to the
+ * scheduler thread: only methods called there read or change it.
  */
 final class DjlSession implements EngineSession {
 
-    final DjlEngine engine;
-    final SessionRequest request;
     /**
      * Text appended ahead of generate is re-tokenised from the last word boundary at least this many characters
      * before its end; the ids before it are kept (a long prompt streamed in chunks costs linear, not quadratic,
@@ -24,53 +24,38 @@ final class DjlSession implements EngineSession {
      */
     static final int RETOKENIZE_CHARS = 256;
 
+    private final SessionRequest request;
+    private final TextCodec codec;
+    private final KvBudget budget;
+    private final SchedulerLoop scheduler;
+
+    // --- callers' threads ---
     private final StringBuilder text = new StringBuilder();
     /** text[0, stableChars) is tokenised as stableIds (tokenizers that split at words only). */
     private int stableChars;
     private int[] stableIds = new int[0];
     private volatile int promptTokens;
     private boolean generateCalled;
-    volatile boolean cancelRequested;
-    volatile boolean closed;
+    private volatile boolean cancelRequested;
+    private volatile boolean closed;
     /** When generate was called (caller's thread), 0 before: prefill after it is exposed. */
-    volatile long generateCalledNanos;
+    private volatile long generateCalledNanos;
 
     // --- scheduler state ---
-    /** The latest tokenisation of the prompt and whether it is final (generate was called). */
-    int[] targetIds = new int[0];
-    boolean targetFinal;
-    /** The whole prompt's ids once generate was called; becomes the target when admitted. */
-    int[] finalIds;
-    KvCache cache;
-    int[] cachedIds = new int[0];
-    int reservedTokens;
-    GenerationParams params;
-    TokenListener listener;
-    CompletableFuture<Generation> result;
-    Sampler sampler;
-    int[] output;
-    int outputCount;
-    String outputText = "";
-    final Detokenizer detokenizer = new Detokenizer();
-    double sumLogProb;
-    int pendingToken = -1;
-    /** Decoding in the engine's decode batch (its keys and values live there, not in {@link #cache}). */
-    boolean inBatch;
-    boolean decoding;
-    long generateAtNanos;
-    long queueNanos;
-    long waitingSinceNanos = -1;
-    long prefillNanos;
-    long prefillExposedNanos;
-    long decodeStartNanos;
-    long firstTokenNanos = -1;
+    private final PromptTarget prompt = new PromptTarget();
+    private final SessionKv kv = new SessionKv();
+    private final KvBudget.Reservation reservation = new KvBudget.Reservation();
+    private final PhaseTimer timer = new PhaseTimer();
+    /** Null until the generate command runs. */
+    private GenerationRun run;
 
-    DjlSession(DjlEngine engine, SessionRequest request) {
-        this.engine = engine;
+    DjlSession(SessionRequest request, TextCodec codec, KvBudget budget, SchedulerLoop scheduler) {
         this.request = request;
-        String head = engine.codec().chat().head();
-        text.append(head).append(request.promptPrefix());
-        submitText(false);
+        this.codec = codec;
+        this.budget = budget;
+        this.scheduler = scheduler;
+        text.append(codec.chat().head()).append(request.promptPrefix());
+        submitText();
     }
 
     @Override
@@ -84,7 +69,7 @@ final class DjlSession implements EngineSession {
             throw new IllegalStateException("append after generate, cancel or close on " + request.requestId());
         }
         text.append(more);
-        submitText(false);
+        submitText();
     }
 
     @Override
@@ -97,32 +82,30 @@ final class DjlSession implements EngineSession {
                 throw new IllegalStateException("generate after close on " + request.requestId());
             }
             generateCalled = true;
-            text.append(engine.codec().chat().tail());
+            text.append(codec.chat().tail());
         }
         CompletableFuture<Generation> future = new CompletableFuture<>();
-        int[] ids = engine.codec().encode(text.toString());
+        int[] ids = codec.encode(text.toString());
         promptTokens = ids.length;
-        int needed = Math.min(engine.llama().config().maxPositions(), ids.length + params.maxTokens());
-        String refusal = engine.refusal(ids.length, needed);
+        String refusal = budget.refusal(ids.length, budget.generationTokens(ids.length, params.maxTokens()));
         if (refusal != null) {
             future.complete(Generation.refused(refusal, ids.length));
-            engine.submit(() -> engine.release(this));
+            scheduler.release(this);
             return future;
         }
-        long now = System.nanoTime();
-        generateCalledNanos = now;
-        engine.submit(() -> engine.startGenerate(this, ids, params, listener, future, now));
+        generateCalledNanos = System.nanoTime();
+        scheduler.generate(this, ids, new GenerationRun(params, listener, future, codec));
         return future;
     }
 
-    private void submitText(boolean last) {
+    private void submitText() {
         int[] ids = appendedIds();
         promptTokens = ids.length;
-        String refusal = engine.refusal(ids.length, ids.length);
+        String refusal = budget.refusal(ids.length, ids.length);
         if (refusal != null) {
             throw new RequestRefusedException(refusal);
         }
-        engine.submit(() -> engine.updatePrompt(this, ids, last));
+        scheduler.prompt(this, ids);
     }
 
     /**
@@ -130,7 +113,6 @@ final class DjlSession implements EngineSession {
      * moves up to {@link #RETOKENIZE_CHARS} before the end.
      */
     int[] appendedIds() {
-        TextCodec codec = engine.codec();
         if (!codec.splitsAtWords()) {
             return codec.encode(text.toString());
         }
@@ -158,7 +140,7 @@ final class DjlSession implements EngineSession {
     @Override
     public void cancel() {
         cancelRequested = true;
-        engine.submit(() -> engine.cancelled(this));
+        scheduler.cancel(this);
     }
 
     @Override
@@ -173,6 +155,75 @@ final class DjlSession implements EngineSession {
         }
         closed = true;
         cancelRequested = true;
-        engine.submit(() -> engine.release(this));
+        scheduler.release(this);
+    }
+
+    // ------------------------------------------------------------------ read from any thread
+
+    boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** When generate was called, 0 before. */
+    long generateCalledNanos() {
+        return generateCalledNanos;
+    }
+
+    /** The agent level of the request (speculative prefill serves lower levels first). */
+    int level() {
+        return request.level();
+    }
+
+    // ------------------------------------------------------------------ scheduler thread
+
+    PromptTarget prompt() {
+        return prompt;
+    }
+
+    SessionKv kv() {
+        return kv;
+    }
+
+    KvBudget.Reservation reservation() {
+        return reservation;
+    }
+
+    PhaseTimer timer() {
+        return timer;
+    }
+
+    /** The generate call being served; null before its command ran. */
+    GenerationRun run() {
+        return run;
+    }
+
+    void start(GenerationRun generation) {
+        run = generation;
+    }
+
+    /** Whether its generation has completed (with any finish reason). */
+    boolean finished() {
+        return run != null && run.isDone();
+    }
+
+    /** Completes the generation, once, and gives back the reservation it will no longer use. */
+    void finish(FinishReason reason, String error) {
+        if (run == null || run.isDone()) {
+            return;
+        }
+        PhaseTimings t = timer.timings(System.nanoTime(), generateCalledNanos);
+        if (reason == FinishReason.ERROR) {
+            run.complete(new Generation("", reason, kv.cachedTokens(), run.tokens(), run.sumLogProb(), t, error));
+        } else {
+            run.complete(new Generation(run.text(), reason, prompt.ids().length, run.tokens(), run.sumLogProb(), t,
+                    null));
+        }
+        // A cache not yet in the decode batch stays until close() and keeps its reservation for the tokens it
+        // used; the batch drops a finished session's row at the next step.
+        budget.shrink(reservation, kv.heldOutsideBatch());
     }
 }

@@ -216,7 +216,7 @@ class DjlEngineTest {
         EngineSession ahead = engine.open(request("ahead", fixture.prompts().get(4).text()));
         EngineSession now = engine.open(request("now", fixture.prompts().get(0).text()));
         CompletableFuture<Long> aheadPrefillAtCompletion = now.generate(GenerationParams.greedy(1), t -> { })
-                .thenApply(g -> ((DjlSession) ahead).prefillNanos); // runs on the scheduler thread
+                .thenApply(g -> ((DjlSession) ahead).timer().prefillNanos()); // runs on the scheduler thread
         arrived.countDown();
         assertEquals(0L, aheadPrefillAtCompletion.get(60, TimeUnit.SECONDS),
                 "the older session's ahead-of-generate prefix ran before the generating prompt");
@@ -297,11 +297,11 @@ class DjlEngineTest {
             assertFalse(long_.isDone(), "the generation was still decoding meanwhile");
             long pieces = e.prefillCalls() - calls;
             long stepsMeanwhile = e.steps() - steps;
-            assertTrue(pieces >= (tokens - 2) / DjlEngine.SPECULATIVE_CHUNK,
-                    tokens + " tokens in " + pieces + " pieces: at most " + DjlEngine.SPECULATIVE_CHUNK + " per step");
+            assertTrue(pieces >= (tokens - 2) / PrefillPlanner.SPECULATIVE_CHUNK,
+                    tokens + " tokens in " + pieces + " pieces: at most " + PrefillPlanner.SPECULATIVE_CHUNK + " per step");
             // A piece takes longer than a decode step; at a quarter of the time, several steps run per piece.
             assertTrue(stepsMeanwhile >= 2 * pieces, stepsMeanwhile + " decode steps while " + pieces
-                    + " speculative pieces ran: they take at most " + DjlEngine.SPECULATIVE_SHARE + " of the time");
+                    + " speculative pieces ran: they take at most " + PrefillPlanner.SPECULATIVE_SHARE + " of the time");
             busy.cancel();
             assertEquals(FinishReason.CANCELLED, long_.get(20, TimeUnit.SECONDS).finishReason());
             busy.close();
@@ -327,7 +327,7 @@ class DjlEngineTest {
                 DjlSession[] w = watched.get();
                 if (w != null && !first.isDone()) {
                     for (DjlSession x : w) {
-                        if (x.cachedIds.length > 0) {
+                        if (x.kv().cachedTokens() > 0) {
                             first.complete(x.requestId());
                         }
                     }
@@ -371,12 +371,12 @@ class DjlEngineTest {
                 new CoreShare(4))) {
             String text = longText(20);
             int tokens = e.codec().encode(text).length;
-            assertTrue(tokens > 3 * DjlEngine.SPECULATIVE_CHUNK, tokens + " tokens");
+            assertTrue(tokens > 3 * PrefillPlanner.SPECULATIVE_CHUNK, tokens + " tokens");
             EngineSession ahead = e.open(request("ahead", text));
             await(() -> e.prefilledTokens() >= tokens - 2, "the prefix");
             long pieces = e.prefillCalls();
-            assertTrue(pieces >= (tokens - 2 + DjlEngine.SPECULATIVE_CHUNK - 1) / DjlEngine.SPECULATIVE_CHUNK,
-                    tokens + " tokens in " + pieces + " pieces: at most " + DjlEngine.SPECULATIVE_CHUNK + " each");
+            assertTrue(pieces >= (tokens - 2 + PrefillPlanner.SPECULATIVE_CHUNK - 1) / PrefillPlanner.SPECULATIVE_CHUNK,
+                    tokens + " tokens in " + pieces + " pieces: at most " + PrefillPlanner.SPECULATIVE_CHUNK + " each");
             Generation g = ahead.generate(GenerationParams.greedy(2), t -> { }).get(30, TimeUnit.SECONDS);
             assertTrue(g.timings().prefillExposedMs() <= g.timings().prefillMs(), g.timings().toString());
             ahead.close();
