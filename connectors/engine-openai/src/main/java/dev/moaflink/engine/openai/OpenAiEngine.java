@@ -12,9 +12,12 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,18 +134,19 @@ final class OpenAiEngine implements LlmEngine {
         sessions.remove(s);
     }
 
-    void warmupSent() {
-        warmups.incrementAndGet();
-    }
-
-    /** Warm-up requests sent so far. */
-    long warmups() {
-        return warmups.get();
-    }
-
     /** HTTP requests in flight now (at most {@code max_concurrency}). */
     int requestsInFlight() {
         return permits.inUse();
+    }
+
+    /** Sends a prefix-cache warm-up: a one-token, greedy, non-streamed request over {@code prompt}. */
+    CompletableFuture<HttpResponse<String>> sendWarmup(String prompt) {
+        ObjectNode body = options.endpoint().body(options.servedModel(), prompt)
+                .put("max_tokens", 1).put("temperature", 0.0).put("stream", false);
+        CompletableFuture<HttpResponse<String>> response = client.sendAsync(post(options.endpoint().path(), body,
+                false), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        warmups.incrementAndGet();
+        return response;
     }
 
     /** A POST of {@code body} to {@code path}; streamed requests are timed by their session, others here. */
