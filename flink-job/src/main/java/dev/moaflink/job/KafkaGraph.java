@@ -15,7 +15,7 @@ import dev.moaflink.job.io.DecodeQueries;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
-import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.DeadLetter;

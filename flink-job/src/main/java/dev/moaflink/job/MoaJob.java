@@ -9,7 +9,7 @@ import dev.moaflink.job.io.ParseJsonQueries;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
-import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.job.topology.TopologySet;
 import java.nio.file.Path;
 import org.apache.flink.api.common.JobExecutionResult;

@@ -9,11 +9,12 @@ import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
-import dev.moaflink.job.operators.AgentOperatorFactory;
-import dev.moaflink.job.operators.AgentRoutes;
-import dev.moaflink.job.operators.AgentSpec;
+import dev.moaflink.job.backchannel.BackchannelFactory;
+import dev.moaflink.job.backchannel.LocalBackchannel;
+import dev.moaflink.job.model.EngineClock;
 import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.routing.Replicas;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologySet;
@@ -66,6 +67,13 @@ public final class MoaPipeline {
     }
 
     public static Outputs build(DataStream<QueryTask> queries, JobConfig config, TopologySet topologies) {
+        return build(queries, config, topologies, LocalBackchannel.SHARED);
+    }
+
+    /** @param backchannels where the job's operators meet against the dataflow (stops, queue depth) */
+    public static Outputs build(DataStream<QueryTask> queries, JobConfig config, TopologySet topologies,
+                                BackchannelFactory backchannels) {
+        EngineClock clock = ConfigValidator.clock(config);
         PlacementPlan plan = ConfigValidator.placement(config);
         Replicas replicas = plan == null ? Replicas.none()
                 : Replicas.of(plan, config.routing().gpusPerWorker(), config.routing().queueSlack());
@@ -75,7 +83,7 @@ public final class MoaPipeline {
         DuplicateIds.Filtered accepted = DuplicateIds.filter(queries.keyBy(QueryTask::id, Types.STRING),
                 config.limits());
         SingleOutputStreamOperator<AgentCall> router = accepted.accepted()
-                .process(new RouteQueries(topologies, routes), TypeInformation.of(AgentCall.class))
+                .process(new RouteQueries(topologies, routes, backchannels), TypeInformation.of(AgentCall.class))
                 .name("router").uid("router");
         SingleOutputStreamOperator<?> stage = router;
         List<DataStream<AnswerRecord>> answers = new ArrayList<>();
@@ -84,11 +92,10 @@ public final class MoaPipeline {
             for (String model : modelsAt(topologies, level)) {
                 engines.put(model, ConfigValidator.engineSpec(model, config.models().get(model)));
             }
-            KeyedStream<AgentChunk, String> chunks = fused
-                    ? fusedAgents(stage, routes, level, engines, config)
-                    : perModelAgents(stage, routes, level, engines, config);
+            AgentOperators agents = new AgentOperators(stage, routes, level, config, backchannels);
+            KeyedStream<AgentChunk, String> chunks = fused ? agents.fused(engines) : agents.perModel(engines);
             SingleOutputStreamOperator<AnswerRecord> collector = chunks
-                    .process(new LevelCollector(level, topologies, routes, config.mechanisms()),
+                    .process(new LevelCollector(level, topologies, routes, config.mechanisms(), clock, backchannels),
                             TypeInformation.of(AnswerRecord.class))
                     .name("collect L" + level).uid("collect-L" + level);
             if (rootsAt(topologies, level)) {
@@ -101,81 +108,6 @@ public final class MoaPipeline {
             all = all.union(answers.get(i));
         }
         return new Outputs(all, accepted.duplicates());
-    }
-
-    private static KeyedStream<AgentChunk, String> fusedAgents(SingleOutputStreamOperator<?> stage, AgentRoutes routes,
-                                                               int level, Map<String, EngineSpec> engines,
-                                                               JobConfig config) {
-        AgentSpec spec = new AgentSpec(engines, level, "default", config.agent())
-                .withAnnounceStart(config.mechanisms().overlap());
-        DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, null))
-                .transform("agents L" + level + " " + engines.keySet(), TypeInformation.of(AgentChunk.class),
-                        new AgentOperatorFactory(spec))
-                .uid("agents-L" + level);
-        // Safe: the calls came from a keyed operator on this subtask over a forward edge.
-        return DataStreamUtils.reinterpretAsKeyedStream(out, AgentChunk::queryId, Types.STRING);
-    }
-
-    private static KeyedStream<AgentChunk, String> perModelAgents(SingleOutputStreamOperator<?> stage,
-                                                                  AgentRoutes routes, int level,
-                                                                  Map<String, EngineSpec> engines, JobConfig config) {
-        DataStream<AgentChunk> union = null;
-        for (Map.Entry<String, EngineSpec> e : engines.entrySet()) {
-            String model = e.getKey();
-            Replicas.Model placed = routes.replicas().of(model);
-            if (placed == null) {
-                AgentSpec spec = AgentSpec.single(e.getValue(), level, "default", config.agent())
-                        .withAnnounceStart(config.mechanisms().overlap());
-                DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, model))
-                        .transform("agent L" + level + " " + model, TypeInformation.of(AgentChunk.class),
-                                new AgentOperatorFactory(spec))
-                        .uid("agent-L" + level + "-" + model);
-                union = union == null ? out : union.union(out);
-                continue;
-            }
-            for (int r = 0; r < placed.count(); r++) {
-                String worker = placed.workers()[r];
-                EngineSpec engine = onWorker(e.getValue(), worker);
-                AgentSpec spec = new AgentSpec(Map.of(model, engine), level, worker, r, config.agent())
-                        .withAnnounceStart(config.mechanisms().overlap());
-                SingleOutputStreamOperator<AgentChunk> out = stage.getSideOutput(routes.tag(level, model, r))
-                        .transform("agent L" + level + " " + model + " @" + worker,
-                                TypeInformation.of(AgentChunk.class), new AgentOperatorFactory(spec))
-                        .uid("agent-L" + level + "-" + model + "-r" + r)
-                        .setParallelism(1);
-                slotSharingGroup(out, worker, routes.replicas().gpusPerWorker());
-                union = union == null ? out : union.union(out);
-            }
-        }
-        return union.keyBy(AgentChunk::queryId, Types.STRING);
-    }
-
-    /**
-     * Puts an operator in its worker's slot-sharing group. With GPUs per worker, the group also requests them as
-     * the Flink external resource {@code gpu} (with one CPU core and 1 GiB of task heap, which fine-grained
-     * resource management needs alongside it).
-     */
-    private static void slotSharingGroup(SingleOutputStreamOperator<?> op, String worker, int gpus) {
-        String name = Replicas.slotSharingGroup(worker);
-        if (gpus <= 0) {
-            op.slotSharingGroup(name);
-            return;
-        }
-        op.slotSharingGroup(SlotSharingGroup.newBuilder(name).setCpuCores(1.0).setTaskHeapMemoryMB(1024)
-                .setExternalResource("gpu", gpus).build());
-    }
-
-    /**
-     * The engine of a replica on a worker. Simulated engines get the worker as their {@code worker} option, so in
-     * virtual time the replicas placed on one worker share its virtual GPU; real engines share the physical one.
-     */
-    static EngineSpec onWorker(EngineSpec engine, String worker) {
-        if (!"sim".equals(engine.backend())) {
-            return engine;
-        }
-        Map<String, String> options = new LinkedHashMap<>(engine.options());
-        options.put("worker", worker);
-        return new EngineSpec(engine.backend(), engine.model(), options);
     }
 
     /**

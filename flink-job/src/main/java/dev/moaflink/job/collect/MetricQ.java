@@ -1,4 +1,4 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.collect;
 
 import dev.moaflink.engine.TextEmbedder;
 import dev.moaflink.job.config.JobConfig;

@@ -1,4 +1,4 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.collect;
 
 /**
  * Writes one input into its numbered response slot piece by piece while the input is still being generated, so
@@ -7,7 +7,7 @@ package dev.moaflink.job.operators;
  * with leading and trailing whitespace held back (trailing whitespace is written only once more text follows it),
  * then a newline when the input is done.
  */
-final class SlotWriter {
+public final class SlotWriter {
 
     private SlotWriter() {}
 
@@ -20,7 +20,7 @@ final class SlotWriter {
      * @param done     the input has finished: close its slot
      * @return the text to append now (possibly empty)
      */
-    static String take(int[] state, String text, boolean done) {
+    public static String take(int[] state, String text, boolean done) {
         StringBuilder out = new StringBuilder();
         if (state[0] < 0) {
             int first = 0;
@@ -49,7 +49,7 @@ final class SlotWriter {
     }
 
     /** Whether the slot of the current input has started (it has a number). */
-    static boolean started(int[] state) {
+    public static boolean started(int[] state) {
         return state[0] >= 0;
     }
 }

@@ -1,7 +1,9 @@
 package dev.moaflink.job.config;
 
+import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineRegistry;
 import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.model.EngineClock;
 import dev.moaflink.job.routing.SkillRouter;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyCompiler;
@@ -73,6 +75,7 @@ public final class ConfigValidator {
         checkRouting(problems, c);
         if (problems.isEmpty()) {
             try {
+                clock(c);
                 topologies(c);
                 skillRouter(c);
             } catch (IllegalArgumentException e) {
@@ -81,6 +84,22 @@ public final class ConfigValidator {
         }
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /**
+     * The clock the job's agents run in, from what each configured model's engine will be ({@code EngineFactory
+     * describe}, nothing loaded).
+     *
+     * @throws IllegalArgumentException when virtual-time and real-time engines are mixed
+     */
+    public static EngineClock clock(JobConfig c) {
+        List<EngineInfo> engines = new ArrayList<>();
+        c.models().forEach((name, m) -> engines.add(EngineRegistry.global().describe(engineSpec(name, m))));
+        try {
+            return EngineClock.of(engines);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("models: " + e.getMessage());
         }
     }
 

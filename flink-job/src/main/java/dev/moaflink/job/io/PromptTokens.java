@@ -1,4 +1,4 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.io;
 
 import java.util.List;
 

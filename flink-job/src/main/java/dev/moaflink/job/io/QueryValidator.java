@@ -1,4 +1,4 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.io;
 
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.QueryTask;

@@ -1,5 +1,7 @@
 package dev.moaflink.job.operators;
 
+import dev.moaflink.job.backchannel.BackchannelFactory;
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperatorFactory;
@@ -16,16 +18,23 @@ public final class AgentOperatorFactory extends AbstractStreamOperatorFactory<Ag
     private static final long serialVersionUID = 1L;
 
     private final AgentSpec spec;
+    private final BackchannelFactory backchannels;
 
+    /** An operator whose calls collectors stop through the in-JVM backchannel. */
     public AgentOperatorFactory(AgentSpec spec) {
+        this(spec, LocalBackchannel.SHARED);
+    }
+
+    public AgentOperatorFactory(AgentSpec spec, BackchannelFactory backchannels) {
         this.spec = spec;
+        this.backchannels = backchannels;
         setChainingStrategy(ChainingStrategy.ALWAYS);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <T extends StreamOperator<AgentChunk>> T createStreamOperator(StreamOperatorParameters<AgentChunk> parameters) {
-        return (T) new AgentOperator(parameters, spec, getMailboxExecutor());
+        return (T) new AgentOperator(parameters, spec, backchannels, getMailboxExecutor());
     }
 
     @Override

@@ -18,13 +18,16 @@ import java.util.TreeMap;
  *                      its session is opened ahead of its inputs, so that with prefill/decode overlap the parents
  *                      open their sessions then: the whole chain of ancestors opens at query start (see
  *                      AgentOperator)
+ * @param operatorId the operator's uid in the job graph (see {@code AgentRoutes#operatorId}): where collectors'
+ *                   stops must reach
  */
 public record AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
-                        JobConfig.AgentSettings settings, boolean announceStart) implements Serializable {
+                        JobConfig.AgentSettings settings, boolean announceStart, String operatorId)
+        implements Serializable {
 
     public AgentSpec(Map<String, EngineSpec> engines, int level, String worker, int replica,
                      JobConfig.AgentSettings settings) {
-        this(engines, level, worker, replica, settings, false);
+        this(engines, level, worker, replica, settings, false, "agents-L" + level);
     }
 
     public AgentSpec(Map<String, EngineSpec> engines, int level, String worker, JobConfig.AgentSettings settings) {
@@ -39,7 +42,11 @@ public record AgentSpec(Map<String, EngineSpec> engines, int level, String worke
     }
 
     public AgentSpec withAnnounceStart(boolean announce) {
-        return new AgentSpec(engines, level, worker, replica, settings, announce);
+        return new AgentSpec(engines, level, worker, replica, settings, announce, operatorId);
+    }
+
+    public AgentSpec withOperatorId(String id) {
+        return new AgentSpec(engines, level, worker, replica, settings, announceStart, id);
     }
 
     public static AgentSpec single(EngineSpec engine, int level, String worker, JobConfig.AgentSettings settings) {

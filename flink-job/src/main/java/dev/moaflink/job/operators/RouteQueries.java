@@ -1,9 +1,14 @@
 package dev.moaflink.job.operators;
 
+import dev.moaflink.job.backchannel.Backchannel;
+import dev.moaflink.job.backchannel.BackchannelFactory;
+import dev.moaflink.job.backchannel.JobScope;
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.prompt.Prompts;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.routing.ReplicaChooser;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyNode;
@@ -13,9 +18,10 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Sends each query to the leaf agents of its topology: one {@link AgentCall} per leaf, on the side output
- * of the agent operator serving the leaf's model. Keeps no state (duplicate ids are dropped before it, see
- * {@code DuplicateIds}); keyed by query id so that everything after it can stay on the query's subtask.
+ * Sends each query to the leaf agents of its topology: one {@link AgentCall.Run} per leaf, on the side output of the
+ * agent operator serving the leaf's model. Keeps no keyed state (duplicate ids are dropped before it, see
+ * {@code DuplicateIds}); keyed by query id so that everything after it can stay on the query's subtask. With
+ * replicated models it deals calls to replicas, counting them in flight in the job's backchannel.
  */
 public final class RouteQueries extends KeyedProcessFunction<String, QueryTask, AgentCall> {
 
@@ -25,32 +31,35 @@ public final class RouteQueries extends KeyedProcessFunction<String, QueryTask, 
 
     private final TopologySet topologies;
     private final AgentRoutes routes;
+    private final BackchannelFactory backchannels;
+    private transient Backchannel backchannel;
     private transient ReplicaChooser chooser;
-    private transient String ledgerKey;
 
     public RouteQueries(TopologySet topologies, AgentRoutes routes) {
+        this(topologies, routes, LocalBackchannel.SHARED);
+    }
+
+    public RouteQueries(TopologySet topologies, AgentRoutes routes, BackchannelFactory backchannels) {
         this.topologies = topologies;
         this.routes = routes;
+        this.backchannels = backchannels;
     }
 
     @Override
     public void open(OpenContext openContext) {
         if (routes.replicas().anyReplicated()) {
-            ledgerKey = ledgerKey(getRuntimeContext());
-            chooser = new ReplicaChooser(routes.replicas(), ledgerKey);
+            backchannel = backchannels.open(JobScope.of(getRuntimeContext()));
+            chooser = new ReplicaChooser(routes.replicas(), backchannel,
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         }
     }
 
     @Override
     public void close() {
-        if (ledgerKey != null) {
-            ReplicaChooser.release(ledgerKey);
+        if (backchannel != null) {
+            backchannel.close();
+            backchannel = null;
         }
-    }
-
-    /** Key of the in-flight counts shared by the router and the collectors of one subtask (one slot, one JVM). */
-    static String ledgerKey(org.apache.flink.api.common.functions.RuntimeContext ctx) {
-        return ctx.getJobInfo().getJobId() + "/" + ctx.getTaskInfo().getIndexOfThisSubtask();
     }
 
     @Override
@@ -58,11 +67,10 @@ public final class RouteQueries extends KeyedProcessFunction<String, QueryTask, 
         Topology topology = topologies.get(query.topology());
         String prompt = Prompts.proposer(query);
         for (TopologyNode leaf : topology.leaves()) {
-            AgentCall call = new AgentCall(query, leaf.id(), 1, leaf.model(), prompt, NONE, 0.0, 0.0, false, NONE,
+            AgentCall call = new AgentCall.Run(query, leaf.id(), 1, leaf.model(), prompt, NONE, 0.0, 0.0, false, NONE,
                     NO_TRACES, 0.0, null);
             int replica = chooser == null ? 0 : chooser.choose(leaf.model());
             ctx.output(routes.tag(1, leaf.model(), replica), call);
         }
     }
-
 }

@@ -1,7 +1,7 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.routing;
 
+import dev.moaflink.job.backchannel.AgentAddress;
 import dev.moaflink.job.model.AgentCall;
-import dev.moaflink.job.routing.Replicas;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,9 +9,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Side-output tags that carry agent calls to the agent operator serving a (level, model): one tag per level
- * when operators are fused, one per (level, model) otherwise, and one per (level, model, replica) for models a
- * placement plan replicates.
+ * Which agent operator serves a (level, model, replica), and the side-output tag that carries calls to it: one
+ * operator per level when operators are fused, one per (level, model) otherwise, and one per (level, model, replica)
+ * for models a placement plan replicates.
  *
  * @param fused    true when one operator per level serves every model of the level
  * @param replicas the placed models' replicas ({@link Replicas#none()} without a plan)
@@ -25,6 +25,25 @@ public record AgentRoutes(boolean fused, Replicas replicas) implements Serializa
     /** Tag of the operator running replica {@code replica} of {@code model} at {@code level}. */
     public OutputTag<AgentCall> tag(int level, String model, int replica) {
         return replica == 0 ? tag(level, model) : tag(level, model + "#r" + replica);
+    }
+
+    /** The uid of the agent operator running replica {@code replica} of {@code model} at {@code level}. */
+    public String operatorId(int level, String model, int replica) {
+        if (fused) {
+            return "agents-L" + level;
+        }
+        return replica == 0 && replicas.of(model) == null ? "agent-L" + level + "-" + model
+                : "agent-L" + level + "-" + model + "-r" + replica;
+    }
+
+    /**
+     * Where the calls of a query handled by subtask {@code subtask} run for (level, model, replica): the operator's
+     * subtask of the same index (operators keep the query's subtask over forward edges), or its only subtask for a
+     * placed replica (parallelism 1 on its worker).
+     */
+    public AgentAddress address(int level, String model, int replica, int subtask) {
+        boolean placed = !fused && replicas.of(model) != null;
+        return new AgentAddress(operatorId(level, model, replica), placed ? 0 : subtask);
     }
 
     private static final TypeInformation<AgentCall> CALL_TYPE = TypeInformation.of(AgentCall.class);

@@ -1,8 +1,8 @@
 package dev.moaflink.job.routing;
 
+import dev.moaflink.job.backchannel.Backchannel;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>Calls are dealt out by smooth weighted round-robin over the plan's weights, so with short queues every
  * replica gets exactly its planned share (what the offline optimiser assumed). Each router subtask also
  * counts its calls in flight per replica (sent and not yet seen finished by the collector of the same
- * subtask, which shares its slot and hence its JVM). When the replica whose turn it is has more than
+ * subtask, which shares its slot and hence its JVM; the counts live in the job's {@link Backchannel}). When the replica whose turn it is has more than
  * {@code queueSlack} calls in flight beyond its weighted share of the shortest queue, the call goes to the
  * replica with the shortest weighted queue instead: a replica that runs slower than planned (longer outputs,
  * a noisy GPU) is passed over until it catches up. MOSAIC plans offline batches only; this keeps a stream
@@ -22,11 +22,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 public final class ReplicaChooser {
 
-    /** In-flight counts per (job, subtask, model): shared by the router and collectors of one subtask. */
-    private static final Map<String, AtomicIntegerArray> LEDGERS = new ConcurrentHashMap<>();
-
     private final Replicas replicas;
-    private final String ledgerKey;
+    private final Backchannel backchannel;
+    private final int subtask;
     private final Map<String, State> states = new HashMap<>();
     /** Marks models with one replica in {@link #states}, so they are looked up once. */
     private static final State SINGLE = new State(new Replicas.Model(new String[0], new double[0]), null);
@@ -44,10 +42,11 @@ public final class ReplicaChooser {
         }
     }
 
-    /** @param ledgerKey the job and subtask (e.g. {@code jobId/3}): choosers with equal keys share counts */
-    public ReplicaChooser(Replicas replicas, String ledgerKey) {
+    /** Choosers of one {@code subtask} on the same {@code backchannel} share their in-flight counts. */
+    public ReplicaChooser(Replicas replicas, Backchannel backchannel, int subtask) {
         this.replicas = replicas;
-        this.ledgerKey = ledgerKey;
+        this.backchannel = backchannel;
+        this.subtask = subtask;
     }
 
     /** Replica number (0-based) for the next call to {@code model}; 0 when it has one replica. */
@@ -113,15 +112,9 @@ public final class ReplicaChooser {
         State s = states.get(model);
         if (s == null) {
             Replicas.Model m = replicas.of(model);
-            s = m == null || m.count() < 2 ? SINGLE : new State(m, LEDGERS.computeIfAbsent(ledgerKey + "/" + model,
-                    k -> new AtomicIntegerArray(m.count())));
+            s = m == null || m.count() < 2 ? SINGLE : new State(m, backchannel.inFlight(subtask, model, m.count()));
             states.put(model, s);
         }
         return s == SINGLE ? null : s;
-    }
-
-    /** Drops the shared counts of a job's subtask (on close). */
-    public static void release(String ledgerKey) {
-        LEDGERS.keySet().removeIf(k -> k.startsWith(ledgerKey + "/"));
     }
 }

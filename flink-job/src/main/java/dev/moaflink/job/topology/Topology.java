@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +112,30 @@ public final class Topology implements Serializable {
 
     public List<TopologyNode> leaves() {
         return level(1);
+    }
+
+    /**
+     * {@code top} and every node below it all of whose parents are in the set: the part of the graph only {@code top}
+     * reads, which stops with it.
+     */
+    public List<TopologyNode> exclusiveSubtree(TopologyNode top) {
+        List<TopologyNode> out = new ArrayList<>();
+        out.add(top);
+        Set<String> in = new HashSet<>();
+        in.add(top.id());
+        for (int l = top.level() - 1; l >= 1; l--) {
+            for (TopologyNode n : level(l)) {
+                boolean only = n.parents().size() > 0;
+                for (String parentId : n.parents()) {
+                    only &= in.contains(parentId);
+                }
+                if (only) {
+                    in.add(n.id());
+                    out.add(n);
+                }
+            }
+        }
+        return out;
     }
 
     /** Distinct models used on {@code level}, in first-use order. */

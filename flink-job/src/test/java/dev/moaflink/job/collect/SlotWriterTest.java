@@ -1,4 +1,4 @@
-package dev.moaflink.job.operators;
+package dev.moaflink.job.collect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

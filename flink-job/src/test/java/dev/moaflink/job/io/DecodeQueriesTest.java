@@ -9,7 +9,7 @@ import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.model.RejectKind;
-import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.schema.Query;
 import dev.moaflink.schema.TaskType;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.backchannel.AgentAddress;
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
@@ -50,8 +52,11 @@ class AgentOperatorTest {
                 new JobConfig.AgentSettings(4, TIMEOUT_MS, 2, 64, 0.0, 1.0, 0, JobConfig.Layout.FUSED, 2, 100));
     }
 
-    private static OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> harness(AgentSpec spec) throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new AgentOperatorFactory(spec),
+    /** Where the collectors of these tests would stop the operator's calls. */
+    private final LocalBackchannel channel = new LocalBackchannel();
+
+    private OneInputStreamOperatorTestHarness<AgentCall, AgentChunk> harness(AgentSpec spec) throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(new AgentOperatorFactory(spec, scope -> channel),
                 TypeInformation.of(AgentCall.class).createSerializer(new SerializerConfigImpl()));
     }
 
@@ -88,7 +93,7 @@ class AgentOperatorTest {
             assertEquals("Synthesize:\n1. The sky is blue.\n", session.prompt(), "appended while inputs decode");
             assertTrue(h.extractOutputValues().isEmpty());
 
-            AgentCall run = new AgentCall(q, "L2.0", 2, "a", "Synthesize:\n",
+            AgentCall run = new AgentCall.Run(q, "L2.0", 2, "a", "Synthesize:\n",
                     new String[] {"1. The sky is blue.\n2. Blue.\n", "User query: ?"}, 5, 5, false,
                     new String[] {"L1.0", "L1.1"}, new NodeTrace[0], 0, null);
             h.processElement(run, 0);
@@ -111,7 +116,7 @@ class AgentOperatorTest {
         try (var h = harness(spec("manual", 4))) {
             h.open();
             h.processElement(AgentCall.open(q, "L2.0", 2, "a", "p"), 0);
-            h.processElement(new AgentCall(q, "L2.0", 2, "a", "p", new String[0], 7, 5, false, new String[] {"L1.0"},
+            h.processElement(new AgentCall.Run(q, "L2.0", 2, "a", "p", new String[0], 7, 5, false, new String[] {"L1.0"},
                     new NodeTrace[0], 1.0, new AgentCall.Consensus("A", "Answer: A", 0.9)), 0);
             assertTrue(ScriptedEngine.session("q8/L2.0").closed, "bypassed: its early session is released");
             h.processElement(AgentCall.open(q, "L2.1", 2, "a", "p"), 0);
@@ -126,13 +131,24 @@ class AgentOperatorTest {
         try (var h = harness(spec("manual", 4))) {
             h.open();
             h.processElement(Fixtures.leafCall(q, "L1.2", "a"), 0);
-            assertTrue(RunningAgents.cancel("q9/L1.2"), "a running call is registered in its JVM");
+            assertTrue(channel.stop("q9", "L1.2"), "a running call is registered in its JVM");
             drainMailbox(h);
             AgentChunk last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
             assertEquals(NodeStatus.CANCELLED, last.result().trace().status());
             assertEquals(0, operator(h).inFlightCount());
-            assertFalse(RunningAgents.cancel("q9/L1.2"), "finished calls leave the registry");
+            assertFalse(channel.stop("q9", "L1.2"), "finished calls leave the registry");
         }
+    }
+
+    @Test
+    void theOperatorTakesStopsThroughItsJobsBackchannelWhileItIsOpen() throws Exception {
+        AgentAddress address = new AgentAddress("agents-L1", 0);
+        try (var h = harness(spec("manual", 4))) {
+            assertFalse(channel.reaches(address));
+            h.open();
+            assertTrue(channel.reaches(address), "stops from this job reach it");
+        }
+        assertFalse(channel.reaches(address), "detached on close");
     }
 
     @Test
@@ -189,7 +205,7 @@ class AgentOperatorTest {
             List<AgentChunk> started = h.extractOutputValues();
             assertEquals(2, started.size(), "a started chunk per call, before any token");
             assertEquals("L1.1", started.get(1).nodeId());
-            assertTrue(RunningAgents.cancel("q1s/L1.1"));
+            assertTrue(channel.stop("q1s", "L1.1"));
             drainMailbox(h);
             h.getOutput().clear();
             started = List.of(started.get(0));
@@ -225,7 +241,7 @@ class AgentOperatorTest {
             assertEquals("q1o", opened.get(0).query().id(), "carries the query: the parent's collector may have none");
             assertNull(opened.get(0).result());
 
-            AgentCall run = new AgentCall(q, "L2.0", 2, "a", "Synthesize:\n", new String[] {"1. Blue.\n"}, 5, 5,
+            AgentCall run = new AgentCall.Run(q, "L2.0", 2, "a", "Synthesize:\n", new String[] {"1. Blue.\n"}, 5, 5,
                     false, new String[] {"L1.0"}, new NodeTrace[0], 0, null);
             h.processElement(run, 0);
             assertEquals(1, h.extractOutputValues().size(), "the RUN on the opened session does not announce again");
@@ -379,7 +395,7 @@ class AgentOperatorTest {
     @Test
     void skippedCallsNeverReachTheEngine() throws Exception {
         QueryTask q = Fixtures.query("q4", "tree");
-        AgentCall skip = new AgentCall(q, "L2.0", 2, "a", "p", new String[0], 5, 5, true, new String[0],
+        AgentCall skip = new AgentCall.Run(q, "L2.0", 2, "a", "p", new String[0], 5, 5, true, new String[0],
                 new NodeTrace[0], 0.0, null);
         try (var h = harness(spec("manual", 4))) {
             h.open();
@@ -392,8 +408,8 @@ class AgentOperatorTest {
     @Test
     void aNodeStoppedBeforeItStartedEndsCancelledWithoutTheEngine() throws Exception {
         QueryTask q = Fixtures.query("q5t", "tree");
-        RunningAgents.stop("q5t", "L2.0"); // a collector stopped it while its own inputs still decoded
-        AgentCall run = new AgentCall(q, "L2.0", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+        channel.stop("q5t", "L2.0"); // a collector stopped it while its own inputs still decoded
+        AgentCall run = new AgentCall.Run(q, "L2.0", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
                 new String[] {"L1.0"}, new NodeTrace[0], 0.0, null);
         try (var h = harness(spec("manual", 4))) {
             h.open();
@@ -404,8 +420,8 @@ class AgentOperatorTest {
             assertEquals(NodeStatus.CANCELLED, result.trace().status());
             assertEquals("cancelled before it started", result.trace().error());
             assertNull(ScriptedEngine.session("q5t/L2.0"));
-            assertFalse(RunningAgents.isTombstoned("q5t/L2.0"), "the tombstone is claimed");
-            h.processElement(new AgentCall(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+            assertFalse(channel.isStopped("q5t/L2.0"), "the tombstone is claimed");
+            h.processElement(new AgentCall.Run(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
                     new String[] {"L1.3"}, new NodeTrace[0], 0.0, null), 0);
             assertNotNull(ScriptedEngine.session("q5t/L2.1"), "the query's other nodes still run");
             finishOffThread("q5t/L2.1", "ok");
@@ -417,7 +433,7 @@ class AgentOperatorTest {
     @Test
     void bypassedCallsEmitTheConsensusWithoutTheEngine() throws Exception {
         QueryTask q = Fixtures.query("q6", "tree");
-        AgentCall bypass = new AgentCall(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
+        AgentCall bypass = new AgentCall.Run(q, "L2.1", 2, "a", "p", new String[] {"1. x", "close"}, 7, 5, false,
                 new String[] {"L1.3", "L1.4", "L1.5"}, new NodeTrace[0], 1.0,
                 new AgentCall.Consensus("B", "so. Answer: B", 0.8));
         try (var h = harness(spec("manual", 4))) {

@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moaflink.job.backchannel.LocalBackchannel;
+import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.EngineClock;
 import dev.moaflink.job.model.NodeResult;
 import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.model.QueryTask;
@@ -20,7 +24,6 @@ import dev.moaflink.schema.NodeStatus;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,7 @@ class LevelCollectorTest {
     private static final AgentRoutes ROUTES = new AgentRoutes(false);
     private final TopologySet topologies = Fixtures.treeAndDense();
 
+    /** A collector of virtual-time results (the fixtures' traces are virtual). */
     private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level)
             throws Exception {
         return harness(level, 0);
@@ -39,16 +43,25 @@ class LevelCollectorTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level, double bypass)
             throws Exception {
+        return harness(level, bypass, EngineClock.VIRTUAL);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(int level, double bypass,
+                                                                                           EngineClock clock)
+            throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h = ProcessFunctionTestHarnesses
-                .forKeyedProcessFunction(new LevelCollector(level, topologies, ROUTES, bypass), AgentChunk::queryId,
-                        Types.STRING);
+                .forKeyedProcessFunction(new LevelCollector(level, topologies, ROUTES,
+                        new JobConfig.Mechanisms(bypass), clock, scope -> new LocalBackchannel()),
+                        AgentChunk::queryId, Types.STRING);
         h.open();
         return h;
     }
 
-    private static List<AgentCall> calls(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h, int level, String model) {
+    private static List<AgentCall.Run> calls(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h, int level,
+                                             String model) {
         var out = h.getSideOutput(ROUTES.tag(level, model));
-        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+        return out == null ? List.of()
+                : out.stream().map(r -> (AgentCall.Run) r.getValue()).collect(Collectors.toList());
     }
 
     @Test
@@ -65,10 +78,10 @@ class LevelCollectorTest {
             }
             assertTrue(calls(h, 2, "agg").isEmpty());
             h.processElement(finalChunk(q, "L1.8", 1, NodeStatus.RAN, 20), 0);
-            List<AgentCall> emitted = calls(h, 2, "agg");
+            List<AgentCall.Run> emitted = calls(h, 2, "agg");
             assertEquals(List.of("L2.0", "L2.2", "L2.1"), emitted.stream().map(AgentCall::nodeId).toList(),
                     "in the order they start on the modelled clock (ready at 10, 20, 50), not the order results came");
-            AgentCall call = emitted.get(2);
+            AgentCall.Run call = emitted.get(2);
             assertArrayEquals(new String[] {"L1.3", "L1.4", "L1.5"}, call.inputs());
             assertEquals(50, call.readyOffsetMs(), "ready when the slowest child of its own cluster ended");
             assertEquals(3, call.promptParts().length, "three numbered responses; the query is in the prefix");
@@ -82,7 +95,7 @@ class LevelCollectorTest {
 
     @Test
     void realTimeTreeParentStartsWhenItsOwnClusterIsDone() throws Exception {
-        try (var h = harness(1)) {
+        try (var h = harness(1, 0, EngineClock.WALL)) {
             QueryTask q = query("q1r", "tree");
             for (String id : List.of("L1.3", "L1.4", "L1.5")) {
                 NodeTrace t = Fixtures.trace(id, 1, NodeStatus.RAN, 30);
@@ -93,7 +106,7 @@ class LevelCollectorTest {
                 h.processElement(new AgentChunk(q.id(), id, 1, "because. Answer: A",
                         new NodeResult(q, "because. Answer: A", real, 30, new NodeTrace[0])), 0);
             }
-            List<AgentCall> emitted = calls(h, 2, "agg");
+            List<AgentCall.Run> emitted = calls(h, 2, "agg");
             assertEquals(1, emitted.size(), "L2.1 starts before L2.0's and L2.2's clusters finish");
             assertEquals("L2.1", emitted.get(0).nodeId());
         }
@@ -116,7 +129,7 @@ class LevelCollectorTest {
                 h.processElement(finalChunk(q, "L1." + i, 1, NodeStatus.RAN, 10 + i), 0);
                 assertEquals(i < 8 ? 0 : 9, calls(h, 2, "agg").size());
             }
-            List<AgentCall> emitted = calls(h, 2, "agg");
+            List<AgentCall.Run> emitted = calls(h, 2, "agg");
             int traces = emitted.stream().mapToInt(c -> c.upstream().length).sum();
             assertEquals(9, traces, "each child's trace travels with exactly one parent");
             assertEquals(9, emitted.get(4).inputs().length);
@@ -140,7 +153,7 @@ class LevelCollectorTest {
             }
             assertTrue(calls(h, 2, "agg").stream().filter(c -> c.nodeId().equals("L2.1")).findFirst().orElseThrow()
                     .skip(), "nothing to aggregate");
-            AgentCall call = calls(h, 2, "agg").stream().filter(c -> c.nodeId().equals("L2.0")).findFirst()
+            AgentCall.Run call = calls(h, 2, "agg").stream().filter(c -> c.nodeId().equals("L2.0")).findFirst()
                     .orElseThrow();
             assertArrayEquals(new String[] {"L1.1", "L1.2"}, call.inputs());
             assertFalse(call.skip());
@@ -197,7 +210,7 @@ class LevelCollectorTest {
             cluster(h, q, 0, "B", "B", "B");
             cluster(h, q, 3, "B", "B", "C");
             cluster(h, q, 6, "B", "B", null);
-            List<AgentCall> emitted = calls(h, 2, "agg");
+            List<AgentCall.Run> emitted = calls(h, 2, "agg");
             assertEquals(3, emitted.size());
             AgentCall.Consensus c = emitted.get(0).consensus();
             assertEquals("B", c.answer());
@@ -218,7 +231,7 @@ class LevelCollectorTest {
             cluster(h, q, 0, "B", "C", "B");
             cluster(h, q, 3, "A", "B", "C");
             cluster(h, q, 6, null, "D", "D");
-            List<AgentCall> emitted = calls(h, 2, "agg");
+            List<AgentCall.Run> emitted = calls(h, 2, "agg");
             assertEquals("B", emitted.get(0).consensus().answer());
             assertEquals("since L1.2. Answer: B", emitted.get(0).consensus().text());
             assertNull(emitted.get(1).consensus(), "no two agree");
@@ -232,7 +245,7 @@ class LevelCollectorTest {
         try (var h = harness(1)) {
             QueryTask q = query("b3", "cluster");
             cluster(h, q, 0, "B", "B", "B");
-            AgentCall call = calls(h, 2, "agg").get(0);
+            AgentCall.Run call = calls(h, 2, "agg").get(0);
             assertNull(call.consensus());
             assertEquals(0, call.voteShare());
         }
@@ -269,7 +282,7 @@ class LevelCollectorTest {
                 h.processElement(new AgentChunk(q.id(), "L2." + i, 0, "y. Answer: C",
                         new NodeResult(q, "y. Answer: C", t, 20, new NodeTrace[0])), 0);
             }
-            AgentCall root = calls(h, 3, "agg").get(0);
+            AgentCall.Run root = calls(h, 3, "agg").get(0);
             assertArrayEquals(new String[] {"L2.0", "L2.1", "L2.2"}, root.inputs());
             assertEquals("C", root.consensus().answer());
         }

@@ -3,6 +3,7 @@ package dev.moaflink.job.operators;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,13 @@ import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.TokenListener;
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
+import dev.moaflink.job.model.EngineClock;
 import dev.moaflink.job.model.NodeResult;
 import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.model.QueryTask;
@@ -43,12 +47,30 @@ class MechanismsCollectorTest {
     private static final JobConfig.EarlyExit EXIT = new JobConfig.EarlyExit(true, 0.7, 0.5, false, 0, 2,
             JobConfig.Similarity.ANSWER, "minilm");
 
+    /** Where the collectors under test stop agents: a channel of the test's own. */
+    private final LocalBackchannel channel = new LocalBackchannel();
+
     private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(
             JobConfig.Mechanisms mechanisms) throws Exception {
+        return harness(1, mechanisms, EngineClock.WALL);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> virtualHarness(
+            JobConfig.Mechanisms mechanisms) throws Exception {
+        return harness(1, mechanisms, EngineClock.VIRTUAL);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> harness(
+            int level, JobConfig.Mechanisms mechanisms, EngineClock clock) throws Exception {
         var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new LevelCollector(1, topologies, ROUTES, mechanisms), AgentChunk::queryId, Types.STRING);
+                new LevelCollector(level, topologies, ROUTES, mechanisms, clock, scope -> channel),
+                AgentChunk::queryId, Types.STRING);
         h.open();
         return h;
+    }
+
+    private static AgentCall.Run run(AgentCall call) {
+        return assertInstanceOf(AgentCall.Run.class, call);
     }
 
     private static List<AgentCall> calls(KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h) {
@@ -72,11 +94,11 @@ class MechanismsCollectorTest {
     }
 
     private static AgentChunk part(QueryTask q, String id, int seq, String text, int tokens, boolean virtual) {
-        return new AgentChunk(q.id(), id, seq, text, tokens, virtual, seq == 0 ? q : null, null);
+        return new AgentChunk(q.id(), id, seq, text, tokens, seq == 0 ? q : null, null);
     }
 
     private static AgentChunk last(QueryTask q, String id, int seq, String tail, NodeResult r) {
-        return new AgentChunk(q.id(), id, seq, tail, r.trace().outputTokens(), r.trace().virtualTime(), null, r);
+        return new AgentChunk(q.id(), id, seq, tail, r.trace().outputTokens(), null, r);
     }
 
     @Test
@@ -86,12 +108,13 @@ class MechanismsCollectorTest {
             h.processElement(part(q, "L1.1", 0, "  second ", 2, false), 0);
             List<AgentCall> out = calls(h);
             assertEquals(1, out.size());
-            assertEquals(AgentCall.Phase.OPEN, out.get(0).phase(), "the first chunk of any child opens the parent");
-            assertEquals(Prompts.aggregatorPrefix(q), out.get(0).promptPrefix());
-            assertTrue(out.get(0).promptPrefix().contains(Prompts.question(q)), "the query is in the prefix");
+            AgentCall.Open open = assertInstanceOf(AgentCall.Open.class, out.get(0),
+                    "the first chunk of any child opens the parent");
+            assertEquals(Prompts.aggregatorPrefix(q), open.promptPrefix());
+            assertTrue(open.promptPrefix().contains(Prompts.question(q)), "the query is in the prefix");
 
             h.processElement(part(q, "L1.0", 0, "first", 1, false), 0);
-            assertEquals("1. first", calls(h).get(1).promptParts()[0], "slot 1 streams at once");
+            assertEquals("1. first", ((AgentCall.Append) calls(h).get(1)).text(), "slot 1 streams at once");
             String t0 = "first part. Answer: A ";
             h.processElement(last(q, "L1.0", 1, " part. Answer: A ",
                     result(q, "L1.0", t0, 50, 30, 6, 0.9, "A", false, NodeStatus.RAN)), 0);
@@ -102,14 +125,13 @@ class MechanismsCollectorTest {
             h.processElement(last(q, "L1.1", 1, "Answer: A",
                     result(q, "L1.1", t1, 70, 30, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
             out = calls(h);
-            AgentCall run = out.get(out.size() - 1);
-            assertEquals(AgentCall.Phase.RUN, run.phase());
+            AgentCall.Run run = run(out.get(out.size() - 1));
             assertEquals(before + 2, out.size(), "L1.2 waited for slot 2; then one append and the run");
 
             String slots = Prompts.responseSlot(1, t0) + Prompts.responseSlot(2, t1)
                     + Prompts.responseSlot(3, "third. Answer: B");
-            String appended = out.stream().filter(c -> c.phase() == AgentCall.Phase.APPEND)
-                    .map(c -> String.join("", c.promptParts())).collect(Collectors.joining());
+            String appended = out.stream().filter(c -> c instanceof AgentCall.Append)
+                    .map(c -> ((AgentCall.Append) c).text()).collect(Collectors.joining());
             assertEquals(slots, appended, "the appends are exactly the slots the whole outputs would fill");
             assertEquals(slots, run.promptParts()[0], "the run repeats the prompt for a lost session");
             assertEquals(1, run.promptParts().length, "nothing follows the last response");
@@ -127,16 +149,15 @@ class MechanismsCollectorTest {
             h.processElement(part(q, "L1.0", 0, "", 0, false), 0);
             List<AgentCall> out = calls(h);
             assertEquals(1, out.size(), "one OPEN, no APPEND of empty text, no second OPEN");
-            assertEquals(AgentCall.Phase.OPEN, out.get(0).phase());
-            assertEquals(Prompts.aggregatorPrefix(q), out.get(0).promptPrefix());
+            assertEquals(Prompts.aggregatorPrefix(q), assertInstanceOf(AgentCall.Open.class, out.get(0)).promptPrefix());
             h.processElement(part(q, "L1.0", 1, "first", 1, false), 0);
-            assertEquals("1. first", calls(h).get(1).promptParts()[0], "slot 1 streams as its text arrives");
+            assertEquals("1. first", ((AgentCall.Append) calls(h).get(1)).text(), "slot 1 streams as its text arrives");
         }
     }
 
     @Test
     void virtualOverlapCarriesWhenEachPieceBecameAvailable() throws Exception {
-        try (var h = harness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
+        try (var h = virtualHarness(new JobConfig.Mechanisms(0, true, JobConfig.EarlyExit.OFF))) {
             QueryTask q = Fixtures.query("o2", "cluster");
             // L1.0 decodes 6 tokens from 40 to 100 ms; L1.1 ends first (at 50), L1.2 last (at 200).
             h.processElement(part(q, "L1.0", 0, "alpha ", 2, true), 0);
@@ -150,14 +171,14 @@ class MechanismsCollectorTest {
                     result(q, "L1.2", "gamma Answer: B", 200, 100, 10, 0.9, "B", true, NodeStatus.RAN)), 0);
             List<AgentCall> out = calls(h);
             assertEquals(1, out.size(), "virtual time: one call with the whole schedule");
-            AgentCall run = out.get(0);
+            AgentCall.Run run = run(out.get(0));
             String[] parts = run.promptParts();
             assertEquals(Prompts.responseSlot(1, "alpha beta Answer: A") + Prompts.responseSlot(2, "Answer: A")
                     + Prompts.responseSlot(3, "gamma Answer: B"), String.join("", parts));
-            double[] ready = run.partReadyMs();
+            double[] ready = run.schedule().partReadyMs();
             assertNotNull(ready);
             assertEquals(parts.length, ready.length);
-            assertEquals(50, run.openOffsetMs(), 1e-9, "opened at the first output of any child (L1.1 ended at 50)");
+            assertEquals(50, run.schedule().openOffsetMs(), 1e-9, "opened at the first output of any child (L1.1 ended at 50)");
             assertEquals(60, ready[0], 1e-9, "'alpha' after 2 of L1.0's 6 tokens");
             assertEquals(80, ready[1], 1e-9);
             assertEquals(100, ready[2], 1e-9, "slot 1 closes when L1.0 ends");
@@ -176,7 +197,7 @@ class MechanismsCollectorTest {
         for (double threshold : new double[] {0.5, 0.8}) {
             JobConfig.EarlyExit exit = new JobConfig.EarlyExit(true, 0.7, threshold, false, 0, 2,
                     JobConfig.Similarity.ANSWER, "minilm");
-            try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
+            try (var h = virtualHarness(new JobConfig.Mechanisms(0, false, exit))) {
                 QueryTask q = Fixtures.query("e" + threshold, "cluster");
                 h.processElement(last(q, "L1.2", 0, "x",
                         result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
@@ -184,7 +205,7 @@ class MechanismsCollectorTest {
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.1", 0, "x",
                         result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
-                AgentCall run = calls(h).get(0);
+                AgentCall.Run run = run(calls(h).get(0));
                 NodeTrace slow = Arrays.stream(run.upstream()).filter(t -> t.nodeId().equals("L1.2")).findFirst()
                         .orElseThrow();
                 if (threshold == 0.5) {
@@ -209,7 +230,7 @@ class MechanismsCollectorTest {
         try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
             QueryTask q = Fixtures.query("e3", "tree");
             FakeSession running = new FakeSession("e3/L1.2");
-            RunningAgents.register(running);
+            channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
@@ -220,14 +241,14 @@ class MechanismsCollectorTest {
                 assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's result (its trace)");
                 h.processElement(last(q, "L1.2", 0, "par",
                         result(q, "L1.2", "par", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
-                AgentCall run = calls(h).get(0);
+                AgentCall.Run run = run(calls(h).get(0));
                 assertArrayEquals(new String[] {"L1.0", "L1.1"}, run.inputs());
                 NodeTrace cut = Arrays.stream(run.upstream()).filter(t -> t.nodeId().equals("L1.2")).findFirst()
                         .orElseThrow();
                 assertEquals(NodeStatus.CANCELLED, cut.status());
                 assertEquals("cancelled by early exit", cut.error());
             } finally {
-                RunningAgents.unregister(running);
+                channel.ended(running);
             }
         }
     }
@@ -242,7 +263,7 @@ class MechanismsCollectorTest {
             {"The cat sat on the mat.", "Stock prices fell sharply on Monday."},
         };
         for (int i = 0; i < pairs.length; i++) {
-            try (var h = harness(new JobConfig.Mechanisms(0, false, exit))) {
+            try (var h = virtualHarness(new JobConfig.Mechanisms(0, false, exit))) {
                 QueryTask q = new QueryTask("f" + i, "Where is the cat?", null,
                         dev.moaflink.schema.TaskType.FREE_TEXT, null, "cluster", 1_000L);
                 h.processElement(last(q, "L1.0", 0, "x",
@@ -253,7 +274,7 @@ class MechanismsCollectorTest {
                         result(q, "L1.2", "Somewhere else entirely.", 60_000, 80, 20, 0.9, null, true,
                                 NodeStatus.RAN)),
                         0);
-                NodeTrace slow = Arrays.stream(calls(h).get(0).upstream())
+                NodeTrace slow = Arrays.stream(run(calls(h).get(0)).upstream())
                         .filter(t -> t.nodeId().equals("L1.2")).findFirst().orElseThrow();
                 assertEquals(i == 0 ? NodeStatus.CANCELLED : NodeStatus.RAN, slow.status(),
                         i == 0 ? "paraphrases agree: stop" : "unrelated outputs: keep waiting");
@@ -268,7 +289,7 @@ class MechanismsCollectorTest {
         for (Object[] c : cases) {
             double t = (double) c[0];
             boolean early = (boolean) c[1];
-            try (var h = harness(new JobConfig.Mechanisms(t, false, JobConfig.EarlyExit.OFF, early))) {
+            try (var h = virtualHarness(new JobConfig.Mechanisms(t, false, JobConfig.EarlyExit.OFF, early))) {
                 QueryTask q = Fixtures.query("b" + t + early, "cluster");
                 h.processElement(last(q, "L1.2", 0, "x",
                         result(q, "L1.2", "slow. Answer: B", 100, 80, 20, 0.9, "B", true, NodeStatus.RAN)), 0);
@@ -276,7 +297,7 @@ class MechanismsCollectorTest {
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.7, "A", true, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.1", 0, "x",
                         result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", true, NodeStatus.RAN)), 0);
-                AgentCall run = calls(h).get(0);
+                AgentCall.Run run = run(calls(h).get(0));
                 NodeTrace slow = Arrays.stream(run.upstream()).filter(n -> n.nodeId().equals("L1.2")).findFirst()
                         .orElseThrow();
                 if (t < 1 && early) {
@@ -304,7 +325,7 @@ class MechanismsCollectorTest {
         try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
             QueryTask q = Fixtures.query("b3", "tree");
             FakeSession running = new FakeSession("b3/L1.2");
-            RunningAgents.register(running);
+            channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
@@ -313,13 +334,13 @@ class MechanismsCollectorTest {
                         result(q, "L1.1", "two. Answer: B", 20, 5, 4, 0.2, "B", false, NodeStatus.RAN)), 0);
                 assertFalse(running.cancelled, "A and B: the third decides");
             } finally {
-                RunningAgents.unregister(running);
+                channel.ended(running);
             }
         }
         try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
             QueryTask q = Fixtures.query("b4", "tree");
             FakeSession running = new FakeSession("b4/L1.2");
-            RunningAgents.register(running);
+            channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
@@ -329,13 +350,13 @@ class MechanismsCollectorTest {
                 assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's trace");
                 h.processElement(last(q, "L1.2", 0, "",
                         result(q, "L1.2", "", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
-                AgentCall run = calls(h).get(0);
+                AgentCall.Run run = run(calls(h).get(0));
                 assertEquals("A", run.consensus().answer());
                 assertEquals(2.0 / 3, run.voteShare(), 1e-9);
                 assertEquals("cancelled: the others' vote settled the bypass", Arrays.stream(run.upstream())
                         .filter(n -> n.nodeId().equals("L1.2")).findFirst().orElseThrow().error());
             } finally {
-                RunningAgents.unregister(running);
+                channel.ended(running);
             }
         }
     }
@@ -343,38 +364,32 @@ class MechanismsCollectorTest {
     /** The level-2 collector stops a whole cluster: its aggregator (not started yet) and its experts still running. */
     @Test
     void stoppingAnAggregatorStopsTheInputsOnlyItReads() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new LevelCollector(2, topologies, ROUTES, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF)),
-                AgentChunk::queryId, Types.STRING);
-        h.open();
+        var h = harness(2, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF), EngineClock.WALL);
         QueryTask q = Fixtures.query("s1", "tree");
         FakeSession expert = new FakeSession("s1/L1.8");
-        RunningAgents.register(expert);
+        channel.running(expert);
         try {
             h.processElement(last(q, "L2.0", 0, "x", aggregated(q, "L2.0", 30, "A", NodeStatus.RAN)), 0);
             h.processElement(last(q, "L2.1", 0, "x", aggregated(q, "L2.1", 40, "A", NodeStatus.RAN)), 0);
             assertTrue(expert.cancelled, "the running expert under L2.2 is cancelled");
-            assertTrue(RunningAgents.isTombstoned("s1/L2.2"), "L2.2 has not started: its call will end CANCELLED");
-            assertTrue(RunningAgents.isTombstoned("s1/L1.6"));
-            assertFalse(RunningAgents.isTombstoned("s1/L1.0"), "only L2.2's own inputs");
+            assertTrue(channel.isStopped("s1/L2.2"), "L2.2 has not started: its call will end CANCELLED");
+            assertTrue(channel.isStopped("s1/L1.6"));
+            assertFalse(channel.isStopped("s1/L1.0"), "only L2.2's own inputs");
             h.processElement(last(q, "L2.2", 0, "", aggregated(q, "L2.2", 45, null, NodeStatus.CANCELLED)), 0);
             var out = h.getSideOutput(ROUTES.tag(3, "agg"));
-            AgentCall root = out.iterator().next().getValue();
+            AgentCall.Run root = run(out.iterator().next().getValue());
             assertEquals("A", root.consensus().answer());
         } finally {
-            RunningAgents.unregister(expert);
-            RunningAgents.forget("s1");
+            channel.ended(expert);
+            channel.forget("s1");
             h.close();
         }
-        assertFalse(RunningAgents.isTombstoned("s1/L1.6"), "forgotten once the query is answered");
+        assertFalse(channel.isStopped("s1/L1.6"), "forgotten once the query is answered");
     }
 
     @Test
     void virtualCutOfAnAggregatorCutsTheTracesBelowIt() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new LevelCollector(2, topologies, ROUTES, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF)),
-                AgentChunk::queryId, Types.STRING);
-        h.open();
+        var h = harness(2, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF), EngineClock.VIRTUAL);
         QueryTask q = Fixtures.query("s2", "tree");
         NodeTrace[] below = {Fixtures.trace("L1.6", 1, NodeStatus.RAN, 20), Fixtures.trace("L1.7", 1, NodeStatus.RAN, 30),
             Fixtures.trace("L1.8", 1, NodeStatus.RAN, 300)};
@@ -383,7 +398,7 @@ class MechanismsCollectorTest {
                 new NodeResult(q, "late. Answer: B", slowAgg, 400, below)), 0);
         h.processElement(Fixtures.finalChunk(q, "L2.0", 2, NodeStatus.RAN, 30, "A", 0.3), 0);
         h.processElement(Fixtures.finalChunk(q, "L2.1", 2, NodeStatus.RAN, 40, "A", 0.3), 0);
-        AgentCall root = h.getSideOutput(ROUTES.tag(3, "agg")).iterator().next().getValue();
+        AgentCall.Run root = run(h.getSideOutput(ROUTES.tag(3, "agg")).iterator().next().getValue());
         assertEquals(40, root.readyOffsetMs(), 1e-9);
         var byId = Arrays.stream(root.upstream()).collect(Collectors.toMap(NodeTrace::nodeId, n -> n));
         assertEquals(NodeStatus.CANCELLED, byId.get("L2.2").status());
@@ -397,16 +412,16 @@ class MechanismsCollectorTest {
     @Test
     void theInputsOnlyANodeReads() {
         var tree = topologies.get("tree");
-        assertEquals(List.of("L2.1", "L1.3", "L1.4", "L1.5"), LevelCollector.exclusiveSubtree(tree, tree.node("L2.1"))
+        assertEquals(List.of("L2.1", "L1.3", "L1.4", "L1.5"), tree.exclusiveSubtree(tree.node("L2.1"))
                 .stream().map(n -> n.id()).toList());
         var dense = topologies.get("dense");
-        assertEquals(List.of("L2.0"), LevelCollector.exclusiveSubtree(dense, dense.node("L2.0")).stream()
+        assertEquals(List.of("L2.0"), dense.exclusiveSubtree(dense.node("L2.0")).stream()
                 .map(n -> n.id()).toList(), "a dense layer's inputs are shared by every node of the next");
     }
 
     @Test
     void aParentLeftWithOneInputPassesItOnInsteadOfRunning() throws Exception {
-        try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
+        try (var h = virtualHarness(new JobConfig.Mechanisms(0, false, EXIT))) {
             QueryTask q = Fixtures.query("e4", "cluster");
             h.processElement(last(q, "L1.0", 0, "x",
                     result(q, "L1.0", "only. Answer: B", 10, 5, 4, 0.8, "B", true, NodeStatus.RAN)), 0);
@@ -414,7 +429,7 @@ class MechanismsCollectorTest {
                     result(q, "L1.1", "", 10, 0, 0, 0, null, true, NodeStatus.FAILED)), 0);
             h.processElement(last(q, "L1.2", 0, "",
                     result(q, "L1.2", "", 10, 0, 0, 0, null, true, NodeStatus.FAILED)), 0);
-            AgentCall run = calls(h).get(0);
+            AgentCall.Run run = run(calls(h).get(0));
             assertNotNull(run.consensus(), "one input: the aggregator could only restate it");
             assertEquals("B", run.consensus().answer());
             assertEquals(0, run.promptParts().length);

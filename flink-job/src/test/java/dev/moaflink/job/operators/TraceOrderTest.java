@@ -2,6 +2,7 @@ package dev.moaflink.job.operators;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.moaflink.job.collect.AnswerAssembly;
 import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.testing.Fixtures;
 import dev.moaflink.job.topology.Topology;
@@ -37,7 +38,7 @@ class TraceOrderTest {
                 expected.add(last);
                 expected.sort(Comparator.comparingInt(NodeTrace::level)
                         .thenComparingInt(t -> topology.node(t.nodeId()).index()));
-                NodeTrace[] actual = LevelCollector.sortedByLevelAndIndex(topology,
+                NodeTrace[] actual = AnswerAssembly.sortedByLevelAndIndex(topology,
                         shuffled.toArray(NodeTrace[]::new), last);
                 assertArrayEquals(expected.toArray(), actual);
             }

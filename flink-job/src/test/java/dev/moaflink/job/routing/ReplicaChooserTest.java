@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,13 +21,14 @@ class ReplicaChooserTest {
                 new Replicas.Model(new String[] {"w0"}, new double[] {1.0})), 0, slack);
     }
 
-    private static String key() {
-        return UUID.randomUUID() + "/0";
+    /** A chooser of subtask 0 counting in a channel of its own. */
+    private static ReplicaChooser chooser(Replicas replicas) {
+        return new ReplicaChooser(replicas, new LocalBackchannel(), 0);
     }
 
     @Test
     void withShortQueuesEveryReplicaGetsExactlyItsPlannedShare() {
-        ReplicaChooser c = new ReplicaChooser(replicas(8, 0.75, 0.25), key());
+        ReplicaChooser c = chooser(replicas(8, 0.75, 0.25));
         int[] counts = new int[2];
         for (int i = 0; i < 400; i++) {
             int r = c.choose("m");
@@ -40,7 +41,7 @@ class ReplicaChooserTest {
 
     @Test
     void queuesGrowingInProportionKeepThePlannedShares() {
-        ReplicaChooser c = new ReplicaChooser(replicas(8, 0.5, 0.3, 0.2), key());
+        ReplicaChooser c = chooser(replicas(8, 0.5, 0.3, 0.2));
         int[] counts = new int[3];
         for (int i = 0; i < 1000; i++) {
             counts[c.choose("m")]++; // nothing finishes: every queue grows with its share
@@ -51,7 +52,7 @@ class ReplicaChooserTest {
 
     @Test
     void aReplicaThatFallsBehindIsPassedOverUntilItCatchesUp() {
-        ReplicaChooser c = new ReplicaChooser(replicas(4, 0.5, 0.5), key());
+        ReplicaChooser c = chooser(replicas(4, 0.5, 0.5));
         int[] counts = new int[2];
         for (int i = 0; i < 200; i++) {
             int r = c.choose("m");
@@ -75,16 +76,19 @@ class ReplicaChooserTest {
 
     @Test
     void theRouterAndTheCollectorsOfASubtaskShareTheirCounts() {
-        String key = key();
-        ReplicaChooser router = new ReplicaChooser(replicas(8, 0.5, 0.5), key);
-        ReplicaChooser collector = new ReplicaChooser(replicas(8, 0.5, 0.5), key);
+        LocalBackchannel channel = new LocalBackchannel();
+        ReplicaChooser router = new ReplicaChooser(replicas(8, 0.5, 0.5), channel, 3);
+        ReplicaChooser collector = new ReplicaChooser(replicas(8, 0.5, 0.5), channel, 3);
         int r = router.choose("m");
         assertEquals(1, collector.inFlight("m")[r]);
         collector.finished("m", r);
         assertEquals(0, router.inFlight("m")[r]);
         collector.finished("m", r);
         assertEquals(0, router.inFlight("m")[r], "never below zero");
-        ReplicaChooser.release(key);
-        assertEquals(0, new ReplicaChooser(replicas(8, 0.5, 0.5), key).inFlight("m")[0]);
+        router.choose("m");
+        assertEquals(0, new ReplicaChooser(replicas(8, 0.5, 0.5), channel, 4).inFlight("m")[0],
+                "another subtask counts its own calls");
+        assertEquals(0, new ReplicaChooser(replicas(8, 0.5, 0.5), new LocalBackchannel(), 3).inFlight("m")[0],
+                "a new job run starts from zero");
     }
 }

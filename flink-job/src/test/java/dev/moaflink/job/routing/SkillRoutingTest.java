@@ -8,7 +8,7 @@ import dev.moaflink.job.config.ConfigException;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
-import dev.moaflink.job.operators.QueryValidator;
+import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.schema.TaskType;

@@ -60,8 +60,8 @@ public final class Fixtures {
         return new AgentChunk(q.id(), nodeId, 1, text, new NodeResult(q, text, t, end, new NodeTrace[0]));
     }
 
-    public static AgentCall leafCall(QueryTask q, String nodeId, String model) {
-        return new AgentCall(q, nodeId, 1, model, "Question: " + q.text(), new String[0], 0, 0, false, new String[0],
+    public static AgentCall.Run leafCall(QueryTask q, String nodeId, String model) {
+        return new AgentCall.Run(q, nodeId, 1, model, "Question: " + q.text(), new String[0], 0, 0, false, new String[0],
                 new NodeTrace[0], 0.0, null);
     }
 }
