@@ -10,9 +10,11 @@ moa_build() {
 }
 
 moa_classpath() {
-  local out
+  local out status=0
   out=$(mktemp)
-  moa_mvn dependency:build-classpath -pl "$1" -Dmdep.outputFile="$out" -Dmdep.includeScope=runtime >&2
+  moa_mvn dependency:build-classpath -pl "$1" -Dmdep.outputFile="$out" -Dmdep.includeScope=runtime >&2 || status=$?
   cat "$out"
   rm -f "$out"
+  # A failed resolution must stop the caller, not start a JVM on an empty classpath.
+  return $status
 }

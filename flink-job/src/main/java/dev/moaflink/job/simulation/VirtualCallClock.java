@@ -27,15 +27,24 @@ final class VirtualCallClock implements CallClock {
             throw new IllegalStateException("engine of model '" + run.model() + "' says it runs in virtual time but"
                     + " its sessions take no clock");
         }
+        replay(session, run);
+        return session;
+    }
+
+    /**
+     * Gives {@code session} the run's prompt at the engine-clock times it became available: with an overlap schedule,
+     * the prefix from the opening and each part when it was ready, then generate when the last input was; without one,
+     * everything at once (the session's clock never read: all of its prefill is exposed).
+     */
+    static void replay(SimulatedSession session, AgentCall.Run run) {
         AgentCall.Schedule schedule = run.schedule();
         String[] parts = run.promptParts();
         if (schedule == null) {
             for (String part : parts) {
                 session.append(part);
             }
-            return session;
+            return;
         }
-        // Overlap on the engine clock: the prefix from the opening, each part when it became available.
         double open = schedule.openOffsetMs();
         session.at(open);
         for (int i = 0; i < parts.length; i++) {
@@ -43,7 +52,6 @@ final class VirtualCallClock implements CallClock {
             session.append(parts[i]);
         }
         session.at(Math.max(open, run.readyOffsetMs()));
-        return session;
     }
 
     /** The engine's own split: it knows which prefill happened while the inputs still decoded. */

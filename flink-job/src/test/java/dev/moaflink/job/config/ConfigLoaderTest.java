@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.moaflink.job.model.EngineClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +108,17 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("unknown model 'nope'"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--default_topology", "star"));
         assertTrue(e.getMessage().contains("default_topology 'star'"), e.getMessage());
+    }
+
+    @Test
+    void aJobRunsInOneClock() {
+        assertEquals(EngineClock.WALL, ConfigValidator.clock(ConfigLoader.fromArgs()));
+        assertEquals(EngineClock.VIRTUAL, ConfigValidator.clock(ConfigLoader.fromArgs("--preset", "sim",
+                "--models.expert-small.options.time", "virtual", "--models.expert-medium.options.time", "virtual",
+                "--models.expert-large.options.time", "virtual", "--models.aggregator.options.time", "virtual")));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--preset", "sim",
+                "--models.expert-small.options.time", "virtual"));
+        assertTrue(e.getMessage().contains("virtual time cannot be mixed"), e.getMessage());
     }
 
     @Test
