@@ -1,6 +1,8 @@
 package dev.moaflink.job;
 
 import dev.moaflink.engine.EngineSpec;
+import dev.moaflink.job.backchannel.BackchannelFactory;
+import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.dedup.DuplicateIds;
@@ -8,10 +10,8 @@ import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
-import dev.moaflink.job.model.QueryTask;
-import dev.moaflink.job.backchannel.BackchannelFactory;
-import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.model.EngineClock;
+import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
 import dev.moaflink.job.routing.AgentRoutes;
@@ -25,11 +25,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.api.common.operators.SlotSharingGroup;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 

@@ -6,7 +6,6 @@ import dev.moaflink.connectors.kafka.RawRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.model.RejectKind;
-import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.schema.Query;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

@@ -3,7 +3,6 @@ package dev.moaflink.job.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moaflink.job.model.RejectKind;
-import dev.moaflink.job.io.QueryValidator;
 import dev.moaflink.schema.TaskType;
 import java.util.ArrayList;
 import java.util.List;

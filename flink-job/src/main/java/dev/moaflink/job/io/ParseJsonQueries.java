@@ -2,7 +2,6 @@ package dev.moaflink.job.io;
 
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
-import dev.moaflink.job.io.QueryValidator;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;

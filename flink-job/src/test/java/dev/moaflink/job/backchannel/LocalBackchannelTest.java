@@ -6,11 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moaflink.engine.EngineSession;
-import dev.moaflink.engine.Generation;
-import dev.moaflink.engine.GenerationParams;
-import dev.moaflink.engine.TokenListener;
-import java.util.concurrent.CompletableFuture;
+import dev.moaflink.job.testing.RunningSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,13 +35,13 @@ class LocalBackchannelTest {
     void jobsRunningSideBySideDoNotStopEachOthersNodes() {
         try (Backchannel dense = LocalBackchannel.SHARED.open(new JobScope("dense", 0));
              Backchannel tree = LocalBackchannel.SHARED.open(new JobScope("tree", 0))) {
-            FakeSession inDense = new FakeSession("q1/L1.2");
-            FakeSession inTree = new FakeSession("q1/L1.2");
+            RunningSession inDense = new RunningSession("q1/L1.2");
+            RunningSession inTree = new RunningSession("q1/L1.2");
             dense.running(inDense);
             tree.running(inTree);
             assertTrue(tree.stop("q1", "L1.2"));
-            assertTrue(inTree.cancelled);
-            assertFalse(inDense.cancelled, "the same query id in another job");
+            assertTrue(inTree.cancelled());
+            assertFalse(inDense.cancelled(), "the same query id in another job");
             tree.stop("q1", "L2.0");
             assertFalse(dense.isStopped("q1/L2.0"));
             assertTrue(tree.isStopped("q1/L2.0"));
@@ -61,9 +57,9 @@ class LocalBackchannelTest {
         assertFalse(channel.claimStop("q1/L2.0"), "claimed once");
 
         channel.stop("q1", "L2.1");
-        FakeSession late = new FakeSession("q1/L2.1");
+        RunningSession late = new RunningSession("q1/L2.1");
         channel.running(late);
-        assertTrue(late.cancelled, "a session that starts after its stop is cancelled as it registers");
+        assertTrue(late.cancelled(), "a session that starts after its stop is cancelled as it registers");
 
         channel.stop("q2", "L1.0");
         assertEquals(2, channel.tombstonedQueries());
@@ -71,11 +67,11 @@ class LocalBackchannelTest {
         channel.forget("q1");
         assertEquals(0, channel.tombstonedQueries(), "an answered query leaves nothing");
 
-        FakeSession ended = new FakeSession("q3/L1.0");
+        RunningSession ended = new RunningSession("q3/L1.0");
         channel.running(ended);
         channel.ended(ended);
         assertFalse(channel.stop("q3", "L1.0"), "an ended call is no longer stopped through the channel");
-        assertFalse(ended.cancelled);
+        assertFalse(ended.cancelled());
     }
 
     @Test
@@ -88,41 +84,5 @@ class LocalBackchannelTest {
         assertFalse(channel.reaches(new AgentAddress("agents-L1", 1)), "another subtask, maybe another process");
         channel.detach(agents);
         assertFalse(channel.reaches(agents));
-    }
-
-    /** A running session the test can see cancelled. */
-    private static final class FakeSession implements EngineSession {
-        private final String id;
-        volatile boolean cancelled;
-
-        FakeSession(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String requestId() {
-            return id;
-        }
-
-        @Override
-        public void append(String text) {}
-
-        @Override
-        public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
-            return new CompletableFuture<>();
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public int promptTokens() {
-            return 0;
-        }
-
-        @Override
-        public void close() {}
     }
 }

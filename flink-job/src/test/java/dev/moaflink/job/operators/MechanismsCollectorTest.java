@@ -8,14 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moaflink.engine.EngineSession;
-import dev.moaflink.engine.Generation;
-import dev.moaflink.engine.GenerationParams;
-import dev.moaflink.engine.TokenListener;
 import dev.moaflink.job.backchannel.LocalBackchannel;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.AgentCall;
-import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.EngineClock;
@@ -23,12 +18,13 @@ import dev.moaflink.job.model.NodeResult;
 import dev.moaflink.job.model.NodeTrace;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.prompt.Prompts;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.testing.Fixtures;
+import dev.moaflink.job.testing.RunningSession;
 import dev.moaflink.job.topology.TopologySet;
 import dev.moaflink.schema.NodeStatus;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -229,15 +225,15 @@ class MechanismsCollectorTest {
     void realTimeEarlyExitCancelsTheRunningSiblingAndWaitsForItsTrace() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0, false, EXIT))) {
             QueryTask q = Fixtures.query("e3", "tree");
-            FakeSession running = new FakeSession("e3/L1.2");
+            RunningSession running = new RunningSession("e3/L1.2");
             channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
-                assertTrue(!running.cancelled, "one finished sibling is not enough (min_finished 2)");
+                assertTrue(!running.cancelled(), "one finished sibling is not enough (min_finished 2)");
                 h.processElement(last(q, "L1.1", 0, "x",
                         result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.9, "A", false, NodeStatus.RAN)), 0);
-                assertTrue(running.cancelled, "two agreeing siblings stop the third through the registry");
+                assertTrue(running.cancelled(), "two agreeing siblings stop the third through the registry");
                 assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's result (its trace)");
                 h.processElement(last(q, "L1.2", 0, "par",
                         result(q, "L1.2", "par", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
@@ -324,29 +320,29 @@ class MechanismsCollectorTest {
     void realTimeSettledBypassStopsTheRunningSibling() throws Exception {
         try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
             QueryTask q = Fixtures.query("b3", "tree");
-            FakeSession running = new FakeSession("b3/L1.2");
+            RunningSession running = new RunningSession("b3/L1.2");
             channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
-                assertFalse(running.cancelled);
+                assertFalse(running.cancelled());
                 h.processElement(last(q, "L1.1", 0, "x",
                         result(q, "L1.1", "two. Answer: B", 20, 5, 4, 0.2, "B", false, NodeStatus.RAN)), 0);
-                assertFalse(running.cancelled, "A and B: the third decides");
+                assertFalse(running.cancelled(), "A and B: the third decides");
             } finally {
                 channel.ended(running);
             }
         }
         try (var h = harness(new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF))) {
             QueryTask q = Fixtures.query("b4", "tree");
-            FakeSession running = new FakeSession("b4/L1.2");
+            RunningSession running = new RunningSession("b4/L1.2");
             channel.running(running);
             try {
                 h.processElement(last(q, "L1.0", 0, "x",
                         result(q, "L1.0", "one. Answer: A", 10, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
                 h.processElement(last(q, "L1.1", 0, "x",
                         result(q, "L1.1", "two. Answer: A", 20, 5, 4, 0.2, "A", false, NodeStatus.RAN)), 0);
-                assertTrue(running.cancelled, "A and A settle the bypass even at low confidence (no early exit)");
+                assertTrue(running.cancelled(), "A and A settle the bypass even at low confidence (no early exit)");
                 assertTrue(calls(h).isEmpty(), "the parent waits for the cancelled sibling's trace");
                 h.processElement(last(q, "L1.2", 0, "",
                         result(q, "L1.2", "", 22, 2, 1, 0.5, null, false, NodeStatus.CANCELLED)), 0);
@@ -366,12 +362,12 @@ class MechanismsCollectorTest {
     void stoppingAnAggregatorStopsTheInputsOnlyItReads() throws Exception {
         var h = harness(2, new JobConfig.Mechanisms(0.67, false, JobConfig.EarlyExit.OFF), EngineClock.WALL);
         QueryTask q = Fixtures.query("s1", "tree");
-        FakeSession expert = new FakeSession("s1/L1.8");
+        RunningSession expert = new RunningSession("s1/L1.8");
         channel.running(expert);
         try {
             h.processElement(last(q, "L2.0", 0, "x", aggregated(q, "L2.0", 30, "A", NodeStatus.RAN)), 0);
             h.processElement(last(q, "L2.1", 0, "x", aggregated(q, "L2.1", 40, "A", NodeStatus.RAN)), 0);
-            assertTrue(expert.cancelled, "the running expert under L2.2 is cancelled");
+            assertTrue(expert.cancelled(), "the running expert under L2.2 is cancelled");
             assertTrue(channel.isStopped("s1/L2.2"), "L2.2 has not started: its call will end CANCELLED");
             assertTrue(channel.isStopped("s1/L1.6"));
             assertFalse(channel.isStopped("s1/L1.0"), "only L2.2's own inputs");
@@ -444,41 +440,5 @@ class MechanismsCollectorTest {
             assertEquals(0, h.numKeyedStateEntries());
             assertNull(h.getSideOutput(ROUTES.tag(2, "agg")));
         }
-    }
-
-    /** A running session the test can see cancelled. */
-    private static final class FakeSession implements EngineSession {
-        private final String id;
-        volatile boolean cancelled;
-
-        FakeSession(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String requestId() {
-            return id;
-        }
-
-        @Override
-        public void append(String text) {}
-
-        @Override
-        public CompletableFuture<Generation> generate(GenerationParams params, TokenListener listener) {
-            return new CompletableFuture<>();
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-        }
-
-        @Override
-        public int promptTokens() {
-            return 0;
-        }
-
-        @Override
-        public void close() {}
     }
 }

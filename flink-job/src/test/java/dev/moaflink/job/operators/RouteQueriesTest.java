@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moaflink.job.model.AgentCall;
-import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.testing.Fixtures;
 import java.util.List;
 import java.util.stream.Collectors;

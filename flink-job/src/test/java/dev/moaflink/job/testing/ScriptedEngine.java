@@ -1,7 +1,6 @@
 package dev.moaflink.job.testing;
 
 import dev.moaflink.engine.EngineException;
-import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.EngineFactory;
 import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineSession;
@@ -11,6 +10,7 @@ import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.RequestRefusedException;
 import dev.moaflink.engine.SessionRequest;
 import dev.moaflink.engine.Token;
 import dev.moaflink.engine.TokenListener;

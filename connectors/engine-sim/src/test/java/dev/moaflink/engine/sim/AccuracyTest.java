@@ -1,9 +1,6 @@
 package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.CandidateAnswers;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.PromptContext;
@@ -12,6 +9,8 @@ import java.util.Map;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Accuracy, error correlation and confidence over many queries. */
 @Timeout(60)

@@ -1,13 +1,12 @@
 package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.CandidateAnswers;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.PromptContext;
 import dev.moaflink.engine.SessionRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Aggregators read "Answer: X" lines in their prompt and follow the plurality. */
 @Timeout(30)

@@ -1,11 +1,6 @@
 package dev.moaflink.engine.sim;
 
 import dev.moaflink.engine.CandidateAnswers;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.FinishReason;
 import dev.moaflink.engine.Generation;
@@ -16,6 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Max tokens and stop sequences, in both clocks. */
 @Timeout(30)

@@ -15,9 +15,9 @@ import dev.moaflink.engine.TokenListener;
 import dev.moaflink.schema.TaskType;
 import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Timeout;
 
 /** The session contract, for both clocks. */
 @Timeout(10)

@@ -3,11 +3,11 @@ package dev.moaflink.engine.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moaflink.engine.simulation.SimulatedSession;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.GenerationParams;
 import dev.moaflink.engine.TokenListener;
+import dev.moaflink.engine.simulation.SimulatedSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moaflink.engine.simulation.SimulatedSession;
 import dev.moaflink.engine.EngineSession;
 import dev.moaflink.engine.Generation;
 import dev.moaflink.engine.PhaseTimings;
+import dev.moaflink.engine.simulation.SimulatedSession;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
