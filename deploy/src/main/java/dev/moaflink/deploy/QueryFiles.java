@@ -1,6 +1,5 @@
 package dev.moaflink.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moaflink.schema.Query;
 import dev.moaflink.schema.TaskType;
@@ -70,19 +69,7 @@ public final class QueryFiles {
     private static List<Query> read(InputStream in, String source) throws IOException {
         List<Query> queries = new ArrayList<>();
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        String line;
-        int n = 0;
-        while ((line = reader.readLine()) != null) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode q;
-            try {
-                q = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new IOException(source + ":" + n + ": not valid JSON: " + e.getMessage(), e);
-            }
+        JsonLines.read(reader, (n, q) -> {
             List<String> choices = new ArrayList<>();
             q.path("choices").forEach(c -> choices.add(c.asText()));
             queries.add(Query.newBuilder()
@@ -94,7 +81,8 @@ public final class QueryFiles {
                     .setTopology(q.hasNonNull("topology") ? q.get("topology").asText() : null)
                     .setSubmittedAt(Instant.now())
                     .build());
-        }
+            return true;
+        }, (n, e) -> new IOException(source + ":" + n + ": not valid JSON: " + e.getMessage(), e));
         return queries;
     }
 }

@@ -195,12 +195,12 @@ public final class ScoreCli {
         if (queries <= 0) {
             return null;
         }
-        List<JsonNode> first = Timeline.read(answers, queries, null);
+        List<JsonNode> first = TimelineAnswers.read(answers, queries, null);
         if (first.isEmpty()) {
             return null;
         }
-        Files.writeString(page, Timeline.page(answers.getParent().getFileName() + "/" + answers.getFileName(), first),
-                StandardCharsets.UTF_8);
+        String title = answers.getParent().getFileName() + "/" + answers.getFileName();
+        Files.writeString(page, TimelinePage.html(title, first), StandardCharsets.UTF_8);
         return page.getParent().getFileName() + "/" + page.getFileName();
     }
 

@@ -95,19 +95,19 @@ class TimelineTest {
         Path answers = dir.resolve("a.jsonl");
         Files.write(answers, List.of(answer("a", 10, false, node("L1.0", 1, "RAN", 0, 10, 0, 1, 1, 9, false, null)),
                 answer("b", 10, false, node("L1.0", 1, "RAN", 0, 10, 0, 1, 1, 9, false, null))));
-        assertEquals(1, Timeline.read(answers, 50, java.util.Set.of("b")).size());
-        assertEquals(1, Timeline.read(answers, 1, null).size());
+        assertEquals(1, TimelineAnswers.read(answers, 50, java.util.Set.of("b")).size());
+        assertEquals(1, TimelineAnswers.read(answers, 1, null).size());
         Path bad = dir.resolve("bad.jsonl");
         Files.write(bad, List.of("{\"id\": 1}"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Timeline.read(bad, 5, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TimelineAnswers.read(bad, 5, null));
         assertTrue(e.getMessage().contains("line 1"), e.getMessage());
     }
 
     @Test
     void axisStepsAreRound() {
-        assertEquals(100, Timeline.niceStep(73), 1e-9);
-        assertEquals(2000, Timeline.niceStep(1234), 1e-9);
-        assertEquals(0.5, Timeline.niceStep(0.31), 1e-9);
+        assertEquals(100, TimelineChart.niceStep(73), 1e-9);
+        assertEquals(2000, TimelineChart.niceStep(1234), 1e-9);
+        assertEquals(0.5, TimelineChart.niceStep(0.31), 1e-9);
     }
 
     private static int count(String s, String what) {

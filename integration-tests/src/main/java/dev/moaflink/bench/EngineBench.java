@@ -37,6 +37,7 @@ final class EngineBench implements Bench.Runner {
         int repeats = o.integer("repeats", 7);
         int[] batches = {1, 4, 8, 16};
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<EngineChart.Model> charted = new ArrayList<>();
         StringBuilder md = new StringBuilder("""
                 # Benchmark `engine` (DJL, PyTorch)
 
@@ -165,6 +166,7 @@ final class EngineBench implements Bench.Runner {
             row.put("raw_ratio", round(rawRatio));
             row.put("peak_rss_mb", rss);
             rows.add(row);
+            charted.add(new EngineChart.Model(label, batches, decode, raw1, raw8, rawRatio, speedup));
             md.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f× | %d |%n",
                     label, params, prefill, decode[0], decode[1], decode[2], decode[3], raw1, rawRatio,
                     speedup, rss));
@@ -173,6 +175,9 @@ final class EngineBench implements Bench.Runner {
                 + "%d cores, %d output tokens per sequence, prompts of about %d words, median of %d rounds.%n",
                 Runtime.getRuntime().availableProcessors(), tokens, promptWords, repeats));
         md.append(graphs);
+        EngineChart.write(charted, device);
+        md.append("\nChart: `target/bench/engine.png` (decode tokens/s vs batch size per model, engine and raw loop; "
+                + "the two ratios against their targets).\n");
         return new BenchReport("engine").put("engine", "djl-pytorch").put("device", device)
                 .put("cores", Runtime.getRuntime().availableProcessors()).put("tokens", tokens).put("repeats", repeats).put("models", rows)
                 .md(md.toString());
@@ -243,12 +248,14 @@ final class EngineBench implements Bench.Runner {
         }
         String prefix = path.substring("classpath:".length());
         Path dir = Files.createTempDirectory("moa-bench-model-");
+        dir.toFile().deleteOnExit(); // after its files, which are registered later and deleted first
         for (String f : new String[] {"config.json", "model.safetensors"}) {
             try (var in = EngineBench.class.getClassLoader().getResourceAsStream(prefix + "/" + f)) {
                 if (in == null) {
                     throw new IllegalArgumentException("no " + prefix + "/" + f + " on the classpath");
                 }
                 Files.copy(in, dir.resolve(f));
+                dir.resolve(f).toFile().deleteOnExit();
             }
         }
         return dir;

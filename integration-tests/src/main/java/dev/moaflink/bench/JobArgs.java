@@ -49,6 +49,12 @@ public final class JobArgs {
         return this;
     }
 
+    /** Sets each {key, value} pair, in order. */
+    public JobArgs setAll(List<String[]> pairs) {
+        pairs.forEach(kv -> set(kv[0], kv[1]));
+        return this;
+    }
+
     /** Sets one simulated-engine option on every default model. */
     public JobArgs simOption(String key, Object value) {
         for (String m : DEFAULT_MODELS) {

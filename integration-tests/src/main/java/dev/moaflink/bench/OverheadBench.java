@@ -144,6 +144,8 @@ final class OverheadBench implements Bench.Runner {
             double engine = rtAnswers.stream().mapToDouble(Answer::getEngineCriticalPathMs).sum();
             double overhead = (wall - engine) / engine;
 
+            OverheadChart.write(perCore, wallQps, frameworkLatency, latencyRate, wall / realtimeQueries,
+                    engine / realtimeQueries);
             BenchReport r = new BenchReport("overhead")
                     .put("engine", "simulated")
                     .put("topology", topology)
@@ -189,6 +191,9 @@ final class OverheadBench implements Bench.Runner {
                     | real-time default profiles: mean wall latency | %.0f ms | |
                     | real-time: mean engine time on the critical path | %.0f ms | |
                     | overhead ratio (wall − engine) ÷ engine | %.2f %% | < 2 %% |
+
+                    Chart: `target/bench/overhead.png` (throughput per measured batch, framework latency percentiles,
+                    real-time latency beside the engine's critical path).
                     """, topology, parallelism, cores, repeats, queries, warmed, traceSize, qps, cpu.job, cpu.gc, minPerCore, maxPerCore, qpsPerCore,
                     cpu.broker, qpsPerCoreWithBroker, cpu.jit,
                     latencyRate, frameworkLatency.p(0.5), frameworkLatency.p(0.99), wall / realtimeQueries,

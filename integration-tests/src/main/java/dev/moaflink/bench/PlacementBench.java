@@ -295,7 +295,7 @@ final class PlacementBench implements Bench.Runner {
                                       long minDemand, List<Skill> skills, double plannedLb, long solveMs,
                                       long solveBigMs, PlacementMetrics bigOpt, PlacementMetrics bigRr, double bigLb,
                                       int queries, int workers, String workerType, int shares, int steps,
-                                      List<Expert> experts) {
+                                      List<Expert> experts) throws Exception {
         BenchReport r = new BenchReport("placement");
         Map<String, Object> rr = results.get("rr");
         Map<String, Object> dp = results.get("dp");
@@ -366,11 +366,15 @@ final class PlacementBench implements Bench.Runner {
                 .append(round(bigRr.expertMakespanS() / bigOpt.expertMakespanS())).append("x faster than round-robin.\n\n");
         md.append("Replicas (model → worker → planned requests), OptaPlanner: ").append(opt.get("replicas")).append("\n\n");
         md.append("Plans and the job configurations: target/bench/placement/.\n");
+        PlacementChart.write(results, lb, workers, workerType);
+        md.append("\nChart: `target/bench/placement.png` (expert stage per plan, as run and as planned, and the "
+                + "aggregator stage, against the lower bound).\n");
         r.md(md.toString());
         return r;
     }
 
-    private static String label(String key) {
+    /** A plan's name in reports: rr, dp, opt. */
+    static String label(String key) {
         return switch (key) {
             case "rr" -> "round-robin";
             case "dp" -> "data-parallel";

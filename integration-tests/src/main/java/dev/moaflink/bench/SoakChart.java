@@ -4,12 +4,9 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
@@ -24,27 +21,27 @@ import org.jfree.data.xy.XYSeriesCollection;
 /** The soak over time as one PNG: rates, Kafka lag, checkpointed state, checkpoint duration and latency, by phase. */
 final class SoakChart {
 
-    private static final Color BLUE = new Color(0x1f, 0x77, 0xb4);
-    private static final Color[] OFFERED_ANSWERED = {new Color(0xd6, 0x27, 0x28), BLUE};
+    private static final Color BLUE = BenchCharts.COLORS[0];
+    private static final Color[] OFFERED_ANSWERED = {BenchCharts.COLORS[3], BLUE};
 
     private SoakChart() {}
 
-    static void write(Path png, List<SoakBench.Sample> samples, List<SoakBench.PhaseRun> phases) throws IOException {
+    static void write(Path png, List<SoakSampler.Sample> samples, List<SoakDriver.PhaseRun> phases) throws IOException {
         NumberAxis minutes = new NumberAxis("minutes since the job started");
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(minutes);
         plot.add(panel("queries/s", samples, new String[] {"offered", "answered"},
-                List.of(SoakBench.Sample::offeredPerS, SoakBench.Sample::answeredPerS)), 2);
+                List.of(SoakSampler.Sample::offeredPerS, SoakSampler.Sample::answeredPerS)), 2);
         plot.add(panel("Kafka lag", samples, new String[] {"queries waiting in Kafka"},
                 List.of(s -> s.kafkaLag())), 1);
         plot.add(panel("state MB", samples, new String[] {"checkpointed state (latest)"},
-                List.of(SoakBench.Sample::stateMb)), 1);
+                List.of(SoakSampler.Sample::stateMb)), 1);
         plot.add(panel("checkpoint ms", samples, new String[] {"slowest checkpoint since the last sample"},
                 List.of(s -> s.checkpointMs())), 1);
         XYPlot latency = panel("latency ms (log)", samples, new String[] {"answer latency p50 (1% sample)"},
-                List.of(SoakBench.Sample::latencyP50Ms));
+                List.of(SoakSampler.Sample::latencyP50Ms));
         latency.setRangeAxis(new LogAxis("latency ms (log)"));
         plot.add(latency, 1);
-        for (SoakBench.PhaseRun p : phases) {
+        for (SoakDriver.PhaseRun p : phases) {
             for (Object sub : plot.getSubplots()) {
                 ValueMarker m = new ValueMarker(p.startMinute(), Color.GRAY, new BasicStroke(1f));
                 if (sub == plot.getSubplots().get(0)) {
@@ -56,19 +53,16 @@ final class SoakChart {
                 ((XYPlot) sub).addDomainMarker(m);
             }
         }
-        JFreeChart chart = new JFreeChart("Soak (simulated engine, real time): exactly-once job under load and overload",
-                new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        Files.createDirectories(png.getParent());
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 1100);
+        BenchCharts.write(png, BenchCharts.chart("Soak (simulated engine, real time): exactly-once job under load and "
+                + "overload", plot, true), 1100, 1100);
     }
 
-    private static XYPlot panel(String axis, List<SoakBench.Sample> samples, String[] names,
-                                List<ToDoubleFunction<SoakBench.Sample>> values) {
+    private static XYPlot panel(String axis, List<SoakSampler.Sample> samples, String[] names,
+                                List<ToDoubleFunction<SoakSampler.Sample>> values) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (int i = 0; i < names.length; i++) {
             XYSeries series = new XYSeries(names[i]);
-            for (SoakBench.Sample s : samples) {
+            for (SoakSampler.Sample s : samples) {
                 double v = values.get(i).applyAsDouble(s);
                 if (!Double.isNaN(v)) {
                     series.add(s.minute(), v);
@@ -82,8 +76,7 @@ final class SoakChart {
             lines.setSeriesStroke(i, new BasicStroke(1.6f));
         }
         XYPlot plot = new XYPlot(data, null, new NumberAxis(axis), lines);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        BenchCharts.style(plot);
         return plot;
     }
 }

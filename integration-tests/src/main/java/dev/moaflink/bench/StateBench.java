@@ -40,9 +40,26 @@ final class StateBench implements Bench.Runner {
 
     record Variant(String name, JobConfig.DuplicateState layout, String backend, boolean incremental) {}
 
+    /** A variant's checkpoints in the tail; the figures are over them (medians unless named otherwise). */
     record Result(Variant variant, long ids, List<FlinkRest.Completed> checkpoints, double fillSeconds) {
         double p(java.util.function.ToDoubleFunction<FlinkRest.Completed> f, double q) {
             return new Percentiles(checkpoints.stream().mapToDouble(f).toArray()).p(q);
+        }
+
+        double stateBytes() {
+            return p(FlinkRest.Completed::stateBytes, 0.5);
+        }
+
+        double uploadedBytes() {
+            return p(FlinkRest.Completed::uploadedBytes, 0.5);
+        }
+
+        double p50Ms() {
+            return p(FlinkRest.Completed::durationMs, 0.5);
+        }
+
+        double maxMs() {
+            return p(FlinkRest.Completed::durationMs, 1.0);
         }
     }
 
@@ -64,10 +81,10 @@ final class StateBench implements Bench.Runner {
         Map<String, Object> byVariant = new LinkedHashMap<>();
         StringBuilder rows = new StringBuilder();
         for (Result x : results) {
-            double state = x.p(FlinkRest.Completed::stateBytes, 0.5);
-            double uploaded = x.p(FlinkRest.Completed::uploadedBytes, 0.5);
-            double p50 = x.p(FlinkRest.Completed::durationMs, 0.5);
-            double max = x.p(FlinkRest.Completed::durationMs, 1.0);
+            double state = x.stateBytes();
+            double uploaded = x.uploadedBytes();
+            double p50 = x.p50Ms();
+            double max = x.maxMs();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("layout", x.variant.layout.name().toLowerCase(Locale.ROOT));
             m.put("state_backend", x.variant.backend);
@@ -79,16 +96,16 @@ final class StateBench implements Bench.Runner {
             m.put("checkpoint_p50_ms", Math.round(p50));
             m.put("checkpoint_max_ms", Math.round(max));
             m.put("fill_seconds", round(x.fillSeconds));
-            m.put("state_ratio_vs_per_id_heap", round(state / before.p(FlinkRest.Completed::stateBytes, 0.5)));
-            m.put("uploaded_ratio_vs_per_id_heap", round(uploaded / before.p(FlinkRest.Completed::uploadedBytes, 0.5)));
-            m.put("checkpoint_p50_ratio_vs_per_id_heap", round(p50 / before.p(FlinkRest.Completed::durationMs, 0.5)));
+            m.put("state_ratio_vs_per_id_heap", round(state / before.stateBytes()));
+            m.put("uploaded_ratio_vs_per_id_heap", round(uploaded / before.uploadedBytes()));
+            m.put("checkpoint_p50_ratio_vs_per_id_heap", round(p50 / before.p50Ms()));
             byVariant.put(x.variant.name, m);
             rows.append(String.format(Locale.ROOT, "| %s | %d | %.1f MB | %.1f | %.2f MB | %.0f / %.0f ms | %.2f× | %.2f× |%n",
                     x.variant.name, x.checkpoints.size(), state / 1048576.0, state / x.ids, uploaded / 1048576.0, p50,
-                    max, state / before.p(FlinkRest.Completed::stateBytes, 0.5),
-                    p50 / before.p(FlinkRest.Completed::durationMs, 0.5)));
+                    max, state / before.stateBytes(), p50 / before.p50Ms()));
         }
         r.put("variants", byVariant);
+        StateChart.write(results, ids, rate, tail);
         r.md(String.format(Locale.ROOT, """
                 # Benchmark `state`: the duplicate-id window at checkpoints
 
@@ -102,6 +119,9 @@ final class StateBench implements Bench.Runner {
                 `compact` (the default) keeps 64-bit id hashes per key group and writes them whole at each checkpoint;
                 `per_id` keeps a keyed state entry per id with a TTL: on the heap backend every checkpoint writes every
                 entry; on RocksDB with incremental checkpoints a checkpoint writes only the files that changed.
+
+                Chart: `target/bench/state.png` (bytes per id, state and what a checkpoint writes, checkpoint duration,
+                per variant).
                 """, ids, rate, tail, Runtime.getRuntime().availableProcessors(), rows));
         return r;
     }

@@ -24,8 +24,8 @@ import java.util.Map;
  * @param aggregatorBypassedShare answers flagged {@code aggregator_bypassed} ÷ answers
  * @param degradedShare           answers flagged {@code degraded} ÷ answers
  * @param simulated               some answer came from the simulated engine
- * @param correct                 per question with gold (the query id after its last '/', the part variants
- *                                share), whether the answer was right
+ * @param correct                 per question with gold (its query id: every variant answers the same ids),
+ *                                whether the answer was right
  */
 record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, double meanMs, Double accuracy,
                       double invocations, double nodesPerQuery, double promptTokens, double outputTokens,
@@ -102,8 +102,7 @@ record VariantMetrics(int queries, int withGold, double p50Ms, double p95Ms, dou
             if (c != null && !c.isNull()) {
                 withGold++;
                 correct += c.asBoolean() ? 1 : 0;
-                String id = a.path("query_id").asText();
-                byQuestion.put(id.substring(id.lastIndexOf('/') + 1), c.asBoolean());
+                byQuestion.put(a.path("query_id").asText(), c.asBoolean());
             }
             rootBypassed += a.path("aggregator_bypassed").asBoolean() ? 1 : 0;
             degraded += a.path("degraded").asBoolean() ? 1 : 0;

@@ -2,9 +2,11 @@ package dev.moaflink.deploy.datasets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moaflink.deploy.JsonLines;
 import dev.moaflink.job.prompt.AnswerExtractor;
 import dev.moaflink.schema.Query;
 import dev.moaflink.schema.TaskType;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,20 +203,12 @@ public enum Dataset {
     }
 
     private void jsonLines(Path file, ItemReader reader) throws IOException {
-        int n = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode j;
-            try {
-                j = JSON.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(id + ": " + file + ":" + n + " is not valid JSON: "
-                        + e.getMessage(), e);
-            }
-            reader.read(n, j);
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            JsonLines.read(r, (n, j) -> {
+                reader.read(n, j);
+                return true;
+            }, (n, e) -> new IllegalArgumentException(id + ": " + file + ":" + n + " is not valid JSON: "
+                    + e.getMessage(), e));
         }
     }
 
