@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * @param announceStart emit an empty first chunk (with the query) when a call starts on a real-time engine, or when
  *                      its session is opened ahead of its inputs, so that with prefill/decode overlap the parents
  *                      open their sessions then: the whole chain of ancestors opens at query start (see
- *                      AgentOperator)
+ *                      {@code AgentOutput#started})
  * @param operatorId the operator's uid in the job graph (see {@code AgentRoutes#operatorId}): where collectors'
  *                   stops must reach
  */
