@@ -11,6 +11,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -37,18 +39,21 @@ public final class LocalJob {
 
     /** Starts {@code config} on a MiniCluster with the given Flink settings (see {@link #flinkConfiguration}). */
     public static JobClient start(JobConfig config, Configuration flink) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
         MoaJob.build(env, config);
         return env.executeAsync(config.jobName());
     }
 
     /**
-     * Flink settings of a local run: the heap state backend with checkpoints and savepoints as files under
-     * {@code runDir}, and in streaming mode restarts with an exponential back-off (1 s doubling to 30 s, reset after
-     * a minute without failures; the run ends after 20 failures in a row).
+     * Flink settings of a local run: parallelism 1 and a 5 ms buffer timeout (low latency; the job configuration
+     * may still set either), the heap state backend with checkpoints and savepoints as files under {@code runDir},
+     * and in streaming mode restarts with an exponential back-off (1 s doubling to 30 s, reset after a minute without
+     * failures; the run ends after 20 failures in a row).
      */
     public static Configuration flinkConfiguration(JobConfig config, Path runDir) {
         Configuration flink = new Configuration();
+        flink.set(CoreOptions.DEFAULT_PARALLELISM, 1);
+        flink.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
         flink.set(StateBackendOptions.STATE_BACKEND, "hashmap");
         flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, runDir.resolve("checkpoints").toUri().toString());

@@ -21,7 +21,6 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -51,12 +50,7 @@ final class KafkaGraph {
                         + "job's transactions; lower it (it must still exceed checkpoint_interval_ms)");
             }
         }
-        if (config.checkpointIntervalMs() > 0) {
-            env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
-            // Under overload a checkpoint is slowest; riding out a few failed ones beats restarting the job.
-            env.getCheckpointConfig().setCheckpointTimeout(config.checkpointTimeoutMs());
-            env.getCheckpointConfig().setTolerableCheckpointFailureNumber(config.checkpointTolerableFailures());
-        }
+        requireCheckpointsFor(k, FlinkSettings.checkpointIntervalMs(env));
         RawRecordSourceBuilder source = KafkaSources.rawRecords(connection)
                 .topics(k.queriesTopic())
                 .groupId(k.groupId())
@@ -94,5 +88,25 @@ final class KafkaGraph {
                         .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
                         .build(AvroRecords::deadLetter))
                 .name("kafka " + k.deadLetterTopic()).uid("kafka-dead-letters");
+    }
+
+    /**
+     * Exactly-once answers commit at checkpoints: with none the job would never show one, and a transaction must
+     * outlive the interval between two of them. Checked against the interval the job really runs with, wherever it
+     * was set.
+     */
+    private static void requireCheckpointsFor(JobConfig.KafkaSettings k, long intervalMs) {
+        if (k.delivery() != JobConfig.Delivery.EXACTLY_ONCE) {
+            return;
+        }
+        if (intervalMs <= 0) {
+            throw new IllegalStateException("kafka.delivery exactly_once needs checkpointing (answers commit at"
+                    + " checkpoints): set execution.checkpointing.interval in Flink's configuration or"
+                    + " checkpoint_interval_ms > 0");
+        }
+        if (k.transactionTimeoutMs() <= intervalMs) {
+            throw new IllegalStateException("kafka.transaction_timeout_ms (" + k.transactionTimeoutMs() + ") must"
+                    + " exceed the checkpoint interval (" + intervalMs + " ms)");
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.moaflink.job;
 
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.ConfigValidator;
+import dev.moaflink.job.config.EffectiveConfig;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.io.BatchReport;
 import dev.moaflink.job.io.JsonLinesFileSink;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -66,8 +68,9 @@ public final class MoaJob {
 
     /** Adds the whole job to {@code env} (sources, MoA pipeline, sinks); the caller executes it. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
-        env.setParallelism(config.parallelism());
-        env.setBufferTimeout(config.bufferTimeoutMs());
+        FlinkSettings.apply(env, config);
+        // Shown in Flink's web UI and REST API (the job's user configuration), credentials redacted.
+        env.getConfig().setGlobalJobParameters(Configuration.fromMap(EffectiveConfig.of(config)));
         // Every record type of the job is an immutable Java record, so chained operators may share objects.
         env.getConfig().enableObjectReuse();
         TopologySet topologies = ConfigValidator.topologies(config);

@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * Command-line style overrides of the job configuration used by tests and benchmarks. They start from
  * {@code --preset sim} (the simulated engine under the default model names); {@link #bundledModels()} starts
- * from the real defaults (the bundled tiny models on the DJL engine).
+ * from the real defaults (the bundled tiny models on the DJL engine). Both set Flink's parallelism (1) and buffer
+ * timeout (5 ms) explicitly, so that a job runs alike on any MiniCluster whatever its default parallelism.
  */
 public final class JobArgs {
 
@@ -18,13 +19,15 @@ public final class JobArgs {
     private final List<String> args = new ArrayList<>();
 
     public JobArgs() {
-        set("preset", "sim");
+        this(true);
     }
 
     private JobArgs(boolean sim) {
         if (sim) {
             set("preset", "sim");
         }
+        set("parallelism", 1);
+        set("buffer_timeout_ms", 5);
     }
 
     /** No preset: the default configuration's models (the bundled tiny models, DJL engine). */

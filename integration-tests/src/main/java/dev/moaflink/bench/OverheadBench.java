@@ -221,7 +221,7 @@ final class OverheadBench implements Bench.Runner {
     private static JobClient start(JobArgs args) throws Exception {
         JobConfig config = ConfigLoader.fromArgs(args.toArray());
         Configuration conf = BenchFlink.configuration(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         MoaJob.build(env, config);
         return env.executeAsync(config.jobName());
     }

@@ -45,8 +45,10 @@ public final class ConfigValidator {
     public static void validate(JobConfig c) {
         List<String> problems = new ArrayList<>();
         require(problems, c.mode() != null, "mode must be streaming or batch");
-        require(problems, c.parallelism() >= 1, "parallelism must be >= 1, was " + c.parallelism());
-        require(problems, c.bufferTimeoutMs() >= 0, "buffer_timeout_ms must be >= 0, was " + c.bufferTimeoutMs());
+        require(problems, c.parallelism() == null || c.parallelism() >= 1,
+                "parallelism must be >= 1, was " + c.parallelism());
+        require(problems, c.bufferTimeoutMs() == null || c.bufferTimeoutMs() >= -1,
+                "buffer_timeout_ms must be >= 0 (or -1: flush only full buffers), was " + c.bufferTimeoutMs());
         checkAgent(problems, c.agent());
         checkLimits(problems, c.limits());
         if (c.mechanisms() == null) {
@@ -60,8 +62,12 @@ public final class ConfigValidator {
         }
         if (c.mode() == JobConfig.Mode.STREAMING) {
             checkKafka(problems, c.kafka(), c.checkpointIntervalMs());
-            require(problems, c.checkpointTimeoutMs() >= 10, "checkpoint_timeout_ms must be >= 10");
-            require(problems, c.checkpointTolerableFailures() >= 0, "checkpoint_tolerable_failures must be >= 0");
+            require(problems, c.checkpointIntervalMs() == null || c.checkpointIntervalMs() >= 0,
+                    "checkpoint_interval_ms must be >= 0 (0: off)");
+            require(problems, c.checkpointTimeoutMs() == null || c.checkpointTimeoutMs() >= 10,
+                    "checkpoint_timeout_ms must be >= 10");
+            require(problems, c.checkpointTolerableFailures() == null || c.checkpointTolerableFailures() >= 0,
+                    "checkpoint_tolerable_failures must be >= 0");
         } else if (c.mode() == JobConfig.Mode.BATCH) {
             JobConfig.BatchSettings b = c.batch();
             require(problems, b != null && notBlank(b.input()), "batch.input (a JSON-lines query file) is missing");
@@ -282,7 +288,8 @@ public final class ConfigValidator {
         require(problems, l.duplicateState() != null, "limits.duplicate_state must be compact or per_id");
     }
 
-    private static void checkKafka(List<String> problems, JobConfig.KafkaSettings k, long checkpointMs) {
+    /** @param checkpointMs the job's explicit checkpoint interval, or null (Flink's; checked when the job is built) */
+    private static void checkKafka(List<String> problems, JobConfig.KafkaSettings k, Long checkpointMs) {
         if (k == null) {
             problems.add("section 'kafka' is missing");
             return;
@@ -297,11 +304,13 @@ public final class ConfigValidator {
         if (k.delivery() == JobConfig.Delivery.EXACTLY_ONCE) {
             require(problems, notBlank(k.transactionalIdPrefix()),
                     "kafka.transactional_id_prefix is required for exactly_once delivery");
-            require(problems, checkpointMs > 0,
-                    "checkpoint_interval_ms must be > 0 for exactly_once delivery (answers commit at checkpoints)");
-            require(problems, k.transactionTimeoutMs() > checkpointMs,
-                    "kafka.transaction_timeout_ms (" + k.transactionTimeoutMs()
-                            + ") must exceed checkpoint_interval_ms (" + checkpointMs + ")");
+            if (checkpointMs != null) {
+                require(problems, checkpointMs > 0, "checkpoint_interval_ms must be > 0 for exactly_once delivery"
+                        + " (answers commit at checkpoints)");
+                require(problems, k.transactionTimeoutMs() > checkpointMs,
+                        "kafka.transaction_timeout_ms (" + k.transactionTimeoutMs()
+                                + ") must exceed checkpoint_interval_ms (" + checkpointMs + ")");
+            }
         }
     }
 

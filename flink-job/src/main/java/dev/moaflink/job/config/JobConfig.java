@@ -14,8 +14,11 @@ import java.util.Map;
  * @param defaultTopology  used by queries that name none
  * @param routing          skill-based routing and the placement plan
  * @param mechanisms       the Faster-MoA / MOSAIC mechanisms, each switchable per job
+ * <p>The last five are Flink's own settings: null (the default) leaves them to Flink's configuration and the
+ * {@code flink run} options; a value given here wins over those (see {@code FlinkSettings}).
+ *
  * @param parallelism      default operator parallelism
- * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion
+ * @param checkpointIntervalMs streaming only; exactly-once answers become visible at checkpoint completion (0: off)
  * @param checkpointTimeoutMs  a checkpoint not complete by then is abandoned and counts as failed
  * @param checkpointTolerableFailures consecutive failed (or timed-out) checkpoints the job rides out; one more
  *                             fails the job, which then restarts from the last completed checkpoint
@@ -34,11 +37,11 @@ public record JobConfig(
         Limits limits,
         Routing routing,
         Mechanisms mechanisms,
-        int parallelism,
-        long checkpointIntervalMs,
-        long checkpointTimeoutMs,
-        int checkpointTolerableFailures,
-        long bufferTimeoutMs) implements Serializable {
+        Integer parallelism,
+        Long checkpointIntervalMs,
+        Long checkpointTimeoutMs,
+        Integer checkpointTolerableFailures,
+        Long bufferTimeoutMs) implements Serializable {
 
     public enum Mode { STREAMING, BATCH }
 
