@@ -34,6 +34,14 @@ class LocalJobTest {
     static volatile CountDownLatch completed;
 
     @Test
+    void aLocalRunSetsFlinksParallelismAndALowBufferTimeout(@TempDir Path runDir) {
+        Configuration flink = LocalJob.flinkConfiguration(ConfigLoader.fromArgs(), runDir);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(flink);
+        assertEquals(1, env.getParallelism());
+        assertEquals(5, env.getBufferTimeout(), "records leave network buffers within 5 ms, not Flink's 100");
+    }
+
+    @Test
     void aLocalStreamingRunCheckpointsStateBeyondTheJobManagersFiveMegabyteMemoryCapToFiles(@TempDir Path runDir)
             throws Exception {
         JobConfig config = ConfigLoader.fromArgs();
