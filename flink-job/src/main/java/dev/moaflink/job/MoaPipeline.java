@@ -2,7 +2,7 @@ package dev.moaflink.job;
 
 import dev.moaflink.engine.EngineSpec;
 import dev.moaflink.job.backchannel.BackchannelFactory;
-import dev.moaflink.job.backchannel.LocalBackchannel;
+import dev.moaflink.job.backchannel.ClusterBackchannel;
 import dev.moaflink.job.config.ConfigValidator;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.dedup.DuplicateIds;
@@ -12,6 +12,7 @@ import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.EngineClock;
 import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.job.operators.CollectorOperatorFactory;
 import dev.moaflink.job.operators.LevelCollector;
 import dev.moaflink.job.operators.RouteQueries;
 import dev.moaflink.job.routing.AgentRoutes;
@@ -64,8 +65,13 @@ public final class MoaPipeline {
         return build(queries, config, topologies).answers();
     }
 
+    /**
+     * The pipeline with the cluster backchannel: stops reach agents in the collector's JVM directly and agents on
+     * other TaskManagers through the operators' coordinators ({@code mechanisms.stop_path}).
+     */
     public static Outputs build(DataStream<QueryTask> queries, JobConfig config, TopologySet topologies) {
-        return build(queries, config, topologies, LocalBackchannel.SHARED);
+        return build(queries, config, topologies,
+                ClusterBackchannel.factory(config.mechanisms().stopPath() == JobConfig.StopPath.COORDINATOR));
     }
 
     /** @param backchannels where the job's operators meet against the dataflow (stops, queue depth) */
@@ -83,6 +89,7 @@ public final class MoaPipeline {
         SingleOutputStreamOperator<AgentCall> router = accepted.accepted()
                 .process(new RouteQueries(topologies, routes, backchannels), TypeInformation.of(AgentCall.class))
                 .name("router").uid("router");
+        coLocate(router, fused);
         SingleOutputStreamOperator<?> stage = router;
         List<DataStream<AnswerRecord>> answers = new ArrayList<>();
         for (int level = 1; level <= topologies.maxDepth(); level++) {
@@ -93,9 +100,11 @@ public final class MoaPipeline {
             AgentOperators agents = new AgentOperators(stage, routes, level, config, backchannels);
             KeyedStream<AgentChunk, String> chunks = fused ? agents.fused(engines) : agents.perModel(engines);
             SingleOutputStreamOperator<AnswerRecord> collector = chunks
-                    .process(new LevelCollector(level, topologies, routes, config.mechanisms(), clock, backchannels),
-                            TypeInformation.of(AnswerRecord.class))
-                    .name("collect L" + level).uid("collect-L" + level);
+                    .transform("collect L" + level, TypeInformation.of(AnswerRecord.class),
+                            new CollectorOperatorFactory(new LevelCollector(level, topologies, routes,
+                                    config.mechanisms(), clock, backchannels)))
+                    .uid("collect-L" + level);
+            coLocate(collector, fused);
             if (rootsAt(topologies, level)) {
                 answers.add(collector);
             }
@@ -106,6 +115,19 @@ public final class MoaPipeline {
             all = all.union(answers.get(i));
         }
         return new Outputs(all, accepted.duplicates());
+    }
+
+    /**
+     * Puts the router and the collectors of each subtask index in one slot of the default slot-sharing group (not a
+     * placed worker's, which a collector would otherwise inherit from agents all on one worker), so that a query's
+     * router and collectors share a JVM and count the calls in flight to each replica there (the backchannel's queue
+     * depth). Fused, they are one chained task already.
+     */
+    private static void coLocate(SingleOutputStreamOperator<?> op, boolean fused) {
+        if (!fused) {
+            op.slotSharingGroup("default");
+            op.getTransformation().setCoLocationGroupKey("moa-query-path");
+        }
     }
 
     /**

@@ -14,12 +14,6 @@ import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,32 +46,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(240)
 class MetricsIT {
 
-    private static final int PORT = freePort();
+    private static final Prometheus PROMETHEUS = new Prometheus();
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(prometheus())
+            .setConfiguration(PROMETHEUS.reporter())
             .build());
 
     private static EmbeddedKafka kafka;
-
-    private static Configuration prometheus() {
-        Configuration c = new Configuration();
-        c.setString("metrics.reporter.prom.factory.class",
-                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-        c.setString("metrics.reporter.prom.port", PORT + "-" + (PORT + 4));
-        return c;
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @BeforeAll
     static void startKafka() {
@@ -123,9 +101,9 @@ class MetricsIT {
             }
             assertEquals(n, got.size());
 
-            Metrics m = scrapeUntil(ms -> ms.sum("answers") >= n, Duration.ofSeconds(30));
+            Prometheus.Metrics m = PROMETHEUS.scrapeUntil(ms -> ms.sum("answers") >= n, Duration.ofSeconds(30));
             Files.createDirectories(Path.of("target"));
-            Files.writeString(Path.of("target/metrics-it-scrape.txt"), m.text);
+            Files.writeString(Path.of("target/metrics-it-scrape.txt"), m.text());
             assertEquals(n, m.sum("answers", "topology", "tree-9-3-1"));
             long degraded = got.stream().filter(Answer::getDegraded).count();
             long bypassed = got.stream().filter(Answer::getAggregatorBypassed).count();
@@ -179,8 +157,8 @@ class MetricsIT {
             while (used.find()) {
                 checked++;
                 boolean prefix = used.group().endsWith("_"); // a name regex such as deadLetters_.*
-                if (prefix ? !m.text.contains(used.group())
-                        : !m.text.contains(used.group() + "{") && !m.text.contains(used.group() + " ")) {
+                if (prefix ? !m.text().contains(used.group())
+                        : !m.text().contains(used.group() + "{") && !m.text().contains(used.group() + " ")) {
                     missing.add(used.group());
                 }
             }
@@ -193,67 +171,5 @@ class MetricsIT {
 
     private static String camel(String status) {
         return status.charAt(0) + status.substring(1).toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** One scrape of every reporter port that answers (JobManager and TaskManager each take one of the range). */
-    private static Metrics scrape() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        StringBuilder all = new StringBuilder();
-        for (int p = PORT; p <= PORT + 4; p++) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + p + "/metrics"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                all.append(r.body()).append('\n');
-            } catch (IOException notListening) {
-                // a port of the range nobody took
-            }
-        }
-        return new Metrics(all.toString());
-    }
-
-    private static Metrics scrapeUntil(java.util.function.Predicate<Metrics> done, Duration limit) throws Exception {
-        long end = System.nanoTime() + limit.toNanos();
-        Metrics m = scrape();
-        while (!done.test(m) && System.nanoTime() < end) {
-            Thread.sleep(500);
-            m = scrape();
-        }
-        return m;
-    }
-
-    /** A Prometheus text exposition, summed over label sets. */
-    record Metrics(String text) {
-        private static final String PREFIX = "flink_taskmanager_job_task_operator_";
-
-        /** Sum of the samples of {@code PREFIX + name} whose labels include {@code key="value"} (if given). */
-        long sum(String name, String... label) {
-            double total = 0;
-            for (String line : text.split("\n")) {
-                if (matches(line, name, label)) {
-                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return Math.round(total);
-        }
-
-        boolean has(String name, String... label) {
-            return text.lines().anyMatch(l -> matches(l, name, label));
-        }
-
-        private static boolean matches(String line, String name, String[] label) {
-            if (!line.startsWith(PREFIX)) {
-                return false;
-            }
-            int brace = line.indexOf('{');
-            int space = line.indexOf(' ');
-            int end = brace >= 0 && brace < space ? brace : space;
-            String metric = line.substring(PREFIX.length(), end);
-            if (!metric.equals(name) && !metric.endsWith("_" + name)) {
-                return false;
-            }
-            // the reporter writes label values with every character outside [a-zA-Z0-9_:] as '_'
-            return label.length == 0
-                    || line.contains(label[0] + "=\"" + label[1].replaceAll("[^a-zA-Z0-9_:]", "_") + "\"");
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.moaflink.job.backchannel;
 
 import dev.moaflink.engine.EngineSession;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -15,7 +16,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * CANCELLED without an engine call). A stopped node's result still flows to the collector through the dataflow.
  *
  * <p>Queue depth: the router and the collectors of one subtask count the calls in flight to each replica of a
- * model ({@link #inFlight}); the router sends, the collector that sees the result ends the count.
+ * model ({@link #inFlight}); the router sends, the collector that sees the result ends the count. They share a slot
+ * (the job co-locates them), so this never leaves the JVM.
  *
  * <p>Implementations are thread-safe: engine threads register and cancel, task threads stop and claim.
  */
@@ -49,9 +51,19 @@ public interface Backchannel extends AutoCloseable {
      * Stops node {@code nodeId} of query {@code queryId}: cancels its running session, else leaves a tombstone for its
      * call (or its session, should it start meanwhile).
      *
-     * @return true when a running session was cancelled
+     * @param where the agent operators that may run the node (every replica of its model): a channel that reaches
+     *              other processes sends the stop to those it does not reach here
+     * @return true when a running session was cancelled in this JVM
      */
-    boolean stop(String queryId, String nodeId);
+    boolean stop(String queryId, String nodeId, List<AgentAddress> where);
+
+    /** A stop sent from another process reached an agent operator of this JVM: applies it here. */
+    void stopHere(StopEvent stop);
+
+    /** Stops sent to other processes so far, one per agent operator addressed (0 for a channel that sends none). */
+    default long remoteStops() {
+        return 0;
+    }
 
     /** The query's answer is out, so no call of it is still coming: drops its tombstones. */
     void forget(String queryId);

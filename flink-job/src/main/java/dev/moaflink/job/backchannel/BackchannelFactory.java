@@ -9,5 +9,5 @@ import java.io.Serializable;
 @FunctionalInterface
 public interface BackchannelFactory extends Serializable {
 
-    Backchannel open(JobScope scope);
+    Backchannel open(BackchannelContext context);
 }

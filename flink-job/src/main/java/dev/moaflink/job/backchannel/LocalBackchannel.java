@@ -2,6 +2,7 @@ package dev.moaflink.job.backchannel;
 
 import dev.moaflink.engine.EngineSession;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LocalBackchannel implements Backchannel {
 
     /** The in-JVM channel of each job run, shared by that run's operators in this process. */
-    public static final BackchannelFactory SHARED = LocalBackchannel::acquire;
+    public static final BackchannelFactory SHARED = context -> acquire(context.scope());
 
     /** How long the unclaimed tombstones of a query whose answer this process never emits are kept. */
     static final long TOMBSTONE_TTL_MS = 600_000;
@@ -50,7 +51,8 @@ public final class LocalBackchannel implements Backchannel {
         this.scope = scope;
     }
 
-    private static Backchannel acquire(JobScope scope) {
+    /** The JVM's channel of job run {@code scope}; each call is a use, released by one close. */
+    static LocalBackchannel acquire(JobScope scope) {
         synchronized (RUNS) {
             LocalBackchannel channel = RUNS.computeIfAbsent(scope, LocalBackchannel::new);
             channel.users++;
@@ -105,7 +107,18 @@ public final class LocalBackchannel implements Backchannel {
         running.remove(session.requestId(), session);
     }
 
+    /** Stops the node in this JVM, wherever its agent operator runs in it ({@code where} is not needed here). */
     @Override
+    public boolean stop(String queryId, String nodeId, List<AgentAddress> where) {
+        return stop(queryId, nodeId);
+    }
+
+    @Override
+    public void stopHere(StopEvent stop) {
+        stop(stop.queryId(), stop.nodeId());
+    }
+
+    /** @return true when a running session was cancelled */
     public boolean stop(String queryId, String nodeId) {
         String requestId = queryId + "/" + nodeId;
         EngineSession s = running.get(requestId);

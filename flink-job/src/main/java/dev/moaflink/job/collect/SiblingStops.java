@@ -8,6 +8,7 @@ import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,16 +33,19 @@ public final class SiblingStops {
     /** The bypass threshold when {@code bypass_early} settles votes early; 0: never. */
     private final double settleThreshold;
     private final Backchannel backchannel;
+    /** Where each node may run (every replica of its model). */
+    private final Function<TopologyNode, List<AgentAddress>> agentsOf;
     /** The agent operators this collector may stop nodes on: checked for reach at the first stop. */
     private final List<AgentAddress> targets;
     private int unreached = -1;
 
     public SiblingStops(int level, EarlyExit earlyExit, double settleThreshold, Backchannel backchannel,
-                        List<AgentAddress> targets) {
+                        Function<TopologyNode, List<AgentAddress>> agentsOf, List<AgentAddress> targets) {
         this.level = level;
         this.earlyExit = earlyExit;
         this.settleThreshold = settleThreshold;
         this.backchannel = backchannel;
+        this.agentsOf = agentsOf;
         this.targets = targets;
     }
 
@@ -117,7 +121,7 @@ public final class SiblingStops {
             if (p.finished[k] == null && !p.isStopRequested(k)) {
                 p.requestStop(k, settledVote);
                 for (TopologyNode n : topology.exclusiveSubtree(kid)) {
-                    backchannel.stop(query.id(), n.id());
+                    backchannel.stop(query.id(), n.id(), agentsOf.apply(n));
                 }
             }
         }

@@ -162,8 +162,12 @@ public record JobConfig(
      *                        longer change the bypass or its answer (at T = 2/3 and three inputs, two agreeing
      *                        settle it). The bypassed answer is the same as when waiting for every input
      */
-    public record Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit, boolean bypassEarly)
-            implements Serializable {
+    public record Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit, boolean bypassEarly,
+                             StopPath stopPath) implements Serializable {
+
+        public Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit, boolean bypassEarly) {
+            this(bypassThreshold, overlap, earlyExit, bypassEarly, StopPath.AUTO);
+        }
 
         public Mechanisms(double bypassThreshold, boolean overlap, EarlyExit earlyExit) {
             this(bypassThreshold, overlap, earlyExit, true);
@@ -196,6 +200,13 @@ public record JobConfig(
     }
 
     public enum Similarity { AUTO, ANSWER, EMBEDDING }
+
+    /**
+     * How a collector's stops reach agent operators: {@code auto} in the JVM where the agent runs beside the
+     * collector and through Flink's operator coordinators (the JobManager) where it runs elsewhere; {@code coordinator}
+     * always through the coordinators (to test or measure that path on one machine).
+     */
+    public enum StopPath { AUTO, COORDINATOR }
 
     /**
      * Size limits on every input field; larger inputs are dead-lettered.

@@ -9,9 +9,12 @@ import dev.moaflink.job.agent.ServedModel;
 import dev.moaflink.job.agent.TaskThread;
 import dev.moaflink.job.backchannel.AgentAddress;
 import dev.moaflink.job.backchannel.Backchannel;
+import dev.moaflink.job.backchannel.BackchannelContext;
 import dev.moaflink.job.backchannel.BackchannelFactory;
 import dev.moaflink.job.backchannel.JobScope;
+import dev.moaflink.job.backchannel.StopEvent;
 import dev.moaflink.job.metrics.ModelMetrics;
+import dev.moaflink.job.metrics.WindowHistogram;
 import dev.moaflink.job.model.AgentCall;
 import dev.moaflink.job.model.AgentChunk;
 import dev.moaflink.job.model.EngineClock;
@@ -24,6 +27,11 @@ import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.operators.coordination.OperatorEvent;
+import org.apache.flink.runtime.operators.coordination.OperatorEventDispatcher;
+import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -63,12 +71,22 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     private transient ListState<AgentCall.Run> inFlightState;
     private transient List<AgentCall.Run> restored;
 
+    /** This subtask's gateway to its coordinator; stops from other processes come back through it. */
+    private final transient OperatorEventGateway coordinator;
+    private transient Counter stopsReceived;
+    private transient WindowHistogram stopLatencyMs;
+
     AgentOperator(StreamOperatorParameters<AgentChunk> parameters, AgentSpec spec, BackchannelFactory backchannels,
                   MailboxExecutor mailbox) {
         super(parameters);
         this.spec = spec;
         this.backchannels = backchannels;
         this.mailbox = mailbox;
+        OperatorID id = parameters.getStreamConfig().getOperatorID();
+        OperatorEventDispatcher events = parameters.getOperatorEventDispatcher();
+        this.coordinator = events.getOperatorEventGateway(id);
+        // Registered before the task runs: an event for an operator without a handler would fail the task.
+        events.registerEventHandler(id, this::handleOperatorEvent);
     }
 
     @Override
@@ -94,7 +112,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
                     SimulationSeam.opener(lease.engine())));
         });
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        backchannel = backchannels.open(JobScope.of(getRuntimeContext()));
+        backchannel = backchannels.open(new BackchannelContext(JobScope.of(getRuntimeContext()), coordinator));
+        stopsReceived = getMetricGroup().counter("stopsReceived");
+        stopLatencyMs = getMetricGroup().histogram("stopLatencyMs", new WindowHistogram(ModelMetrics.WINDOW));
         address = new AgentAddress(spec.operatorId(), subtask);
         backchannel.attach(address);
         taskThread = new TaskThread(mailbox);
@@ -120,6 +140,18 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
             calls.append(append);
         } else {
             calls.openAhead((AgentCall.Open) call);
+        }
+    }
+
+    /**
+     * A stop a collector on another TaskManager sent through the coordinators (in the mailbox, after open): applied here
+     * as a local stop, its latency from the collector's decision recorded.
+     */
+    private void handleOperatorEvent(OperatorEvent event) {
+        if (event instanceof StopEvent stop && backchannel != null) {
+            backchannel.stopHere(stop);
+            stopsReceived.inc();
+            stopLatencyMs.update(Math.max(0, (StopEvent.nowMicros() - stop.sentAtUs()) / 1000));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.moaflink.job.operators;
 
 import dev.moaflink.job.backchannel.AgentAddress;
 import dev.moaflink.job.backchannel.Backchannel;
+import dev.moaflink.job.backchannel.BackchannelContext;
 import dev.moaflink.job.backchannel.BackchannelFactory;
 import dev.moaflink.job.backchannel.JobScope;
 import dev.moaflink.job.backchannel.LocalBackchannel;
@@ -23,7 +24,6 @@ import dev.moaflink.job.model.NodeResult;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.routing.AgentRoutes;
 import dev.moaflink.job.routing.ReplicaChooser;
-import dev.moaflink.job.routing.Replicas;
 import dev.moaflink.job.simulation.SimulationSeam;
 import dev.moaflink.job.topology.Topology;
 import dev.moaflink.job.topology.TopologyNode;
@@ -36,6 +36,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -70,6 +71,8 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
     private transient AnswerMetrics answerMetrics;
     /** The record being processed's context: the side outputs the calls leave through. */
     private transient Context current;
+    /** This subtask's gateway to its coordinator on the JobManager (stops to other processes); null without one. */
+    private transient OperatorEventGateway coordinator;
 
     /** A collector on the wall clock that stops agents through the in-JVM backchannel. */
     public LevelCollector(int level, TopologySet topologies, AgentRoutes routes, JobConfig.Mechanisms mechanisms) {
@@ -97,7 +100,7 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         answerMetrics = new AnswerMetrics(getRuntimeContext().getMetricGroup());
         answers = new AnswerAssembly(clock);
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        backchannel = backchannels.open(JobScope.of(getRuntimeContext()));
+        backchannel = backchannels.open(new BackchannelContext(JobScope.of(getRuntimeContext()), coordinator));
         ReplicaChooser chooser = routes.replicas().anyReplicated()
                 ? new ReplicaChooser(routes.replicas(), backchannel, subtask) : null;
         sender = new CallSender(routes, chooser, this::emit);
@@ -108,7 +111,9 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         double threshold = mechanisms.bypassThreshold();
         double settle = mechanisms.bypassEarly() ? threshold : 0;
         AggregatorCalls calls = new AggregatorCalls(threshold, earlyExit != null);
-        SiblingStops stops = new SiblingStops(level, earlyExit, settle, backchannel, stopTargets(subtask));
+        SiblingStops stops = new SiblingStops(level, earlyExit, settle, backchannel,
+                n -> routes.addressesOf(n.level(), n.model(), subtask), stopTargets(subtask));
+        getRuntimeContext().getMetricGroup().gauge("stopsRemote", backchannel::remoteStops);
         OverlapStream overlap = mechanisms.overlap() ? new OverlapStream(sender, calls) : null;
         join = SimulationSeam.levelJoin(clock, level, calls, sender, earlyExit, settle, stops, overlap);
     }
@@ -119,14 +124,16 @@ public final class LevelCollector extends KeyedProcessFunction<String, AgentChun
         for (Topology t : topologies.all().values()) {
             for (int l = 1; l <= Math.min(level, t.depth()); l++) {
                 for (String model : t.modelsAt(l)) {
-                    Replicas.Model placed = routes.replicas().of(model);
-                    for (int r = 0; r < (placed == null ? 1 : placed.count()); r++) {
-                        targets.add(routes.address(l, model, r, subtask));
-                    }
+                    targets.addAll(routes.addressesOf(l, model, subtask));
                 }
             }
         }
         return new ArrayList<>(targets);
+    }
+
+    /** Set by {@link CollectorOperatorFactory} before {@code open}: where stops to other processes leave. */
+    void useCoordinator(OperatorEventGateway gateway) {
+        this.coordinator = gateway;
     }
 
     private void emit(OutputTag<AgentCall> tag, AgentCall call) {

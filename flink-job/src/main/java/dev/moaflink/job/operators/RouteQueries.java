@@ -1,6 +1,7 @@
 package dev.moaflink.job.operators;
 
 import dev.moaflink.job.backchannel.Backchannel;
+import dev.moaflink.job.backchannel.BackchannelContext;
 import dev.moaflink.job.backchannel.BackchannelFactory;
 import dev.moaflink.job.backchannel.JobScope;
 import dev.moaflink.job.backchannel.LocalBackchannel;
@@ -48,7 +49,7 @@ public final class RouteQueries extends KeyedProcessFunction<String, QueryTask, 
     @Override
     public void open(OpenContext openContext) {
         if (routes.replicas().anyReplicated()) {
-            backchannel = backchannels.open(JobScope.of(getRuntimeContext()));
+            backchannel = backchannels.open(BackchannelContext.local(JobScope.of(getRuntimeContext())));
             chooser = new ReplicaChooser(routes.replicas(), backchannel,
                     getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         }

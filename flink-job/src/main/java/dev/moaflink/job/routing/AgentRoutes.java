@@ -3,6 +3,8 @@ package dev.moaflink.job.routing;
 import dev.moaflink.job.backchannel.AgentAddress;
 import dev.moaflink.job.model.AgentCall;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -44,6 +46,17 @@ public record AgentRoutes(boolean fused, Replicas replicas) implements Serializa
     public AgentAddress address(int level, String model, int replica, int subtask) {
         boolean placed = !fused && replicas.of(model) != null;
         return new AgentAddress(operatorId(level, model, replica), placed ? 0 : subtask);
+    }
+
+    /** Where a node of {@code model} at {@code level} may run for a query of subtask {@code subtask}: every replica. */
+    public List<AgentAddress> addressesOf(int level, String model, int subtask) {
+        Replicas.Model placed = fused ? null : replicas.of(model);
+        int count = placed == null ? 1 : placed.count();
+        List<AgentAddress> out = new ArrayList<>(count);
+        for (int r = 0; r < count; r++) {
+            out.add(address(level, model, r, subtask));
+        }
+        return out;
     }
 
     private static final TypeInformation<AgentCall> CALL_TYPE = TypeInformation.of(AgentCall.class);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moaflink.job.testing.RunningSession;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,10 +18,10 @@ class LocalBackchannelTest {
     void theOperatorsOfAJobRunShareOneChannelUntilTheLastClosesIt() {
         int before = LocalBackchannel.openRuns();
         JobScope run = new JobScope("job-a", 0);
-        Backchannel router = LocalBackchannel.SHARED.open(run);
-        Backchannel collector = LocalBackchannel.SHARED.open(run);
+        Backchannel router = LocalBackchannel.SHARED.open(BackchannelContext.local(run));
+        Backchannel collector = LocalBackchannel.SHARED.open(BackchannelContext.local(run));
         assertSame(router, collector);
-        try (Backchannel restarted = LocalBackchannel.SHARED.open(new JobScope("job-a", 1))) {
+        try (Backchannel restarted = LocalBackchannel.SHARED.open(BackchannelContext.local(new JobScope("job-a", 1)))) {
             assertNotSame(router, restarted, "a restarted run starts afresh");
         }
         router.inFlight(0, "m", 2).incrementAndGet(1);
@@ -33,16 +34,16 @@ class LocalBackchannelTest {
     /** Two jobs in one JVM answer the same query ids: a stop in one never reaches the other. */
     @Test
     void jobsRunningSideBySideDoNotStopEachOthersNodes() {
-        try (Backchannel dense = LocalBackchannel.SHARED.open(new JobScope("dense", 0));
-             Backchannel tree = LocalBackchannel.SHARED.open(new JobScope("tree", 0))) {
+        try (Backchannel dense = LocalBackchannel.SHARED.open(BackchannelContext.local(new JobScope("dense", 0)));
+             Backchannel tree = LocalBackchannel.SHARED.open(BackchannelContext.local(new JobScope("tree", 0)))) {
             RunningSession inDense = new RunningSession("q1/L1.2");
             RunningSession inTree = new RunningSession("q1/L1.2");
             dense.running(inDense);
             tree.running(inTree);
-            assertTrue(tree.stop("q1", "L1.2"));
+            assertTrue(tree.stop("q1", "L1.2", List.of()));
             assertTrue(inTree.cancelled());
             assertFalse(inDense.cancelled(), "the same query id in another job");
-            tree.stop("q1", "L2.0");
+            tree.stop("q1", "L2.0", List.of());
             assertFalse(dense.isStopped("q1/L2.0"));
             assertTrue(tree.isStopped("q1/L2.0"));
         }
