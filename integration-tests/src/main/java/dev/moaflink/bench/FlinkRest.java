@@ -92,6 +92,34 @@ final class FlinkRest {
         return root;
     }
 
+    /**
+     * The operator metrics of every subtask of the job whose names end with one of {@code suffixes} (histograms
+     * appear as {@code name_p50}, {@code name_p99}, {@code name_count}...), by their REST id
+     * ({@code subtask.operator.name}).
+     */
+    java.util.Map<String, Double> operatorMetrics(String jobId, String... suffixes)
+            throws IOException, InterruptedException {
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        for (JsonNode v : get("/jobs/" + jobId).path("vertices")) {
+            String vertex = "/jobs/" + jobId + "/vertices/" + v.path("id").asText() + "/metrics";
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            for (JsonNode m : get(vertex)) {
+                String id = m.path("id").asText();
+                for (String suffix : suffixes) {
+                    if (id.endsWith(suffix)) {
+                        ids.add(id);
+                    }
+                }
+            }
+            if (!ids.isEmpty()) {
+                for (JsonNode m : get(vertex + "?get=" + String.join(",", ids))) {
+                    out.put(m.path("id").asText(), m.path("value").asDouble());
+                }
+            }
+        }
+        return out;
+    }
+
     private JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -74,7 +74,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
     /** This subtask's gateway to its coordinator; stops from other processes come back through it. */
     private final transient OperatorEventGateway coordinator;
     private transient Counter stopsReceived;
-    private transient WindowHistogram stopLatencyMs;
+    private transient WindowHistogram stopLatencyUs;
 
     AgentOperator(StreamOperatorParameters<AgentChunk> parameters, AgentSpec spec, BackchannelFactory backchannels,
                   MailboxExecutor mailbox) {
@@ -114,7 +114,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         backchannel = backchannels.open(new BackchannelContext(JobScope.of(getRuntimeContext()), coordinator));
         stopsReceived = getMetricGroup().counter("stopsReceived");
-        stopLatencyMs = getMetricGroup().histogram("stopLatencyMs", new WindowHistogram(ModelMetrics.WINDOW));
+        stopLatencyUs = getMetricGroup().histogram("stopLatencyUs", new WindowHistogram(ModelMetrics.WINDOW));
         address = new AgentAddress(spec.operatorId(), subtask);
         backchannel.attach(address);
         taskThread = new TaskThread(mailbox);
@@ -151,7 +151,7 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         if (event instanceof StopEvent stop && backchannel != null) {
             backchannel.stopHere(stop);
             stopsReceived.inc();
-            stopLatencyMs.update(Math.max(0, (StopEvent.nowMicros() - stop.sentAtUs()) / 1000));
+            stopLatencyUs.update(Math.max(0, StopEvent.nowMicros() - stop.sentAtUs()));
         }
     }
 
