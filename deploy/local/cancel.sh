@@ -3,6 +3,5 @@
 # savepoint is taken, the Kafka transactions commit) and prints the savepoint path. Default: the last submitted job.
 source "$(dirname "$0")/env.sh"
 job="${1:-$(cat "$LOCAL/job.id")}"
-out=$(FLINK_CONF_DIR="$LOCAL/flink-conf" java $JAVA_OPTS -cp "$CP" org.apache.flink.client.cli.CliFrontend stop \
-  --savepointPath "file://$LOCAL/savepoints" "$job" 2>&1) || { echo "$out" >&2; exit 1; }
+out=$(flink_cli stop --savepointPath "file://$LOCAL/savepoints" "$job" 2>&1) || { echo "$out" >&2; exit 1; }
 echo "$out" | grep -o 'file:[^ ]*savepoint[^ ]*' | tail -1

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# deploy/local/flink.sh start | stop — a standalone Flink session cluster: one JobManager
-# (StandaloneSessionClusterEntrypoint) and one TaskManager (TaskManagerRunner), each its own JVM, REST on
-# localhost:${MOA_FLINK_REST_PORT:-8081}, Prometheus metrics at localhost:{9249,9250}/metrics (MOA_PROM_PORTS).
-# Configuration in target/local/flink-conf/config.yaml.
+# deploy/local/flink.sh start [TASKMANAGERS] | stop — a standalone Flink session cluster: one JobManager
+# (StandaloneSessionClusterEntrypoint) and TASKMANAGERS TaskManagers (TaskManagerRunner, default 1, 2 slots each),
+# each its own JVM on the Flink home's lib/ alone (deploy/cluster-lib/target/flink, laid out like Flink's
+# distribution), as a distribution's jobmanager.sh / taskmanager.sh start them. Jobs come through Flink's CLI
+# (submit.sh) and load their classes child-first from their jar, Flink's default. Web UI and REST on
+# localhost:${MOA_FLINK_REST_PORT:-8081}; Prometheus metrics on the ports in target/local/prom.ports (JobManager first,
+# then each TaskManager; MOA_PROM_PORTS sets the range). Configuration in target/local/flink-conf/config.yaml,
+# logs in target/local/{jobmanager,taskmanager-N}.log.
 source "$(dirname "$0")/env.sh"
 CONF="$LOCAL/flink-conf"
 PORT="${MOA_FLINK_REST_PORT:-8081}"
-PROM_PORTS="${MOA_PROM_PORTS:-9249-9250}"
 case "${1:-}" in
   start)
+    local_build
+    if curl -sf "http://localhost:$PORT/overview" >/dev/null 2>&1; then
+      echo "a Flink cluster already answers on port $PORT (deploy/local/flink.sh stop)" >&2; exit 1
+    fi
+    tms="${2:-1}"
+    prom_ports="${MOA_PROM_PORTS:-9249-$((9249 + tms))}"
     mkdir -p "$CONF" "$LOCAL/checkpoints" "$LOCAL/savepoints"
     cat > "$CONF/config.yaml" <<YAML
 jobmanager.rpc.address: localhost
@@ -24,10 +33,12 @@ rest.address: localhost
 rest.bind-address: localhost
 rest.port: $PORT
 parallelism.default: 1
-# the job's classes are on the cluster classpath (no flink-dist lib/): load them parent-first
-classloader.resolve-order: parent-first
+# JVM options of every Flink process: the JDK 17 opens Flink needs, and DJL kept offline (its PyTorch natives
+# come from the jars in lib/)
+env.java.default-opts.all: $OPENS
+env.java.opts.all: -Dai.djl.offline=true
 # State on the heap, checkpoints and savepoints as files (set state.backend.type: rocksdb and
-# execution.checkpointing.incremental: true for very large state; the RocksDB backend is on the classpath)
+# execution.checkpointing.incremental: true for very large state; the RocksDB backend is in lib/)
 state.backend.type: hashmap
 execution.checkpointing.dir: file://$LOCAL/checkpoints
 execution.checkpointing.savepoint-dir: file://$LOCAL/savepoints
@@ -35,34 +46,44 @@ restart-strategy.type: exponential-delay
 restart-strategy.exponential-delay.initial-backoff: 1 s
 restart-strategy.exponential-delay.max-backoff: 30 s
 restart-strategy.exponential-delay.attempts-before-reset-backoff: 20
-# Prometheus metrics: the JobManager takes the first free port of the range, the TaskManager the next
+# Prometheus metrics (plugins/metrics-prometheus): each process takes the next free port of the range
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
-metrics.reporter.prom.port: $PROM_PORTS
+metrics.reporter.prom.port: $prom_ports
 YAML
-    # What flink-dist's jobmanager.sh / taskmanager.sh do: derive JVM flags and the resolved memory and CPU
+    echo "$prom_ports" > "$LOCAL/prom.ports"
+    jvm_opts="$OPENS -Dai.djl.offline=true $QUIET_LOG"
+    export FLINK_PLUGINS_DIR="$FLINK_HOME/plugins"
+    # What a distribution's jobmanager.sh / taskmanager.sh do: derive JVM flags and the resolved memory and CPU
     # settings from the configuration with Flink's BashJavaUtils (the processes refuse to start without them).
     params() {
-      java -cp "$CP" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$CONF" 2>/dev/null \
+      java -cp "$FLINK_CP" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$CONF" 2>/dev/null \
         | grep '^BASH_JAVA_UTILS_EXEC_RESULT:' | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
     }
     jm=$(params GET_JM_RESOURCE_PARAMS); tm=$(params GET_TM_RESOURCE_PARAMS)
     jm_jvm=$(echo "$jm" | sed -n 1p); jm_dyn=$(echo "$jm" | sed -n 2p)
     tm_jvm=$(echo "$tm" | sed -n 1p); tm_dyn=$(echo "$tm" | sed -n 2p)
+    # log.file: the web UI shows each process's log
     # shellcheck disable=SC2086  # word splitting of the generated flags is intended
-    nohup java $jm_jvm $JAVA_OPTS -cp "$CP" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
-      --configDir "$CONF" $jm_dyn > "$LOCAL/jobmanager.log" 2>&1 &
+    nohup java $jm_jvm $jvm_opts -Dlog.file="$LOCAL/jobmanager.log" -cp "$FLINK_CP" \
+      org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$CONF" $jm_dyn \
+      > "$LOCAL/jobmanager.log" 2>&1 &
     echo $! > "$LOCAL/jobmanager.pid"
-    # shellcheck disable=SC2086
-    nohup java $tm_jvm $JAVA_OPTS -cp "$CP" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-      --configDir "$CONF" $tm_dyn > "$LOCAL/taskmanager.log" 2>&1 &
-    echo $! > "$LOCAL/taskmanager.pid"
-    if ! wait_for "curl -sf http://localhost:$PORT/taskmanagers | grep -q '\"slotsNumber\":2'" 90; then
-      echo "flink did not start; see $LOCAL/jobmanager.log and taskmanager.log" >&2
-      tail -n 20 "$LOCAL/jobmanager.log" "$LOCAL/taskmanager.log" >&2; exit 1
+    for i in $(seq 1 "$tms"); do
+      # shellcheck disable=SC2086
+      nohup java $tm_jvm $jvm_opts -Dlog.file="$LOCAL/taskmanager-$i.log" -cp "$FLINK_CP" \
+        org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$CONF" $tm_dyn \
+        > "$LOCAL/taskmanager-$i.log" 2>&1 &
+      echo $! > "$LOCAL/taskmanager-$i.pid"
+    done
+    if ! wait_for "curl -sf http://localhost:$PORT/overview | grep -q '\"taskmanagers\":$tms,'" 90; then
+      echo "flink did not start; see $LOCAL/jobmanager.log and taskmanager-*.log" >&2
+      tail -n 20 "$LOCAL/jobmanager.log" "$LOCAL"/taskmanager-*.log >&2; exit 1
     fi
-    echo "flink session cluster up: http://localhost:$PORT (1 TaskManager, 2 slots); Prometheus metrics on ports $PROM_PORTS"
+    echo "flink session cluster up: http://localhost:$PORT ($tms TaskManager(s), 2 slots each);" \
+      "Prometheus metrics on ports $prom_ports"
     ;;
   stop)
-    stop_pid_file "$LOCAL/taskmanager.pid"; stop_pid_file "$LOCAL/jobmanager.pid"; echo "flink stopped" ;;
-  *) echo "usage: $0 start | stop" >&2; exit 2 ;;
+    for f in "$LOCAL"/taskmanager*.pid; do [ -e "$f" ] && stop_pid_file "$f"; done
+    stop_pid_file "$LOCAL/jobmanager.pid"; echo "flink stopped" ;;
+  *) echo "usage: $0 start [TASKMANAGERS] | stop" >&2; exit 2 ;;
 esac

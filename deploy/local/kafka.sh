@@ -4,6 +4,7 @@
 source "$(dirname "$0")/env.sh"
 case "${1:-}" in
   start)
+    local_build
     port="${2:-9092}"
     if [ -f "$LOCAL/kafka.pid" ] && kill -0 "$(cat "$LOCAL/kafka.pid")" 2>/dev/null; then
       echo "kafka already running (pid $(cat "$LOCAL/kafka.pid"))"; exit 0
