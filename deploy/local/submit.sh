@@ -8,7 +8,7 @@ local_build
 jar=$(job_jar)
 bootstrap="$(cat "$LOCAL/kafka.bootstrap")"
 args=(--preset sim --kafka.bootstrap_servers "$bootstrap" --kafka.starting_offsets earliest
-      --kafka.transactional_id_prefix "moa-local-$(date +%s)" --checkpoint_interval_ms 1000)
+      --kafka.transactional_id_prefix "moa-local-$(date +%s)")
 if [ "${1:-}" = "--preset" ] && [ -z "${2:-}" ]; then args=("${args[@]:2}"); shift 2; fi
 out=$(flink_cli run -d -c dev.moaflink.job.MoaJob "$jar" "${args[@]}" "$@" 2>&1) || { echo "$out" >&2; exit 1; }
 echo "$out" | grep -o 'JobID [0-9a-f]\{32\}' | awk '{print $2}' | tee "$LOCAL/job.id"

@@ -130,7 +130,7 @@ class K8sManifestsTest {
         }
         JobConfig config = ConfigLoader.load(jobYaml, overrides);
         assertEquals(JobConfig.Delivery.EXACTLY_ONCE, config.kafka().delivery());
-        assertTrue(config.checkpointIntervalMs() > 0);
+        assertEquals(null, config.checkpointIntervalMs(), "Flink's setting, not the job's");
         assertEquals(gpus, config.routing().gpusPerWorker());
         assertTrue(config.kafka().propertiesFile().startsWith(K8sManifests.JOB_CONFIG_MOUNT + "/"));
         Properties client = new Properties();
@@ -149,7 +149,10 @@ class K8sManifestsTest {
         long brokerMax = cluster.path("spec").path("kafka").path("config").path("transaction.max.timeout.ms").asLong();
         assertTrue(config.kafka().transactionTimeoutMs() < brokerMax,
                 config.kafka().transactionTimeoutMs() + " must stay below " + brokerMax);
-        assertTrue(config.kafka().transactionTimeoutMs() > config.checkpointIntervalMs());
+        long interval = java.time.Duration.parse("PT" + conf.path("execution.checkpointing.interval").asText()
+                .replace(" ", "").toUpperCase()).toMillis();
+        assertTrue(interval > 0, "the FlinkDeployment checkpoints: exactly-once answers commit at checkpoints");
+        assertTrue(config.kafka().transactionTimeoutMs() > interval);
         Set<String> topics = new HashSet<>();
         for (JsonNode k : kafka) {
             if (k.path("kind").asText().equals("KafkaTopic")) {
