@@ -16,6 +16,8 @@ import java.util.Map;
  * produce --bootstrap HOST:PORT --topic T (--file queries.jsonl | --samples | --dataset NAMES [--split S] [--limit N]
  *         [--seed 1] [--datasets-dir DIR])        JSON lines as batch mode reads them, or public benchmarks
  * consume --bootstrap HOST:PORT --topic T --expect N [--timeout-s 120] [--ids-from queries.jsonl | --samples]
+ *         [--trace-nodes N] [--out answers.jsonl]
+ * compare --answers answers.jsonl --reference reference.jsonl
  * </pre>
  * {@code consume} reads with read_committed and exits with status 1 unless exactly N answers arrived, one per query id
  * (and, given the queries, exactly their ids). Client settings (SASL/SSL) come from {@code MOA_KAFKA_*} like the job's.
@@ -28,6 +30,8 @@ public final class QueriesCli {
             usage: QueriesCli produce --bootstrap B --topic T (--file F | --samples | --dataset NAMES [--split S]
                                       [--limit N] [--datasets-dir D])
                    QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]
+                                      [--trace-nodes N] [--out F]
+                   QueriesCli compare --answers F --reference F
 
             produce   writes queries (Avro single-object encoding, key = query id) to the topic:
                         --file F        JSON lines {"id", "text", "choices", "task_type", "gold"}
@@ -38,6 +42,10 @@ public final class QueriesCli {
                         --expect N      answers to wait for
                         --timeout-s S   how long to wait (default 120)
                         --ids-from F    the query file whose ids must be answered (or --samples)
+                        --trace-nodes N every answer's trace must hold N nodes (complete traces)
+                        --out F         also writes the answers as JSON lines
+            compare   compares the extracted answers of two answers files query by query (this tool's --out, or
+                      batch mode's answers file); exits 1 unless they are the same
             --bootstrap B   Kafka bootstrap servers; client security settings come from MOA_KAFKA_* variables
             --help          this text
             """;
@@ -60,6 +68,10 @@ public final class QueriesCli {
             } else {
                 usage("unexpected argument " + args[i]);
             }
+        }
+        if (args[0].equals("compare")) {
+            compare(Path.of(require(o, "answers")), Path.of(require(o, "reference")));
+            return;
         }
         KafkaConnection c = connection(require(o, "bootstrap"));
         String topic = require(o, "topic");
@@ -95,6 +107,18 @@ public final class QueriesCli {
                     System.out.printf("answers %d, distinct %d, duplicated %d, degraded %d, correct %d%n",
                             answers.size(), seen.size(), dups, degraded, correct);
                     boolean ok = answers.size() == expect && seen.size() == expect && dups == 0;
+                    System.out.println("nodes stopped: " + AnswerChecks.cancelledNodes(answers));
+                    if (o.containsKey("trace-nodes")) {
+                        List<String> incomplete = AnswerChecks.incompleteTraces(answers,
+                                Integer.parseInt(o.get("trace-nodes")));
+                        if (!incomplete.isEmpty()) {
+                            System.err.println("incomplete traces: " + incomplete);
+                            ok = false;
+                        }
+                    }
+                    if (o.containsKey("out")) {
+                        AnswerChecks.write(answers, Path.of(o.get("out")));
+                    }
                     if (queries != null) {
                         java.util.Set<String> ids = new java.util.HashSet<>();
                         queries.forEach(q -> ids.add(q.getId()));
@@ -108,6 +132,16 @@ public final class QueriesCli {
             }
             default -> usage("unknown command " + args[0]);
         }
+    }
+
+    private static void compare(Path answers, Path reference) {
+        List<String> diff = AnswerChecks.differences(AnswerChecks.extracted(answers),
+                AnswerChecks.extracted(reference));
+        if (!diff.isEmpty()) {
+            System.err.println("FAILED: " + diff.size() + " answers differ from the reference: " + diff);
+            System.exit(1);
+        }
+        System.out.println("answers match the reference (" + AnswerChecks.extracted(reference).size() + " queries)");
     }
 
     static KafkaConnection connection(String bootstrap) {
