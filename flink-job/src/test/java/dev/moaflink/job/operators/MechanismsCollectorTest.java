@@ -208,10 +208,11 @@ class MechanismsCollectorTest {
                     // Q = sqrt(0.9 * (1 - 0.3 / 0.7)) = 0.72 after L1.1: stop L1.2 at 20 ms (plus scoring time).
                     assertEquals(NodeStatus.CANCELLED, slow.status());
                     assertEquals("cancelled by early exit", slow.error());
-                    assertTrue(slow.endOffsetMs() >= 20 && slow.endOffsetMs() < 25, "cut when L1.1 finished");
+                    // The cut adds the measured scoring time: allow a loaded machine's pauses, well before its 100 ms end.
+                    assertTrue(slow.endOffsetMs() >= 20 && slow.endOffsetMs() < 60, "cut when L1.1 finished");
                     assertTrue(slow.outputTokens() < 20 && slow.decodeMs() < 80, slow.toString());
                     assertArrayEquals(new String[] {"L1.0", "L1.1"}, run.inputs());
-                    assertTrue(run.readyOffsetMs() < 25, "the parent starts when the sibling is cut");
+                    assertTrue(run.readyOffsetMs() < 60, "the parent starts when the sibling is cut");
                 } else {
                     assertEquals(NodeStatus.RAN, slow.status(), "Q = 0.72 is under 0.8: no stop");
                     assertEquals(100, run.readyOffsetMs());
