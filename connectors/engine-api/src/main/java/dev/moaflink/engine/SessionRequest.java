@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param level        the calling agent's level in its topology (1: proposers, 2: their aggregators, ...; 0: none):
  *                     an engine that prefills text appended ahead of generate serves lower levels first, whose
  *                     inputs finish, and whose generate comes, sooner
+ * @param queryArrivalMs when the session's query arrived, epoch milliseconds (0: unknown, the engine takes the time
+ *                     it first sees the query): engines that schedule by query serve earlier queries first
  */
-public record SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role, int level) {
+public record SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role, int level,
+                             long queryArrivalMs) {
 
     public enum Role { PROPOSER, AGGREGATOR }
 
@@ -25,10 +28,18 @@ public record SessionRequest(String requestId, String promptPrefix, PromptContex
         if (level < 0) {
             throw new IllegalArgumentException("level must be >= 0, was " + level);
         }
+        if (queryArrivalMs < 0) {
+            throw new IllegalArgumentException("queryArrivalMs must be >= 0, was " + queryArrivalMs);
+        }
+    }
+
+    /** A session at {@code level} whose query's arrival is unknown. */
+    public SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role, int level) {
+        this(requestId, promptPrefix, context, role, level, 0);
     }
 
     /** A session outside any topology (level 0). */
     public SessionRequest(String requestId, String promptPrefix, PromptContext context, Role role) {
-        this(requestId, promptPrefix, context, role, 0);
+        this(requestId, promptPrefix, context, role, 0, 0);
     }
 }

@@ -51,7 +51,8 @@ public final class ServedModel implements AutoCloseable {
 
     private SessionRequest request(AgentCall call, String prefix) {
         SessionRequest.Role role = call.level() == 1 ? SessionRequest.Role.PROPOSER : SessionRequest.Role.AGGREGATOR;
-        return new SessionRequest(call.requestId(), prefix, context(call.query()), role, call.level());
+        return new SessionRequest(call.requestId(), prefix, context(call.query()), role, call.level(),
+                Math.max(0, call.query().submittedAtMs()));
     }
 
     private PromptContext context(QueryTask q) {

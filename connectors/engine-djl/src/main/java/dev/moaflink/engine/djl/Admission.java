@@ -4,23 +4,27 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.function.Consumer;
 
 /**
- * Generate requests waiting, in order, for their whole reservation in the {@link KvBudget}: prompt + max_tokens
- * (capped at the context length), so that a decoding session never runs out. A request whose reservation does not fit
- * holds back those behind it; its wait is reported as queue time. Scheduler thread only.
+ * Generate requests waiting for their whole reservation in the {@link KvBudget}: prompt + max_tokens (capped at the
+ * context length), so that a decoding session never runs out. They are admitted in the engine's {@link QueryOrder};
+ * a request whose reservation does not fit holds back those after it (so that a large one is not starved); its wait
+ * is reported as queue time. Scheduler thread only.
  */
 final class Admission {
 
     private final Deque<DjlSession> queue = new ArrayDeque<>();
     private final Collection<DjlSession> waiting = Collections.unmodifiableCollection(queue);
     private final KvBudget budget;
-    /** Takes a cancelled request off the queue's head. */
+    private final QueryOrder order;
+    /** Takes a cancelled request off the queue. */
     private final Consumer<DjlSession> cancelled;
 
-    Admission(KvBudget budget, Consumer<DjlSession> cancelled) {
+    Admission(KvBudget budget, QueryOrder order, Consumer<DjlSession> cancelled) {
         this.budget = budget;
+        this.order = order;
         this.cancelled = cancelled;
     }
 
@@ -34,32 +38,37 @@ final class Admission {
         queue.remove(s);
     }
 
-    /** The requests waiting, oldest first (a read-only view). */
+    /** The requests waiting, in the order they came (a read-only view). */
     Collection<DjlSession> waiting() {
         return waiting;
     }
 
     /**
-     * The oldest request once its reservation is made, or null when none waits or the oldest does not fit yet;
-     * cancelled requests at the head leave the queue on the way.
+     * The first request in the engine's order once its reservation is made, or null when none waits or that one does
+     * not fit yet; cancelled requests leave the queue on the way.
      */
     DjlSession next() {
-        while (!queue.isEmpty()) {
-            DjlSession s = queue.peek();
-            if (s.cancelRequested()) {
-                queue.poll();
-                cancelled.accept(s);
-                continue;
-            }
-            int needed = budget.generationTokens(s.prompt().wholeLength(), s.run().maxTokens());
-            if (!budget.reserve(s.reservation(), needed)) {
-                s.timer().waitingForMemory();
-                return null;
-            }
-            queue.poll();
-            s.timer().admitted();
-            return s;
+        if (queue.isEmpty()) {
+            return null;
         }
-        return null;
+        for (Iterator<DjlSession> it = queue.iterator(); it.hasNext(); ) {
+            DjlSession s = it.next();
+            if (s.cancelRequested()) {
+                it.remove();
+                cancelled.accept(s);
+            }
+        }
+        DjlSession s = queue.stream().min(order.comparator(System.currentTimeMillis())).orElse(null);
+        if (s == null) {
+            return null;
+        }
+        int needed = budget.generationTokens(s.prompt().wholeLength(), s.run().maxTokens());
+        if (!budget.reserve(s.reservation(), needed)) {
+            s.timer().waitingForMemory();
+            return null;
+        }
+        queue.remove(s);
+        s.timer().admitted();
+        return s;
     }
 }

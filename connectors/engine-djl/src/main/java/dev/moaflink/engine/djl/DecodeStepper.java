@@ -30,10 +30,13 @@ final class DecodeStepper {
     /** Keys and values of the sessions decoding together; row i belongs to batchRows.get(i). */
     private final DecodeBatch batch;
     private final List<DjlSession> batchRows = new ArrayList<>();
+    private final QueryOrder order;
     private long steps;
 
-    DecodeStepper(NDManager manager, LlamaModel model, TextCodec codec, DecodeBatch batch, DjlOptions options) {
+    DecodeStepper(NDManager manager, LlamaModel model, TextCodec codec, DecodeBatch batch, QueryOrder order,
+                  DjlOptions options) {
         this.manager = manager;
+        this.order = order;
         this.model = model;
         this.codec = codec;
         this.batch = batch;
@@ -73,7 +76,7 @@ final class DecodeStepper {
 
     /**
      * One batched forward for the sessions in the decode batch. Finished sessions leave it first; then waiting
-     * decoding sessions join, oldest first, up to max_batch (their prefilled cache is copied into the batch and
+     * decoding sessions join, in the engine's {@link QueryOrder}, up to max_batch (their prefilled cache is copied into the batch and
      * freed). Membership, and so the batch's tensors, change only when a session joins or leaves.
      *
      * @return how long the forward took, in nanoseconds; -1 when no session decodes
@@ -98,11 +101,18 @@ final class DecodeStepper {
             batch.retain(Arrays.copyOf(keep, kept));
             batchRows.removeIf(s -> !s.kv().inBatch());
         }
-        for (DjlSession s : decoding) {
-            if (batchRows.size() >= maxBatch) {
-                break;
+        if (batchRows.size() < maxBatch && batchRows.size() < decoding.size()) {
+            List<DjlSession> waiting = new ArrayList<>();
+            for (DjlSession s : decoding) {
+                if (!s.kv().inBatch()) {
+                    waiting.add(s);
+                }
             }
-            if (!s.kv().inBatch()) {
+            waiting.sort(order.comparator(System.currentTimeMillis()));
+            for (DjlSession s : waiting) {
+                if (batchRows.size() >= maxBatch) {
+                    break;
+                }
                 s.kv().joinBatch(batch);
                 batchRows.add(s);
             }
@@ -124,7 +134,9 @@ final class DecodeStepper {
         steps++;
         int vocab = model.config().vocabSize();
         for (int i = 0; i < b; i++) {
-            accept(batchRows.get(i), logProbs, i * vocab);
+            DjlSession s = batchRows.get(i);
+            s.ticket().served(1);
+            accept(s, logProbs, i * vocab);
         }
         return forwardNanos;
     }

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * reserves prompt + max_tokens (capped at the context length) up front, so a decoding session never runs out. Work
  * that does not fit waits in order ({@link Admission}; its time is reported as queue time); a request that could
  * never fit fails at once with the numbers.
+ *
+ * <p>Sessions compete in a {@link QueryOrder} (by default the earliest-arrived query first), and prompts that start
+ * alike share their keys and values through a {@link PrefixCache}.
  */
 public final class DjlEngine implements LlmEngine {
 
@@ -41,6 +44,8 @@ public final class DjlEngine implements LlmEngine {
     private final TextCodec codec;
     private final DecodeBatch batch;
     private final KvBudget budget;
+    /** Null with prefix_cache_mb 0. */
+    private final PrefixCache prefixes;
     private final PrefillRunner prefill;
     private final DecodeStepper decoder;
     private final SchedulerLoop scheduler;
@@ -64,9 +69,12 @@ public final class DjlEngine implements LlmEngine {
             throw e;
         }
         this.budget = new KvBudget(options.kvCacheMb(), model.config());
-        this.prefill = new PrefillRunner(manager, model);
-        this.decoder = new DecodeStepper(manager, model, codec, batch, options);
-        this.scheduler = new SchedulerLoop(name, options, budget, prefill, decoder,
+        QueryOrder order = new QueryOrder(options.scheduling());
+        this.prefixes = options.prefixCacheMb() == 0 ? null : new PrefixCache(manager, model.config().layers(), budget,
+                options.prefixCacheMb() * 1024L * 1024L / model.config().kvBytesPerToken());
+        this.prefill = new PrefillRunner(manager, model, prefixes);
+        this.decoder = new DecodeStepper(manager, model, codec, batch, order, options);
+        this.scheduler = new SchedulerLoop(name, options, budget, order, prefill, decoder,
                 options.eagerOverlap() || device.isGpu() ? null : cores);
         scheduler.start();
         LOG.info("DJL engine '{}' loaded {} ({} layers, hidden {}, vocab {}) on {}; KV budget {} tokens; chat format {}",
@@ -108,9 +116,14 @@ public final class DjlEngine implements LlmEngine {
         return prefill.calls();
     }
 
-    /** Prompt tokens prefilled so far (tests and benchmarks). */
+    /** Prompt tokens computed by prefill so far (tests and benchmarks). */
     public long prefilledTokens() {
         return prefill.tokens();
+    }
+
+    /** Prompt tokens copied from the prefix cache instead of computed, so far (tests and benchmarks). */
+    public long reusedPromptTokens() {
+        return prefill.reusedTokens();
     }
 
     @Override
@@ -132,6 +145,9 @@ public final class DjlEngine implements LlmEngine {
             return;
         }
         scheduler.close("engine '" + name + "' closed");
+        if (prefixes != null) {
+            prefixes.close();
+        }
         batch.close();
         codec.close();
         model.close();

@@ -25,25 +25,33 @@ import java.util.Set;
  *       CPU: {@code eager} (default: at once, a piece at a time, competing with the JVM's other DJL engines) or
  *       {@code idle_cores} (only while those engines with a caller waiting leave a core free, see
  *       {@link CoreShare}). On a GPU it is always eager.</li>
+ *   <li>{@code scheduling}: which sessions are admitted, prefilled and batched first when they compete:
+ *       {@code query} (default: earliest-arrived query first), {@code attained} (least service per query first) or
+ *       {@code fifo} (sessions in the order they came), see {@link QueryOrder}.</li>
+ *   <li>{@code prefix_cache_mb}: prompt keys and values kept for sessions of this model whose prompts start alike
+ *       (default a quarter of {@code kv_cache_mb}, 0: off), inside the KV budget, see {@link PrefixCache}.</li>
  * </ul>
  */
 public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
                          boolean ignoreEos, int prefillTokensPerStep, boolean scripted,
-                         boolean eagerOverlap) {
+                         boolean eagerOverlap, QueryOrder.Policy scheduling, int prefixCacheMb) {
 
     static final Set<String> KEYS = Set.of("path", "device", "kv_cache_mb", "max_batch", "chat_template", "ignore_eos",
-            "prefill_tokens_per_step", "graph", "overlap_prefill");
+            "prefill_tokens_per_step", "graph", "overlap_prefill", "scheduling",
+            "prefix_cache_mb");
 
     /** Default of {@code prefill_tokens_per_step}. */
     public static final int PREFILL_TOKENS_PER_STEP = 1024;
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP, true, false);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, false, PREFILL_TOKENS_PER_STEP, true, false,
+                QueryOrder.Policy.QUERY, kvCacheMb / 4);
     }
 
     public DjlOptions(String path, String deviceName, int kvCacheMb, int maxBatch, String chatTemplate,
                       boolean ignoreEos) {
-        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP, true, false);
+        this(path, deviceName, kvCacheMb, maxBatch, chatTemplate, ignoreEos, PREFILL_TOKENS_PER_STEP, true, false,
+                QueryOrder.Policy.QUERY, kvCacheMb / 4);
     }
 
     public static DjlOptions of(EngineSpec spec) {
@@ -84,8 +92,15 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
             throw new IllegalArgumentException("model '" + spec.model() + "': overlap_prefill must be eager or "
                     + "idle_cores, was " + overlap);
         }
+        QueryOrder.Policy scheduling;
+        try {
+            scheduling = QueryOrder.Policy.named(o.getOrDefault("scheduling", "query"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': " + e.getMessage());
+        }
+        int prefixMb = o.containsKey("prefix_cache_mb") ? nonNegative(spec, o, "prefix_cache_mb") : kv / 4;
         return new DjlOptions(path, device, kv, batch, chat, Boolean.parseBoolean(ignoreEos), prefillBudget,
-                graph.equals("torchscript"), overlap.equals("eager"));
+                graph.equals("torchscript"), overlap.equals("eager"), scheduling, prefixMb);
     }
 
     Device device() {
@@ -101,6 +116,20 @@ public record DjlOptions(String path, String deviceName, int kvCacheMb, int maxB
             }
             default -> DjlEngine.gpuAvailable() ? Device.gpu() : Device.cpu();
         };
+    }
+
+    private static int nonNegative(EngineSpec spec, Map<String, String> o, String key) {
+        String v = o.get(key);
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("model '" + spec.model() + "': " + key + " must be 0 or a positive "
+                    + "integer, was '" + v + "'");
+        }
     }
 
     private static int positive(EngineSpec spec, Map<String, String> o, String key, int otherwise) {

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * ({@link SchedulerLoop}); everything touching tensors happens there. The state below "scheduler state" belongs to the
  * scheduler thread: only methods called there read or change it.
  */
-final class DjlSession implements EngineSession {
+final class DjlSession implements EngineSession, QueryOrder.Ordered {
 
     /**
      * Text appended ahead of generate is re-tokenised from the last word boundary at least this many characters
@@ -48,6 +48,10 @@ final class DjlSession implements EngineSession {
     private final PhaseTimer timer = new PhaseTimer();
     /** Null until the generate command runs. */
     private GenerationRun run;
+    /** Its query's place in the engine's {@link QueryOrder}, set by its first command. */
+    private QueryOrder.Ticket ticket;
+    private long orderSeq;
+    private boolean leftOrder;
 
     DjlSession(SessionRequest request, TextCodec codec, KvBudget budget, SchedulerLoop scheduler) {
         this.request = request;
@@ -178,10 +182,44 @@ final class DjlSession implements EngineSession {
         return request.level();
     }
 
+    String queryId() {
+        return request.context().queryId();
+    }
+
+    /** When its query arrived (epoch ms), 0 when the request does not say. */
+    long queryArrivalMs() {
+        return request.queryArrivalMs();
+    }
+
     // ------------------------------------------------------------------ scheduler thread
 
     PromptTarget prompt() {
         return prompt;
+    }
+
+    /** Entered into the engine's order: its query's ticket and its own place among sessions. */
+    void ordered(QueryOrder.Ticket queryTicket, long seq) {
+        ticket = queryTicket;
+        orderSeq = seq;
+    }
+
+    /** Its query's ticket; null before its first command ran. */
+    @Override
+    public QueryOrder.Ticket ticket() {
+        return ticket;
+    }
+
+    /** Leaves the engine's order: true the first time only. */
+    boolean leaveOrder() {
+        boolean first = !leftOrder;
+        leftOrder = true;
+        return first;
+    }
+
+    /** Its place among the engine's sessions, in the order they came. */
+    @Override
+    public long orderSeq() {
+        return orderSeq;
     }
 
     SessionKv kv() {
@@ -220,7 +258,7 @@ final class DjlSession implements EngineSession {
             run.complete(new Generation("", reason, kv.cachedTokens(), run.tokens(), run.sumLogProb(), t, error));
         } else {
             run.complete(new Generation(run.text(), reason, prompt.ids().length, run.tokens(), run.sumLogProb(), t,
-                    null));
+                    null, Math.min(kv.reusedTokens(), prompt.ids().length)));
         }
         // A cache not yet in the decode batch stays until close() and keeps its reservation for the tokens it
         // used; the batch drops a finished session's row at the next step.

@@ -1,7 +1,10 @@
 package dev.moaflink.engine.djl;
 
+import java.util.function.LongUnaryOperator;
+
 /**
  * KV memory budgeted in tokens ({@code kv_cache_mb} ÷ bytes per token): what it holds, what sessions have reserved,
+ * what the {@link PrefixCache} holds (given back, least recently used first, when a reservation needs the room),
  * and which requests could never fit. Reservations change on the engine's scheduler thread only; the capacity and
  * {@link #refusal} are read from callers' threads too (they depend on nothing that changes).
  */
@@ -22,6 +25,9 @@ final class KvBudget {
     private final int contextTokens;
     private final int kvCacheMb;
     private long reservedTokens;
+    private long cachedTokens;
+    /** Frees at least the given tokens of cached prefixes if it can; returns what it freed. */
+    private LongUnaryOperator evictor = tokens -> 0;
 
     KvBudget(int kvCacheMb, HfConfig model) {
         this(kvCacheMb * 1024L * 1024L / model.kvBytesPerToken(), model.maxPositions(), kvCacheMb);
@@ -43,6 +49,21 @@ final class KvBudget {
         return reservedTokens;
     }
 
+    /** Tokens of cached prefixes held now. */
+    long cachedTokens() {
+        return cachedTokens;
+    }
+
+    /** The prefix cache changed by {@code tokens} (negative: freed). */
+    void cached(long tokens) {
+        cachedTokens += tokens;
+    }
+
+    /** Where reservations get room held by cached prefixes. */
+    void evictWith(LongUnaryOperator evictCached) {
+        this.evictor = evictCached;
+    }
+
     /** Tokens a generation reserves up front: prompt + max_tokens, capped at the context (it cannot grow beyond). */
     int generationTokens(int promptTokens, int maxTokens) {
         return Math.min(contextTokens, promptTokens + maxTokens);
@@ -61,10 +82,17 @@ final class KvBudget {
         return null;
     }
 
-    /** Grows {@code r} to {@code tokens} if the budget has room for the growth; false (nothing changes) if not. */
+    /**
+     * Grows {@code r} to {@code tokens} if the budget has room for the growth, evicting cached prefixes for it;
+     * false (nothing changes but the evictions) if not.
+     */
     boolean reserve(Reservation r, int tokens) {
         long grow = Math.max(0, tokens - r.tokens);
         if (reservedTokens + grow > capacityTokens) {
+            return false;
+        }
+        long short_ = reservedTokens + cachedTokens + grow - capacityTokens;
+        if (short_ > 0 && evictor.applyAsLong(short_) < short_) {
             return false;
         }
         reservedTokens += grow;

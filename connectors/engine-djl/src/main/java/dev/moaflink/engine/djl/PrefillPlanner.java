@@ -12,9 +12,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Which prompt is prefilled next, and how much of it, each scheduler turn. Prompts whose generate was called (on a
- * caller's critical path) go first, oldest first, up to {@code prefill_tokens_per_step}. Text appended ahead of
+ * caller's critical path) go first, in the engine's {@link QueryOrder}, up to {@code prefill_tokens_per_step}. Text appended ahead of
  * generate (prefill/decode overlap) is speculative work and yields to them, to decoding and to callers' commands: it
- * runs in pieces of at most {@value #SPECULATIVE_CHUNK} tokens, lowest agent level first, while any session decodes
+ * runs in pieces of at most {@value #SPECULATIVE_CHUNK} tokens, lowest agent level first (then in the engine's
+ * order), while any session decodes
  * at most one per turn and a quarter of the time ({@link #SPECULATIVE_SHARE}); with option
  * {@code overlap_prefill: idle_cores}, on a CPU it runs only while the JVM's other engines leave a core free
  * ({@link CoreShare}). The last few tokens of appended text wait for the next part (they may merge with it), and if
@@ -39,10 +40,7 @@ final class PrefillPlanner {
     static final double SPECULATIVE_SHARE = 0.25;
     /** Credit decode steps can save up for speculative prefill that waits. */
     private static final long SPECULATIVE_CREDIT_CAP_NANOS = 2_000_000L;
-    /**
-     * Speculative text: the lowest agent level first (its inputs finish, and its generate comes, sooner), oldest
-     * first within a level (the sort is stable).
-     */
+    /** Speculative text: the lowest agent level first (its inputs finish, and its generate comes, sooner). */
     private static final Comparator<DjlSession> BY_LEVEL = Comparator.comparingInt(DjlSession::level);
 
     /** Sessions with prompt tokens to prefill, oldest first. */
@@ -50,6 +48,7 @@ final class PrefillPlanner {
     private final Collection<DjlSession> queued = Collections.unmodifiableSet(queue);
     private final int tokensPerStep;
     private final KvBudget budget;
+    private final QueryOrder order;
     private final PrefillRunner runner;
     private final DecodeStepper decoder;
     /** Null on a GPU or with overlap_prefill eager (the default). */
@@ -60,17 +59,18 @@ final class PrefillPlanner {
     /** Time speculative prefill may still take while sessions decode (see {@link #SPECULATIVE_SHARE}). */
     private long speculativeCreditNanos;
 
-    PrefillPlanner(int tokensPerStep, KvBudget budget, PrefillRunner runner, DecodeStepper decoder,
+    PrefillPlanner(int tokensPerStep, KvBudget budget, QueryOrder order, PrefillRunner runner, DecodeStepper decoder,
                    CoreShare.Member share, BooleanSupplier commandWaiting) {
         this.tokensPerStep = tokensPerStep;
         this.budget = budget;
+        this.order = order;
         this.runner = runner;
         this.decoder = decoder;
         this.share = share;
         this.commandWaiting = commandWaiting;
     }
 
-    /** The sessions with prompt tokens to prefill, oldest first (a read-only view). */
+    /** The sessions with prompt tokens to prefill, in the order they were queued (a read-only view). */
     Collection<DjlSession> queued() {
         return queued;
     }
@@ -100,7 +100,7 @@ final class PrefillPlanner {
     }
 
     /**
-     * Prefills waiting prompts, oldest first, until none is left or this step's token budget is spent (a prompt is
+     * Prefills waiting prompts, in the engine's order, until none is left or this step's token budget is spent (a prompt is
      * never split: the one that crosses the budget runs whole); then speculative pieces. Prefill before decode lets
      * sessions that arrive together join the decode batch at the same step instead of one per step.
      */
@@ -152,20 +152,22 @@ final class PrefillPlanner {
     }
 
     /**
-     * Prefills the oldest session with prompt tokens not yet in its cache, among those whose generate was called when
-     * {@code generating}, else among all, lowest {@link dev.moaflink.engine.SessionRequest#level} first, at most
-     * {@code maxTokens} of a speculative one (the rest stays queued);
+     * Prefills the first session in the engine's order with prompt tokens not yet in its cache, among those whose
+     * generate was called when {@code generating}, else among all, lowest
+     * {@link dev.moaflink.engine.SessionRequest#level} first, at most {@code maxTokens} of a speculative one (the rest
+     * stays queued);
      * returns the tokens it ran (0 when it only dropped a session with nothing to run), or -1 when no such queued
      * session can run now.
      */
     private int prefillOne(boolean generating, int maxTokens) {
-        Iterable<DjlSession> order = queue;
-        if (!generating && queue.size() > 1) {
-            List<DjlSession> byLevel = new ArrayList<>(queue);
-            byLevel.sort(BY_LEVEL);
-            order = byLevel;
+        Iterable<DjlSession> turn = queue;
+        if (queue.size() > 1) {
+            List<DjlSession> ordered = new ArrayList<>(queue);
+            Comparator<QueryOrder.Ordered> first = order.comparator(System.currentTimeMillis());
+            ordered.sort(generating ? first : BY_LEVEL.thenComparing(first));
+            turn = ordered;
         }
-        for (DjlSession s : order) {
+        for (DjlSession s : turn) {
             PromptTarget prompt = s.prompt();
             boolean isFinal = prompt.isFinal();
             if (generating && !isFinal) {

@@ -25,6 +25,7 @@ final class SchedulerLoop {
     private final Thread thread;
     private volatile boolean running = true;
     private final KvBudget budget;
+    private final QueryOrder order;
     private final Admission admission;
     private final PrefillPlanner planner;
     private final DecodeStepper decoder;
@@ -36,14 +37,15 @@ final class SchedulerLoop {
     private volatile EngineLoad load;
 
     /** @param cores the CPU share speculative prefill yields to; null when it does not wait for free cores */
-    SchedulerLoop(String name, DjlOptions options, KvBudget budget, PrefillRunner runner, DecodeStepper decoder,
-                  CoreShare cores) {
+    SchedulerLoop(String name, DjlOptions options, KvBudget budget, QueryOrder order, PrefillRunner runner,
+                  DecodeStepper decoder, CoreShare cores) {
         this.name = name;
         this.budget = budget;
         this.decoder = decoder;
         this.share = cores == null ? null : cores.join(TorchThreads.threads(), this::wake);
-        this.admission = new Admission(budget, this::cancelled);
-        this.planner = new PrefillPlanner(options.prefillTokensPerStep(), budget, runner, decoder, share,
+        this.order = order;
+        this.admission = new Admission(budget, order, this::cancelled);
+        this.planner = new PrefillPlanner(options.prefillTokensPerStep(), budget, order, runner, decoder, share,
                 () -> !commands.isEmpty());
         this.thread = new Thread(this::loop, "djl-" + name);
         thread.setDaemon(true);
@@ -165,6 +167,7 @@ final class SchedulerLoop {
     }
 
     private void updatePrompt(DjlSession s, int[] ids) {
+        order.join(s);
         if (s.closed() || s.finished()) {
             return;
         }
@@ -173,6 +176,7 @@ final class SchedulerLoop {
     }
 
     private void startGenerate(DjlSession s, int[] ids, GenerationRun run) {
+        order.join(s);
         s.start(run);
         if (s.cancelRequested()) {
             s.finish(FinishReason.CANCELLED, null);
@@ -192,6 +196,7 @@ final class SchedulerLoop {
         decoder.remove(s);
         budget.shrink(s.reservation(), 0);
         s.kv().close();
+        order.leave(s);
     }
 
     /** Admits generate requests in order while their full reservation fits; their whole prompt is prefilled next. */

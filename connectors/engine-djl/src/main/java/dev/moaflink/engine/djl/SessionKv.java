@@ -12,6 +12,8 @@ final class SessionKv {
     private int[] cachedIds = new int[0];
     /** Decoding in the engine's decode batch (its keys and values live there, not in {@link #cache}). */
     private boolean inBatch;
+    /** Prompt tokens copied from the engine's prefix cache instead of computed. */
+    private int reusedTokens;
 
     /** Prompt tokens prefilled so far. */
     int cachedTokens() {
@@ -35,6 +37,16 @@ final class SessionKv {
         }
         cache.truncate(keep);
         return cache;
+    }
+
+    /** {@code tokens} more of the prompt came from the prefix cache. */
+    void reused(int tokens) {
+        reusedTokens += tokens;
+    }
+
+    /** Prompt tokens that came from the prefix cache, at most the prompt's length. */
+    int reusedTokens() {
+        return Math.min(reusedTokens, cachedIds.length);
     }
 
     /** The cache now holds the keys and values of {@code ids}. */
