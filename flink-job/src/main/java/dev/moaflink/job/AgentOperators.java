@@ -43,7 +43,8 @@ final class AgentOperators {
     /** One operator serving every model of the level, chained to the stage before it. */
     KeyedStream<AgentChunk, String> fused(Map<String, EngineSpec> engines) {
         AgentSpec spec = new AgentSpec(engines, level, "default", config.agent())
-                .withAnnounceStart(config.mechanisms().overlap()).withOperatorId(routes.operatorId(level, null, 0));
+                .withAnnounceStart(config.mechanisms().overlap()).withOperatorId(routes.operatorId(level, null, 0))
+                .withSampling(config.topologies());
         DataStream<AgentChunk> out = stage.getSideOutput(routes.tag(level, null))
                 .transform("agents L" + level + " " + engines.keySet(), TypeInformation.of(AgentChunk.class),
                         new AgentOperatorFactory(spec, backchannels))
@@ -80,7 +81,7 @@ final class AgentOperators {
     private SingleOutputStreamOperator<AgentChunk> transform(AgentSpec spec, int replica, String name) {
         String model = spec.engines().keySet().iterator().next();
         AgentSpec announced = spec.withAnnounceStart(config.mechanisms().overlap())
-                .withOperatorId(routes.operatorId(level, model, replica));
+                .withOperatorId(routes.operatorId(level, model, replica)).withSampling(config.topologies());
         return stage.getSideOutput(routes.tag(level, model, replica))
                 .transform(name, TypeInformation.of(AgentChunk.class), new AgentOperatorFactory(announced, backchannels))
                 .uid(announced.operatorId());

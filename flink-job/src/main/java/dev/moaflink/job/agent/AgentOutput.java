@@ -56,7 +56,7 @@ public final class AgentOutput {
         PhaseTimings t = o.timings();
         ServedModel model = a.model();
         if (model != null) {
-            model.metrics().finished(o.status(), t, o.promptTokens(), o.outputTokens());
+            model.metrics().finished(o.status(), t, o.promptTokens(), o.cachedPromptTokens(), o.outputTokens());
         }
         // After its inputs were ready, a node waits for its engine, prefills what is left, and decodes.
         double busy = t.queueMs() + t.prefillExposedMs() + t.decodeMs();
@@ -66,7 +66,7 @@ public final class AgentOutput {
                 call.inputs(), t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
                 clock.startOffsetMs(call, a.startedAtMs()), clock.endOffsetMs(call, busy), o.promptTokens(),
                 o.outputTokens(), o.confidence(), extracted, o.error(), model != null && model.simulated(),
-                clock.virtualTime(), false, call.voteShare());
+                clock.virtualTime(), false, call.voteShare(), o.cachedPromptTokens());
         NodeResult result = new NodeResult(q, o.text(), trace, call.upstreamCriticalMs() + busy, call.upstream());
         emit(new AgentChunk(q.id(), call.nodeId(), a.nextSeq(), a.unsent(o.text()), result));
     }
@@ -81,7 +81,7 @@ public final class AgentOutput {
         double at = clock.settledOffsetMs(call);
         NodeTrace trace = new NodeTrace(call.nodeId(), call.level(), call.model(), worker, replica,
                 NodeStatus.SKIPPED, call.inputs(), 0, 0, 0, 0, 0, at, at, 0, 0, c.confidence(), c.answer(), null,
-                model != null && model.simulated(), clock.virtualTime(), true, call.voteShare());
+                model != null && model.simulated(), clock.virtualTime(), true, call.voteShare(), 0);
         NodeResult result = new NodeResult(q, c.text(), trace, call.upstreamCriticalMs(), call.upstream());
         emit(new AgentChunk(q.id(), call.nodeId(), 0, c.text(), result));
     }

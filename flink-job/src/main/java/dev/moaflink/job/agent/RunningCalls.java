@@ -34,6 +34,7 @@ public final class RunningCalls {
     private final OpenedAhead opened;
     private final AgentOutput output;
     private final JobConfig.AgentSettings settings;
+    private final CallSampling sampling;
     private final ProcessingTimeService timers;
     private final TaskThread taskThread;
     private final boolean announceStart;
@@ -49,14 +50,15 @@ public final class RunningCalls {
      *                      {@link AgentOutput#started})
      */
     public RunningCalls(Map<String, ServedModel> models, CallClock clock, Backchannel backchannel, AgentOutput output,
-                        JobConfig.AgentSettings settings, ProcessingTimeService timers, TaskThread taskThread,
-                        boolean announceStart, MetricGroup metrics) {
+                        JobConfig.AgentSettings settings, CallSampling sampling, ProcessingTimeService timers,
+                        TaskThread taskThread, boolean announceStart, MetricGroup metrics) {
         this.models = models;
         this.clock = clock;
         this.backchannel = backchannel;
         this.opened = new OpenedAhead(timers, settings.timeoutMs());
         this.output = output;
         this.settings = settings;
+        this.sampling = sampling;
         this.timers = timers;
         this.taskThread = taskThread;
         this.announceStart = announceStart;
@@ -148,7 +150,7 @@ public final class RunningCalls {
             output.finished(a, Outcome.notRun(NodeStatus.FAILED, attempts(a, why)));
             return;
         }
-        CompletableFuture<Generation> done = a.session().generate(params(run), new ChunkingListener(
+        CompletableFuture<Generation> done = a.session().generate(sampling.params(run), new ChunkingListener(
                 settings.chunkTokens(), (delta, tokens) -> taskThread.run(() -> chunk(a, delta, tokens), "agent chunk")));
         if (done.isDone()) {
             // Completed synchronously (virtual-time engines): no bookkeeping, no timer, no callback.
@@ -181,11 +183,6 @@ public final class RunningCalls {
         if (!a.ended()) {
             output.chunk(a, delta, tokens);
         }
-    }
-
-    private GenerationParams params(AgentCall.Run run) {
-        return new GenerationParams(settings.maxTokens(), settings.temperature(), settings.topP(),
-                settings.seed() ^ run.requestId().hashCode(), List.of());
     }
 
     /**
@@ -251,7 +248,8 @@ public final class RunningCalls {
             failures.inc();
         }
         finish(a, new Outcome(failed ? "" : g.text(), status, clock.runTimings(g.timings(), a.openedAhead()),
-                g.promptTokens(), g.outputTokens(), g.confidence(), failed ? attempts(a, g.error()) : g.error()));
+                g.promptTokens(), g.outputTokens(), g.confidence(), failed ? attempts(a, g.error()) : g.error(),
+                g.cachedPromptTokens()));
     }
 
     private void onTimeout(CallAttempt a) {

@@ -36,7 +36,7 @@ public final class AvroRecords {
                 t.inputs() == null ? List.of() : Arrays.asList(t.inputs()), t.queueMs(), t.prefillMs(),
                 t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(), t.startOffsetMs(), t.endOffsetMs(),
                 t.promptTokens(), t.outputTokens(), t.confidence(), t.extractedAnswer(), t.error(),
-                t.bypassed(), t.voteShare());
+                t.bypassed(), t.voteShare(), t.cachedPromptTokens());
     }
 
     public static DeadLetter deadLetter(DeadLetterRecord d) {

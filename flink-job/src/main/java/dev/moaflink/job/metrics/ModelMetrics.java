@@ -13,8 +13,8 @@ import org.apache.flink.metrics.MetricGroup;
 /**
  * What one agent operator measures per model it serves, in a metric group {@code model=<name>} (a Prometheus
  * label): per finished call the phase times (histograms, ms: queue, prefill, exposed prefill, decode, first token,
- * call = queue + exposed prefill + decode) and decode speed (tokens/s); prompt and output token counters and an
- * output-token rate; calls by outcome, retries and failures; calls in flight now; and, when the engine tracks it,
+ * call = queue + exposed prefill + decode) and decode speed (tokens/s); prompt, cached prompt (taken from the
+ * engine's prefix cache) and output token counters and an output-token rate; calls by outcome, retries and failures; calls in flight now; and, when the engine tracks it,
  * the engine's own load (sessions waiting and decoding, KV tokens used and available). The engine is shared by
  * every operator of a JVM, so its load gauges repeat under each operator that uses it.
  *
@@ -33,6 +33,7 @@ public final class ModelMetrics {
     private final Histogram callMs;
     private final Histogram decodeTokensPerSecond;
     private final Counter promptTokens;
+    private final Counter promptTokensCached;
     private final Counter outputTokens;
     private final Counter ran;
     private final Counter cancelled;
@@ -50,6 +51,7 @@ public final class ModelMetrics {
         callMs = histogram(g, "callMs");
         decodeTokensPerSecond = histogram(g, "decodeTokensPerSecond");
         promptTokens = g.counter("promptTokens");
+        promptTokensCached = g.counter("promptTokensCached");
         outputTokens = g.counter("outputTokens");
         g.meter("outputTokensPerSecond", new MeterView(outputTokens));
         ran = g.counter("callsRan");
@@ -87,7 +89,7 @@ public final class ModelMetrics {
     }
 
     /** A call's outcome: counted by status; timings and tokens recorded for calls the engine ran. */
-    public void finished(NodeStatus status, PhaseTimings t, int prompt, int output) {
+    public void finished(NodeStatus status, PhaseTimings t, int prompt, int cachedPrompt, int output) {
         switch (status) {
             case RAN -> ran.inc();
             case CANCELLED -> cancelled.inc();
@@ -98,6 +100,7 @@ public final class ModelMetrics {
             return;
         }
         promptTokens.inc(prompt);
+        promptTokensCached.inc(cachedPrompt);
         outputTokens.inc(output);
         queueMs.update(Math.round(t.queueMs()));
         prefillMs.update(Math.round(t.prefillMs()));

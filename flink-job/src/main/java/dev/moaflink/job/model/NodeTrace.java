@@ -10,6 +10,7 @@ import dev.moaflink.schema.NodeStatus;
  * @param virtualTime its times are modelled, not measured
  * @param bypassed    an aggregator not run because its inputs agreed (status SKIPPED, output = their answer)
  * @param voteShare   largest agreeing group of its inputs / number of inputs (aggregators, bypass on)
+ * @param cachedPromptTokens prompt tokens the engine took from its prefix cache instead of computing
  */
 public record NodeTrace(
         String nodeId,
@@ -34,14 +35,16 @@ public record NodeTrace(
         boolean simulated,
         boolean virtualTime,
         boolean bypassed,
-        double voteShare) {
+        double voteShare,
+        int cachedPromptTokens) {
 
     /** This trace with its outcome replaced (e.g. a sibling stopped by early exit): status, decode, end, output. */
     public NodeTrace withOutcome(NodeStatus newStatus, double newDecodeMs, double newEndOffsetMs, int newOutputTokens,
                                  String newExtractedAnswer, String newError) {
         return new NodeTrace(nodeId, level, model, worker, replica, newStatus, inputs, queueMs, prefillMs,
                 prefillExposedMs, newDecodeMs, firstTokenMs, startOffsetMs, newEndOffsetMs, promptTokens,
-                newOutputTokens, confidence, newExtractedAnswer, newError, simulated, virtualTime, bypassed, voteShare);
+                newOutputTokens, confidence, newExtractedAnswer, newError, simulated, virtualTime, bypassed, voteShare,
+                cachedPromptTokens);
     }
 
     /**
@@ -50,7 +53,7 @@ public record NodeTrace(
      */
     public NodeTrace stoppedBeforeStart(double at, String newError) {
         return new NodeTrace(nodeId, level, model, worker, replica, NodeStatus.CANCELLED, inputs, 0, 0, 0, 0, 0, at, at,
-                0, 0, confidence, null, newError, simulated, virtualTime, false, voteShare);
+                0, 0, confidence, null, newError, simulated, virtualTime, false, voteShare, 0);
     }
 
     /** Whether the node produced an output its parents read: it ran, or it was bypassed with its inputs' answer. */

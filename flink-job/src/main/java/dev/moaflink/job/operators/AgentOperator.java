@@ -4,6 +4,7 @@ import dev.moaflink.engine.EngineInfo;
 import dev.moaflink.engine.EngineRegistry;
 import dev.moaflink.job.agent.AgentOutput;
 import dev.moaflink.job.agent.CallClock;
+import dev.moaflink.job.agent.CallSampling;
 import dev.moaflink.job.agent.RunningCalls;
 import dev.moaflink.job.agent.ServedModel;
 import dev.moaflink.job.agent.TaskThread;
@@ -121,8 +122,9 @@ public final class AgentOperator extends AbstractStreamOperator<AgentChunk>
         CallClock clock = SimulationSeam.callClock(EngineClock.of(infos));
         AgentOutput output = new AgentOutput(this.output, clock, spec.worker(),
                 spec.replica() >= 0 ? spec.replica() : subtask);
-        calls = new RunningCalls(models, clock, backchannel, output,
-                spec.settings(), getProcessingTimeService(), taskThread, spec.announceStart(), getMetricGroup());
+        calls = new RunningCalls(models, clock, backchannel, output, spec.settings(),
+                new CallSampling(spec.settings(), spec.sampling()), getProcessingTimeService(), taskThread,
+                spec.announceStart(), getMetricGroup());
         capacity = spec.settings().capacity() * spec.engines().size();
         restored.forEach(calls::start);
         restored = null;

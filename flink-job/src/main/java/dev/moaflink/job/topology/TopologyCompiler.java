@@ -33,6 +33,19 @@ public final class TopologyCompiler {
                         + " nodes; at most " + Topology.MAX_NODES_PER_LEVEL + " are supported");
             }
         }
+        if (spec.sampling() != null) {
+            if (spec.sampling().size() != modelsPerNode.size()) {
+                throw bad(name, "'sampling' must list one entry per level (" + modelsPerNode.size() + " levels), got "
+                        + spec.sampling().size());
+            }
+            for (int l = 0; l < spec.sampling().size(); l++) {
+                LevelSampling s = spec.sampling().get(l);
+                String problem = s == null ? null : s.problem();
+                if (problem != null) {
+                    throw bad(name, "sampling of level " + (l + 1) + ": " + problem);
+                }
+            }
+        }
         int fanIn = spec.kind() == TopologySpec.Kind.TREE ? spec.fanIn() : 0;
         return build(name, spec.kind(), modelsPerNode, fanIn);
     }

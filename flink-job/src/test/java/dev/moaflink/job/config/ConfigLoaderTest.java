@@ -23,8 +23,13 @@ class ConfigLoaderTest {
         assertEquals(JobConfig.Mode.STREAMING, c.mode());
         assertEquals("tree-9-3-1", c.defaultTopology());
         assertEquals(JobConfig.Delivery.EXACTLY_ONCE, c.kafka().delivery());
-        assertEquals(java.util.Set.of("tree-9-3-1", "tree-9-3-1-grouped", "dense-9-9-1"),
+        assertEquals(java.util.Set.of("tree-9-3-1", "tree-9-3-1-grouped", "dense-9-9-1", "self-moa"),
                 ConfigValidator.topologies(c).all().keySet());
+        var selfMoa = c.topologies().get("self-moa");
+        assertEquals(0.7, selfMoa.samplingOf(1).temperature());
+        assertEquals(0.95, selfMoa.samplingOf(1).topP());
+        assertEquals(0.0, selfMoa.samplingOf(2).temperature());
+        assertEquals(null, c.topologies().get("tree-9-3-1").samplingOf(1), "greedy unless a topology says");
         assertTrue(c.mechanisms().bypassEarly(), "a settled bypass stops the inputs still running by default");
         c.models().forEach((name, m) -> {
             assertEquals("djl", m.backend(), name);

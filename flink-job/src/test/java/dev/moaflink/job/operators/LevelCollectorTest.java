@@ -102,7 +102,7 @@ class LevelCollectorTest {
                 NodeTrace real = new NodeTrace(t.nodeId(), 1, t.model(), t.worker(), 0, NodeStatus.RAN, t.inputs(),
                         t.queueMs(), t.prefillMs(), t.prefillExposedMs(), t.decodeMs(), t.firstTokenMs(),
                         t.startOffsetMs(), t.endOffsetMs(), t.promptTokens(), t.outputTokens(), t.confidence(),
-                        t.extractedAnswer(), null, true, false, false, 0.0);
+                        t.extractedAnswer(), null, true, false, false, 0.0, 0);
                 h.processElement(new AgentChunk(q.id(), id, 1, "because. Answer: A",
                         new NodeResult(q, "because. Answer: A", real, 30, new NodeTrace[0])), 0);
             }
@@ -192,7 +192,7 @@ class LevelCollectorTest {
     /** An aggregator bypassed at 20 ms with {@code answer}, unanimous. */
     private static NodeTrace bypassedTrace(String nodeId, int level, String answer) {
         return new NodeTrace(nodeId, level, "agg", "default", 0, NodeStatus.SKIPPED, new String[0], 0, 0, 0, 0, 0, 20,
-                20, 0, 0, 0.7, answer, null, true, true, true, 1.0);
+                20, 0, 0, 0.7, answer, null, true, true, true, 1.0, 0);
     }
 
     private void cluster(KeyedOneInputStreamOperatorTestHarness<String, AgentChunk, AnswerRecord> h, QueryTask q,

@@ -78,14 +78,14 @@ class MechanismsCollectorTest {
     private static NodeResult result(QueryTask q, String id, String text, double end, double decode, int tokens,
                                      double confidence, String answer, boolean virtual, NodeStatus status) {
         NodeTrace t = new NodeTrace(id, 1, "a", "default", 0, status, new String[0], 0, 5, 5, decode, 6,
-                end - decode - 5, end, 10, tokens, confidence, answer, null, true, virtual, false, 0.0);
+                end - decode - 5, end, 10, tokens, confidence, answer, null, true, virtual, false, 0.0, 0);
         return new NodeResult(q, text, t, end, new NodeTrace[0]);
     }
 
     /** A finished level-2 node in real time. */
     private static NodeResult aggregated(QueryTask q, String id, double end, String answer, NodeStatus status) {
         NodeTrace t = new NodeTrace(id, 2, "agg", "default", 0, status, new String[0], 0, 5, 5, 5, 6, end - 10, end,
-                10, 4, 0.3, answer, null, true, false, false, 0.0);
+                10, 4, 0.3, answer, null, true, false, false, 0.0, 0);
         return new NodeResult(q, answer == null ? "" : "so. Answer: " + answer, t, end, new NodeTrace[0]);
     }
 

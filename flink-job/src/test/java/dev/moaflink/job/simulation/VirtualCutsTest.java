@@ -27,7 +27,7 @@ class VirtualCutsTest {
     private LevelState leafLevel() {
         LevelState p = new LevelState(9, 3);
         NodeTrace t = new NodeTrace("L1.2", 1, "c", "default", 0, NodeStatus.RAN, new String[0], 0, 30, 30, 60, 35,
-                10, 100, 10, 6, 0.9, "C", null, true, true, false, 0);
+                10, 100, 10, 6, 0.9, "C", null, true, true, false, 0, 0);
         p.finished[2] = new NodeResult(q, "alpha beta gamma", t, 100, new NodeTrace[0]);
         String[] chunks = {"alpha ", "beta ", "gamma"};
         for (int i = 0; i < chunks.length; i++) {

@@ -25,7 +25,7 @@ class VirtualOverlapTest {
     private void finished(LevelState p, int child, String text, double end, double decode, int tokens,
                           NodeStatus status) {
         NodeTrace t = new NodeTrace("L1." + child, 1, "a", "default", 0, status, new String[0], 0, 5, 5, decode, 6,
-                end - decode - 5, end, 10, tokens, 0.9, null, null, true, true, false, 0);
+                end - decode - 5, end, 10, tokens, 0.9, null, null, true, true, false, 0, 0);
         p.finished[child] = new NodeResult(q, text, t, end, new NodeTrace[0]);
     }
 

@@ -41,7 +41,7 @@ public final class Fixtures {
 
     public static NodeTrace trace(String nodeId, int level, NodeStatus status, double end) {
         return new NodeTrace(nodeId, level, "a", "default", 0, status, new String[0], 0, 1, 1, 2, 1, end - 3, end, 10,
-                5, 0.8, "A", null, true, true, false, 0.0);
+                5, 0.8, "A", null, true, true, false, 0.0, 0);
     }
 
     /** The final chunk of {@code nodeId}, answering "A". */
@@ -56,7 +56,7 @@ public final class Fixtures {
                                         String answer, double confidence) {
         String text = status == NodeStatus.RAN ? "since " + nodeId + ". Answer: " + answer : "";
         NodeTrace t = new NodeTrace(nodeId, level, "a", "default", 0, status, new String[0], 0, 1, 1, 2, 1, end - 3,
-                end, 10, 5, confidence, status == NodeStatus.RAN ? answer : null, null, true, true, false, 0.0);
+                end, 10, 5, confidence, status == NodeStatus.RAN ? answer : null, null, true, true, false, 0.0, 0);
         return new AgentChunk(q.id(), nodeId, 1, text, new NodeResult(q, text, t, end, new NodeTrace[0]));
     }
 

@@ -52,6 +52,24 @@ class TopologyCompilerTest {
     }
 
     @Test
+    void samplingListsOneValidEntryPerLevel() {
+        List<List<String>> models = List.of(List.of("a"), List.of("agg"));
+        TopologySpec ok = new TopologySpec(TopologySpec.Kind.TREE, 4, 2, models, null,
+                java.util.Arrays.asList(new LevelSampling(0.7, 0.9), null));
+        TopologyCompiler.compile("self", ok, MODELS);
+        assertEquals(0.7, ok.samplingOf(1).temperature());
+        assertEquals(null, ok.samplingOf(2), "a level without an entry samples as the agent settings say");
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class, () -> TopologyCompiler.compile(
+                "self", new TopologySpec(TopologySpec.Kind.TREE, 4, 2, models, null,
+                        List.of(new LevelSampling(0.7, null))), MODELS));
+        assertTrue(count.getMessage().contains("one entry per level (2 levels), got 1"), count.getMessage());
+        IllegalArgumentException topP = assertThrows(IllegalArgumentException.class, () -> TopologyCompiler.compile(
+                "self", new TopologySpec(TopologySpec.Kind.TREE, 4, 2, models, null,
+                        List.of(new LevelSampling(0.7, 1.5), new LevelSampling(-1.0, null))), MODELS));
+        assertTrue(topP.getMessage().contains("sampling of level 1: top_p must be in (0, 1]"), topP.getMessage());
+    }
+
+    @Test
     void singleAgentIsLeafAndRoot() {
         Topology t = TopologyCompiler.compile("one", tree(1, 1, List.of(List.of("a"))), MODELS);
         assertTrue(t.root().isLeaf());
