@@ -79,6 +79,13 @@ public final class EngineRegistry {
         }
     }
 
+    /** The engines loaded now (benchmarks sample their load). */
+    public java.util.List<LlmEngine> loaded() {
+        synchronized (engines) {
+            return engines.values().stream().map(e -> e.engine).toList();
+        }
+    }
+
     private void release(EngineSpec spec) {
         LlmEngine toClose = null;
         synchronized (engines) {

@@ -16,23 +16,26 @@ final class PrefillRunner {
     private final LlamaModel model;
     /** Null when prefix caching is off. */
     private final PrefixCache prefixes;
+    /** Null when forward passes do not wait for a core in query order. */
+    private final CoreGate cores;
     private volatile long calls;
     private volatile long tokens;
     private volatile long reusedTokens;
 
-    PrefillRunner(NDManager manager, LlamaModel model, PrefixCache prefixes) {
+    PrefillRunner(NDManager manager, LlamaModel model, PrefixCache prefixes, CoreGate cores) {
         this.manager = manager;
         this.model = model;
         this.prefixes = prefixes;
+        this.cores = cores;
     }
 
     /**
      * Brings the session's cache to {@code target} after its first {@code common} positions (cut back to them):
      * from the prefix cache as far as it holds {@code target}, then through the model. Returns the log-probs at the
-     * last position when the session's prompt is final (its first output token comes from them), else null.
+     * last position when {@code target} completes the session's final prompt (its first output token comes from
+     * them), else null.
      */
-    float[] run(DjlSession s, int[] target, int common) {
-        boolean isFinal = s.prompt().isFinal();
+    float[] run(DjlSession s, int[] target, int common, boolean isFinal) {
         long t0 = System.nanoTime();
         int layers = model.config().layers();
         // The last token of a final prompt always runs: its logits give the first output token.
@@ -55,8 +58,9 @@ final class PrefillRunner {
             cache = s.kv().cutTo(common, manager, layers);
         }
         try (NDManager step = manager.newSubManager()) {
-            NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), cache,
-                    isFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE);
+            int[] fresh = Arrays.copyOfRange(target, common, target.length);
+            NDArray logits = CoreGate.run(cores, s.ticket(), () -> model.prefill(step, fresh, cache,
+                    isFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE));
             s.kv().prefilled(target);
             calls++;
             tokens += target.length - common;

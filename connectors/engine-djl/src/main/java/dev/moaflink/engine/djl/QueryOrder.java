@@ -12,7 +12,9 @@ import java.util.Map;
  * finishes earlier queries first at the same total work:
  * <ul>
  *   <li>{@code query} (default): earliest-arrived query first (its arrival time from the request, else when this engine
- *       first saw it), then the session that came first. Waiting is bounded: every query becomes the oldest.</li>
+ *       first saw it; queries that arrived in the same millisecond by id, so that every engine of the JVM orders them
+ *       alike), then the session that came first. Waiting is bounded: every query becomes the oldest. The JVM's
+ *       cores go to the engines' forward passes in the same order ({@link CoreGate}).</li>
  *   <li>{@code attained}: least attained service per query first (tokens this engine prefilled and decoded for it,
  *       program-level as in Autellix), then arrival; a query waiting longer than {@link #STARVATION_MS} goes first.</li>
  *   <li>{@code fifo}: the session that came first, whatever its query.</li>
@@ -45,17 +47,26 @@ final class QueryOrder {
         long orderSeq();
     }
 
-    /** A query with sessions in this engine: its place in the order and the service it has had. */
-    static final class Ticket {
+    /**
+     * A query with sessions in this engine: its place in the order (arrival, then id: the same in every engine) and
+     * the service it has had.
+     */
+    static final class Ticket implements Comparable<Ticket> {
 
         private final long arrivalMs;
-        private final long seq;
+        private final String queryId;
         private long attainedTokens;
         private int sessions;
 
-        Ticket(long arrivalMs, long seq) {
+        Ticket(long arrivalMs, String queryId) {
             this.arrivalMs = arrivalMs;
-            this.seq = seq;
+            this.queryId = queryId;
+        }
+
+        @Override
+        public int compareTo(Ticket other) {
+            int c = Long.compare(arrivalMs, other.arrivalMs);
+            return c != 0 ? c : queryId.compareTo(other.queryId);
         }
 
         /** Tokens prefilled or decoded for the query here. */
@@ -70,7 +81,6 @@ final class QueryOrder {
 
     private final Policy policy;
     private final Map<String, Ticket> tickets = new HashMap<>();
-    private long nextQuery;
     private long nextSession;
 
     QueryOrder(Policy policy) {
@@ -90,7 +100,7 @@ final class QueryOrder {
         Ticket t = tickets.get(query);
         if (t == null) {
             long arrival = s.queryArrivalMs() > 0 ? s.queryArrivalMs() : System.currentTimeMillis();
-            t = new Ticket(arrival, nextQuery++);
+            t = new Ticket(arrival, query);
             tickets.put(query, t);
         }
         t.sessions++;
@@ -113,8 +123,7 @@ final class QueryOrder {
     /** The order of the policy, first served first, as of {@code nowMs}. */
     Comparator<Ordered> comparator(long nowMs) {
         Comparator<Ordered> bySession = Comparator.comparingLong(Ordered::orderSeq);
-        Comparator<Ordered> byQuery = Comparator.<Ordered>comparingLong(s -> s.ticket().arrivalMs)
-                .thenComparingLong(s -> s.ticket().seq).thenComparing(bySession);
+        Comparator<Ordered> byQuery = Comparator.<Ordered, Ticket>comparing(Ordered::ticket).thenComparing(bySession);
         Comparator<Ordered> byService = Comparator.<Ordered>comparingLong(s -> s.ticket().attainedTokens)
                 .thenComparing(byQuery);
         return switch (policy) {

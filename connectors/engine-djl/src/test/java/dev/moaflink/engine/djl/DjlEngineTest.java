@@ -343,9 +343,10 @@ class DjlEngineTest {
                 }
             });
             String text = longText(12);
-            EngineSession aggregator = e.open(new SessionRequest("aggregator", text, PromptContext.freeText("a"),
+            // Two sessions of one query (queries are served in their order first).
+            EngineSession aggregator = e.open(new SessionRequest("aggregator", text, PromptContext.freeText("q"),
                     SessionRequest.Role.AGGREGATOR, 2));
-            EngineSession proposer = e.open(new SessionRequest("proposer", text, PromptContext.freeText("p"),
+            EngineSession proposer = e.open(new SessionRequest("proposer", text, PromptContext.freeText("q"),
                     SessionRequest.Role.PROPOSER, 1));
             watched.set(new DjlSession[] {(DjlSession) aggregator, (DjlSession) proposer});
             release.countDown();

@@ -39,8 +39,8 @@ class QuerySchedulingTest {
 
     @Test
     void eachPolicyOrdersSessionsItsWay() {
-        QueryOrder.Ticket early = new QueryOrder.Ticket(1_000, 1);
-        QueryOrder.Ticket late = new QueryOrder.Ticket(2_000, 0); // seen first, arrived later
+        QueryOrder.Ticket early = new QueryOrder.Ticket(1_000, "b");
+        QueryOrder.Ticket late = new QueryOrder.Ticket(2_000, "a"); // seen first, arrived later
         early.served(500);
         Fake earlyL2 = new Fake(early, 5, "early-L2");
         Fake lateL1 = new Fake(late, 2, "late-L1");

@@ -1,0 +1,167 @@
+package dev.moaflink.bench;
+
+import dev.moaflink.schema.Query;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Offers load to one {@link LoadTarget}: one query at a time (the unloaded latency), a closed loop that keeps it
+ * saturated (its capacity), open-loop Poisson arrivals at a rate (arrivals never wait for answers), and bursts of
+ * queries sent at once. Every query is new (synthetic, unique text), so no prompt repeats one sent before.
+ */
+final class LoadDriver {
+
+    /** One rate of the ladder as it ran. */
+    record RatePoint(double offeredPerS, double achievedPerS, double p50Ms, double p95Ms, double p99Ms,
+                     double meanInFlight, int sent, int answered) {}
+
+    /** A burst of queries sent at once: completion times from the burst's start. */
+    record Burst(int queries, double makespanMs, double p50Ms, double p95Ms) {
+
+        double p50OverMakespan() {
+            return p50Ms / makespanMs;
+        }
+    }
+
+    private final LoadTarget target;
+    private final LoadQueries queries;
+    private final SplittableRandom arrivals;
+
+    LoadDriver(LoadTarget target, long seed) {
+        this.target = target;
+        this.queries = new LoadQueries(target.name, seed);
+        this.arrivals = new SplittableRandom(seed);
+    }
+
+    /** The median latency of {@code n} queries sent one at a time, each when the previous one was answered. */
+    double unloadedP50(int n) throws InterruptedException {
+        double[] ms = new double[n];
+        for (int i = 0; i < n; i++) {
+            Query q = queries.next();
+            target.send(q);
+            target.flush();
+            ms[i] = await(List.of(q.getId()), 120_000)[0];
+        }
+        return new Percentiles(ms).p(0.5);
+    }
+
+    /** Keeps {@code inFlight} queries outstanding for {@code seconds}; the answer rate over the last two thirds. */
+    double capacity(int inFlight, double seconds) throws InterruptedException {
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (seconds * 1e9 / 3);
+        long end = start + (long) (seconds * 1e9);
+        long answeredAtFrom = -1;
+        List<String> ids = new ArrayList<>();
+        while (System.nanoTime() < end && !target.failed()) {
+            if (answeredAtFrom < 0 && System.nanoTime() >= measureFrom) {
+                answeredAtFrom = target.answers.distinct();
+            }
+            if (target.inFlight() < inFlight) {
+                Query q = queries.next();
+                target.send(q);
+                target.flush();
+                ids.add(q.getId());
+            } else {
+                Thread.sleep(2);
+            }
+        }
+        long stop = System.nanoTime();
+        double rate = answeredAtFrom < 0 ? 0 : (target.answers.distinct() - answeredAtFrom) / ((stop - measureFrom) / 1e9);
+        await(ids, 120_000); // drained before what comes next
+        return rate;
+    }
+
+    /**
+     * Poisson arrivals at {@code rate} per second for {@code seconds}, then waits (at most {@code drainSeconds}) for
+     * their answers; a query not answered by then counts with the time it waited.
+     */
+    RatePoint offer(double rate, double seconds, double drainSeconds) throws InterruptedException {
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        List<String> ids = new ArrayList<>();
+        List<Long> sentAt = new ArrayList<>();
+        double inFlightSum = 0;
+        int samples = 0;
+        long nextSample = start;
+        double due = start;
+        while (!target.failed()) {
+            due += -Math.log(1 - arrivals.nextDouble()) / rate * 1e9;
+            if (due >= end) {
+                break;
+            }
+            long wait;
+            while ((wait = (long) due - System.nanoTime()) > 0) {
+                if (System.nanoTime() >= nextSample) {
+                    inFlightSum += target.inFlight();
+                    samples++;
+                    nextSample += 100_000_000L;
+                }
+                LockSupport.parkNanos(Math.min(wait, 5_000_000L));
+            }
+            Query q = queries.next();
+            target.send(q);
+            target.flush();
+            ids.add(q.getId());
+            sentAt.add(System.nanoTime());
+        }
+        double[] latency = await(ids, (long) ((seconds + drainSeconds) * 1000) - (System.nanoTime() - start) / 1_000_000);
+        long lastAnswer = start;
+        int answered = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            LoadAnswers.Seen s = target.answers.of(ids.get(i));
+            if (s != null) {
+                answered++;
+                lastAnswer = Math.max(lastAnswer, s.readAtNanos());
+            } else {
+                latency[i] = (System.nanoTime() - sentAt.get(i)) / 1e6; // still waiting: at least this long
+            }
+        }
+        Percentiles p = new Percentiles(latency);
+        double achieved = answered / Math.max(seconds, (lastAnswer - start) / 1e9);
+        RatePoint point = new RatePoint(rate, achieved, p.p(0.5), p.p(0.95), p.p(0.99),
+                samples == 0 ? 0 : inFlightSum / samples, ids.size(), answered);
+        System.out.printf(Locale.ROOT, "[load] %s: offered %.2f/s achieved %.2f/s, p50 %.0f ms, p95 %.0f ms, "
+                + "in flight %.1f%n", target.name, rate, achieved, point.p50Ms(), point.p95Ms(), point.meanInFlight());
+        return point;
+    }
+
+    /** Sends {@code n} queries at once and waits for them all; completion times from the first send. */
+    Burst burst(int n) throws InterruptedException {
+        List<String> ids = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            Query q = queries.next();
+            target.send(q);
+            ids.add(q.getId());
+        }
+        target.flush();
+        await(ids, 300_000);
+        double[] done = new double[n];
+        for (int i = 0; i < n; i++) {
+            LoadAnswers.Seen s = target.answers.of(ids.get(i));
+            done[i] = s == null ? Double.NaN : (s.readAtNanos() - start) / 1e6;
+        }
+        Percentiles p = new Percentiles(done);
+        return new Burst(n, p.p(1.0), p.p(0.5), p.p(0.95));
+    }
+
+    /** Waits until every id is answered (or the time is up, or the job failed); their latencies, NaN if none. */
+    private double[] await(List<String> ids, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, timeoutMs) * 1_000_000L;
+        double[] ms = new double[ids.size()];
+        for (int i = 0; i < ids.size(); i++) {
+            LoadAnswers.Seen s;
+            while ((s = target.answers.of(ids.get(i))) == null) {
+                if (System.nanoTime() > deadline || target.failed()) {
+                    break;
+                }
+                Thread.sleep(5);
+            }
+            ms[i] = s == null ? Double.NaN : s.latencyMs();
+        }
+        return ms;
+    }
+}
