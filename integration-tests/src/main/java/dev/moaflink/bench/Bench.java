@@ -18,7 +18,7 @@ public final class Bench {
 
     private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(),
             "placement", new PlacementBench(), "faster-moa", new FasterMoaBench(), "soak", new SoakBench(),
-            "state", new StateBench(), "stop-path", new StopPathBench(), "load", new LoadBench());
+            "state", new StateBench(), "stop-path", new StopPathBench(), "load", new LoadBench(), "sampling", new SamplingBench());
 
     private Bench() {}
 

@@ -22,17 +22,17 @@ final class LoadBench implements Bench.Runner {
     public BenchReport run(Bench.Options o) throws Exception {
         long t0 = System.nanoTime();
         List<String> engines = Arrays.asList(o.string("engines", "djl,sim").split(","));
-        double[] ladder = Arrays.stream(o.string("ladder", "0.25,0.5,0.75,0.9,1.0,1.15").split(","))
+        double[] ladder = Arrays.stream(o.string("ladder", "0.3,0.6,0.85,1.0,1.15").split(","))
                 .mapToDouble(Double::parseDouble).toArray();
         double objectiveFactor = Double.parseDouble(o.string("objective-factor", "5"));
         List<String> phases = Arrays.asList(o.string("phases", "ladder,bursts,prefix,overload").split(","));
         LoadPlan.Settings djl = new LoadPlan.Settings(ladder, o.integer("point-seconds", 8),
                 o.integer("drain-seconds", 30), o.integer("warm-seconds", 6), o.integer("capacity-seconds", 12),
-                o.integer("djl-in-flight", 16), o.integer("unloaded-queries", 8), o.integer("burst-queries", 40),
+                o.integer("djl-in-flight", 16), o.integer("unloaded-queries", 8), 0, o.integer("burst-queries", 40),
                 o.integer("bursts", 3), o.string("burst-variant", "full"), o.integer("prefix-seconds", 10),
-                Double.parseDouble(o.string("overload-factor", "2")), o.integer("overload-seconds", 60));
+                Double.parseDouble(o.string("overload-factor", "2")), o.integer("overload-seconds", 40));
         LoadPlan.Settings sim = new LoadPlan.Settings(ladder, djl.pointSeconds(), djl.drainSeconds(),
-                djl.warmSeconds(), djl.capacitySeconds(), o.integer("sim-in-flight", 400), djl.unloadedQueries(),
+                djl.warmSeconds(), djl.capacitySeconds(), o.integer("sim-in-flight", 48), djl.unloadedQueries(), 500,
                 djl.burstQueries(), djl.bursts(), djl.burstVariant(), djl.prefixSeconds(), djl.overloadFactor(), djl.overloadSeconds());
         List<LoadReport.EngineResult> results = new ArrayList<>();
         MiniClusterConfiguration cluster = new MiniClusterConfiguration.Builder()

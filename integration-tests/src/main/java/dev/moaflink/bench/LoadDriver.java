@@ -36,14 +36,27 @@ final class LoadDriver {
         this.arrivals = new SplittableRandom(seed);
     }
 
-    /** The median latency of {@code n} queries sent one at a time, each when the previous one was answered. */
-    double unloadedP50(int n) throws InterruptedException {
+    /**
+     * The median latency of {@code n} queries that do not wait for each other: sent one at a time, each when the
+     * previous one was answered ({@code spacingMs} 0), or {@code spacingMs} apart (an engine with many slots, whose
+     * queries take seconds).
+     */
+    double unloadedP50(int n, long spacingMs) throws InterruptedException {
+        List<String> ids = new ArrayList<>();
         double[] ms = new double[n];
         for (int i = 0; i < n; i++) {
             Query q = queries.next();
             target.send(q);
             target.flush();
-            ms[i] = await(List.of(q.getId()), 120_000)[0];
+            if (spacingMs == 0) {
+                ms[i] = await(List.of(q.getId()), 120_000)[0];
+            } else {
+                ids.add(q.getId());
+                Thread.sleep(spacingMs);
+            }
+        }
+        if (spacingMs > 0) {
+            ms = await(ids, 300_000);
         }
         return new Percentiles(ms).p(0.5);
     }
@@ -70,6 +83,8 @@ final class LoadDriver {
         }
         long stop = System.nanoTime();
         double rate = answeredAtFrom < 0 ? 0 : (target.answers.distinct() - answeredAtFrom) / ((stop - measureFrom) / 1e9);
+        System.out.printf(Locale.ROOT, "[load] %s: %d in flight for %.0f s: %.2f answers/s%n", target.name, inFlight,
+                seconds, rate);
         await(ids, 120_000); // drained before what comes next
         return rate;
     }

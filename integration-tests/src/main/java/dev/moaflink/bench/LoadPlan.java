@@ -19,7 +19,8 @@ final class LoadPlan {
 
     /** How long each phase runs and how hard it pushes. */
     record Settings(double[] ladder, double pointSeconds, double drainSeconds, double warmSeconds,
-                    double capacitySeconds, int capacityInFlight, int unloadedQueries, int burstQueries, int bursts,
+                    double capacitySeconds, int capacityInFlight, int unloadedQueries, long unloadedSpacingMs,
+                    int burstQueries, int bursts,
                     String burstVariant, double prefixSeconds, double overloadFactor, double overloadSeconds) {}
 
     /** One variant's run: its unloaded p50, capacity and ladder. */
@@ -87,7 +88,7 @@ final class LoadPlan {
         try (LoadTarget t = LoadTarget.start(engine + "-" + v.slug(), kafka, flink, base.get(), v.overrides(), false)) {
             LoadDriver d = new LoadDriver(t, seed);
             d.capacity(s.capacityInFlight(), s.warmSeconds()); // JIT, engines, caches
-            double unloaded = d.unloadedP50(s.unloadedQueries());
+            double unloaded = d.unloadedP50(s.unloadedQueries(), s.unloadedSpacingMs());
             double capacity = d.capacity(s.capacityInFlight(), s.capacitySeconds());
             System.out.printf(Locale.ROOT, "[load] %s %s: unloaded p50 %.0f ms, capacity %.2f queries/s%n", engine,
                     v.name(), unloaded, capacity);
@@ -137,14 +138,15 @@ final class LoadPlan {
         List<String[]> overrides = new ArrayList<>(variants().get(1).overrides());
         if (!sharing) {
             for (String m : JobArgs.DEFAULT_MODELS) {
-                overrides.add(new String[] {"models." + m + ".options.prefix_cache_mb", "0"});
+                overrides.add(engine.equals("sim") ? new String[] {"models." + m + ".options.prefix_cache", "false"}
+                        : new String[] {"models." + m + ".options.prefix_cache_mb", "0"});
             }
         }
         try (LoadTarget t = LoadTarget.start(engine + "-prefix-" + (sharing ? "on" : "off"), kafka, flink, base.get(),
                 overrides, false)) {
             LoadDriver d = new LoadDriver(t, seed);
             d.capacity(s.capacityInFlight(), s.warmSeconds());
-            double unloaded = d.unloadedP50(s.unloadedQueries());
+            double unloaded = d.unloadedP50(s.unloadedQueries(), s.unloadedSpacingMs());
             Map<Integer, long[]> before = t.answers.promptTokensByLevel();
             d.offer(rate, s.prefixSeconds(), s.drainSeconds());
             Map<Integer, long[]> after = t.answers.promptTokensByLevel();

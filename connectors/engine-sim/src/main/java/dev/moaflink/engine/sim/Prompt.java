@@ -9,11 +9,12 @@ package dev.moaflink.engine.sim;
  */
 final class Prompt {
 
-    private static final int CHARS_PER_TOKEN = 4;
+    static final int CHARS_PER_TOKEN = 4;
 
     private final SimProfile profile;
     private final StringBuilder text;
     private int tokens;
+    private int cachedTokens;
     private double prefillMs;
 
     /** The prompt prefix of a new session; its prefill includes the per-request overhead. */
@@ -42,6 +43,17 @@ final class Prompt {
 
     int tokens() {
         return tokens;
+    }
+
+    /** {@code n} tokens of the prefix were prefilled before (a prefix cache): their prefill is not paid again. */
+    void cached(int n) {
+        cachedTokens = n;
+        prefillMs -= profile.prefillMs(n);
+    }
+
+    /** Prompt tokens taken from a prefix cache. */
+    int cachedTokens() {
+        return cachedTokens;
     }
 
     /** All prefill work so far, the overhead at open included. */

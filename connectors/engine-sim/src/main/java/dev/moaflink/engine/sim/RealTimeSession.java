@@ -25,6 +25,10 @@ import java.util.function.Consumer;
  * <p>Threading: the public methods only record what was asked; everything after generate runs in this
  * session's {@link SerialLane}, where the listener and the future's completion run too.
  *
+ * <p>With a {@link RealTimeGpu} (option {@code shared_gpu}) the prefill timeline is booked on the GPU's one prefill
+ * lane, a prompt start another session of the query prefilled costs nothing, and each token's step is slowed by the
+ * context of every session decoding.
+ *
  * <p>Timings: prefillMs is the modelled prefill work (it runs in the background, so the wall clock does not
  * show it); the other phases are measured on the wall clock.
  */
@@ -39,6 +43,9 @@ final class RealTimeSession extends SimSession {
     private final ScheduledExecutorService scheduler;
     private final SerialLane lane;
     private final DecodeSlots slots;
+    /** Null when every session has a GPU of its own. */
+    private final RealTimeGpu gpu;
+    private final long arrivalMs;
     private final Consumer<RealTimeSession> onDone;
     // Its identity lets a cancelled session withdraw from the slot queue.
     private final Runnable slotGranted;
@@ -60,16 +67,27 @@ final class RealTimeSession extends SimSession {
     private long decodeStart = -1;
     private long firstTokenAt = -1;
     private long lastTokenAt;
+    /** With a shared GPU: when the next token is due, and the context this session adds to the decoding batch. */
+    private long nextTokenAt;
+    private long contextHeld;
 
     RealTimeSession(SessionRequest request, QueryFacts facts, SimModel model, SimProfile profile,
-                    ScheduledExecutorService scheduler, DecodeSlots slots, Consumer<RealTimeSession> onDone) {
+                    ScheduledExecutorService scheduler, DecodeSlots slots, RealTimeGpu gpu,
+                    Consumer<RealTimeSession> onDone) {
         super(request, facts, model, profile);
         this.scheduler = scheduler;
         this.lane = new SerialLane(scheduler);
         this.slots = slots;
+        this.gpu = gpu;
+        this.arrivalMs = request.queryArrivalMs() > 0 ? request.queryArrivalMs() : System.currentTimeMillis();
         this.onDone = onDone;
         this.slotGranted = () -> lane.execute(this::startDecode);
-        this.prefillEndNanos = System.nanoTime() + toNanos(prompt.prefillMs());
+        if (gpu == null) {
+            this.prefillEndNanos = System.nanoTime() + toNanos(prompt.prefillMs());
+        } else {
+            prompt.cached(gpu.cachedTokens(request.context().queryId(), request.promptPrefix()));
+            this.prefillEndNanos = gpu.bookPrefill(System.nanoTime(), prompt.prefillMs());
+        }
     }
 
     /** Real time: every call happens when it is made, whatever the caller's clock reads. */
@@ -78,6 +96,10 @@ final class RealTimeSession extends SimSession {
 
     @Override
     protected void appended(double prefillMs) {
+        if (gpu != null) {
+            prefillEndNanos = gpu.bookPrefill(prefillEndNanos, prefillMs);
+            return;
+        }
         long start = Math.max(prefillEndNanos, System.nanoTime());
         prefillEndNanos = start + toNanos(prefillMs);
     }
@@ -142,7 +164,7 @@ final class RealTimeSession extends SimSession {
         }
         readyAt = System.nanoTime();
         phase = Phase.QUEUED;
-        if (slots.acquire(slotGranted)) {
+        if (slots.acquire(slotGranted, arrivalMs, request.context().queryId())) {
             startDecode();
         }
     }
@@ -156,6 +178,11 @@ final class RealTimeSession extends SimSession {
         holdsSlot = true;
         phase = Phase.DECODING;
         decodeStart = System.nanoTime();
+        if (gpu != null) {
+            contextHeld = prompt.tokens();
+            gpu.decoding(contextHeld);
+            nextTokenAt = decodeStart + gpu.stepNanos(profile.decodeTps());
+        }
         tick();
     }
 
@@ -164,9 +191,8 @@ final class RealTimeSession extends SimSession {
             return;
         }
         long now = System.nanoTime();
-        long due = tokensDue(now);
         try {
-            while (transcript.tokens() < due) {
+            while (transcript.tokens() < tokensDue(now)) {
                 Token token = output.next();
                 FinishReason reason = add(transcript, token, !output.hasNext());
                 if (firstTokenAt < 0) {
@@ -174,6 +200,11 @@ final class RealTimeSession extends SimSession {
                 }
                 lastTokenAt = now;
                 listener.onToken(token);
+                if (gpu != null) {
+                    gpu.decoding(1);
+                    contextHeld++;
+                    nextTokenAt += gpu.stepNanos(profile.decodeTps());
+                }
                 if (reason != null) {
                     finish(reason, null);
                     return;
@@ -186,7 +217,8 @@ final class RealTimeSession extends SimSession {
             finish(FinishReason.ERROR, String.valueOf(e));
             return;
         }
-        long nextDue = decodeStart + (long) Math.ceil((transcript.tokens() + 1) * 1e9 / profile.decodeTps());
+        long nextDue = gpu != null ? nextTokenAt
+                : decodeStart + (long) Math.ceil((transcript.tokens() + 1) * 1e9 / profile.decodeTps());
         later(this::tick, Math.max(MIN_TICK_NANOS, nextDue - now));
     }
 
@@ -202,6 +234,9 @@ final class RealTimeSession extends SimSession {
     private long tokensDue(long now) {
         if (Double.isInfinite(profile.decodeTps())) {
             return Long.MAX_VALUE;
+        }
+        if (gpu != null) {
+            return now >= nextTokenAt ? transcript.tokens() + 1 : transcript.tokens();
         }
         return (long) ((now - decodeStart) * profile.decodeTps() / 1e9);
     }
@@ -229,6 +264,10 @@ final class RealTimeSession extends SimSession {
             holdsSlot = false;
             slots.release();
         }
+        if (contextHeld > 0) {
+            gpu.decoding(-contextHeld);
+            contextHeld = 0;
+        }
         phase = Phase.DONE;
         onDone.accept(this);
         result.complete(generation(reason, error, System.nanoTime()));
@@ -247,7 +286,7 @@ final class RealTimeSession extends SimSession {
         }
         int n = transcript == null ? 0 : transcript.tokens();
         return new Generation(n == 0 ? "" : transcript.text(), reason, promptTokens, n,
-                n == 0 ? 0.0 : transcript.sumLogProb(), timings, null);
+                n == 0 ? 0.0 : transcript.sumLogProb(), timings, null, Math.min(prompt.cachedTokens(), promptTokens));
     }
 
     private static long toNanos(double ms) {

@@ -24,12 +24,15 @@ public enum SimOption {
     WORKER("worker", "", "virtual time: engines naming the same worker share its virtual GPU, each request "
             + "occupying it for its modelled cost in arrival order (decode_tps read as the worker's batched "
             + "throughput); '' = no sharing, every request starts at t = 0"),
-    SHARED_GPU("shared_gpu", "false", "virtual time: the sessions of one query on this model share one GPU: "
-            + "prefills run one at a time and decode steps slow with the context of every session decoding "
-            + "(kv_weight_tokens); false = every session has a GPU of its own"),
-    KV_WEIGHT_TOKENS("kv_weight_tokens", "inf", "virtual time: context tokens whose KV cache is as large as the "
-            + "weights; a decode step takes (1 + context tokens decoding at once / this) times as long; 'inf' = "
-            + "context costs nothing");
+    SHARED_GPU("shared_gpu", "false", "the sessions on this model share one GPU: prefills run one at a time and "
+            + "decode steps slow with the context of every session decoding (kv_weight_tokens); in virtual time the "
+            + "sessions of one query, in real time all sessions; false = every session has a GPU of its own"),
+    PREFIX_CACHE("prefix_cache", "true", "real time with shared_gpu: a prompt start another session of the same "
+            + "query prefilled costs no prefill again (prefix caching)"),
+    KV_WEIGHT_TOKENS("kv_weight_tokens", "inf", "context tokens whose KV cache is as large as the weights; a decode "
+            + "step takes (1 + context tokens decoding at once / this) times as long; 'inf' = context costs nothing"),
+    SCHEDULING("scheduling", "query", "real time: which session waiting for a decode slot gets it: 'query' (the "
+            + "earliest-arrived query first) or 'fifo' (the session that asked first)");
 
     private final String key;
     private final String defaultValue;

@@ -22,8 +22,10 @@ import java.util.Map;
  * @param concurrency       sessions decoding at once in real time (0 = unlimited); ignored in virtual time
  * @param worker            virtual time: the worker (GPU) whose clock this engine's sessions share; "" = none
  * @param sharedGpu         virtual time: a query's sessions on this model share one GPU ({@link SharedGpu})
- * @param kvWeightTokens    virtual time: context tokens whose KV cache weighs as much as the weights ({@code inf}:
- *                          context does not slow decoding)
+ * @param kvWeightTokens    context tokens whose KV cache weighs as much as the weights ({@code inf}: context does
+ *                          not slow decoding)
+ * @param scheduling        real time: which session waiting for a decode slot gets it
+ * @param prefixCache       real time with a shared GPU: prompt starts prefilled for the query before are free
  */
 public record SimProfile(
         double prefillTps,
@@ -41,10 +43,15 @@ public record SimProfile(
         int concurrency,
         String worker,
         boolean sharedGpu,
-        double kvWeightTokens) {
+        double kvWeightTokens,
+        Scheduling scheduling,
+        boolean prefixCache) {
 
     /** Whose clock the timings are on. */
     public enum Time { REAL, VIRTUAL }
+
+    /** Who gets a free decode slot in real time: the earliest-arrived query's session, or the first to ask. */
+    public enum Scheduling { QUERY, FIFO }
 
     /** Options that make every phase free, to measure the framework's own overhead. */
     public static final Map<String, String> ZERO_COST = Map.of(
@@ -76,6 +83,9 @@ public record SimProfile(
                 "in (0, 1]");
         if (time == null) {
             throw new IllegalArgumentException("sim option 'time' must be set");
+        }
+        if (scheduling == null) {
+            throw new IllegalArgumentException("sim option 'scheduling' must be set");
         }
         check(SimOption.CONCURRENCY, concurrency, concurrency >= 0, "an integer >= 0");
         worker = worker == null ? "" : worker.trim();
@@ -120,7 +130,9 @@ public record SimProfile(
                 r.intValue(SimOption.CONCURRENCY),
                 r.raw(SimOption.WORKER),
                 r.bool(SimOption.SHARED_GPU),
-                r.rate(SimOption.KV_WEIGHT_TOKENS));
+                r.rate(SimOption.KV_WEIGHT_TOKENS),
+                r.scheduling(SimOption.SCHEDULING),
+                r.bool(SimOption.PREFIX_CACHE));
     }
 
     /** Modelled prefill time of {@code tokens} prompt tokens (without the per-request overhead). */
@@ -192,6 +204,16 @@ public record SimProfile(
                 return Boolean.parseBoolean(v);
             }
             throw bad(o, v, "true or false");
+        }
+
+        Scheduling scheduling(SimOption o) {
+            String v = raw(o);
+            for (Scheduling s : Scheduling.values()) {
+                if (s.name().equalsIgnoreCase(v)) {
+                    return s;
+                }
+            }
+            throw bad(o, v, "query or fifo");
         }
 
         Time time(SimOption o) {

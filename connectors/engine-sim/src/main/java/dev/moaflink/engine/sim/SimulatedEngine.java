@@ -40,6 +40,8 @@ public final class SimulatedEngine implements LlmEngine, Simulator {
     private final SimModel sim;
     private final ScheduledThreadPoolExecutor scheduler;
     private final DecodeSlots slots;
+    /** Real time with shared_gpu: the one GPU all sessions share; else null. */
+    private final RealTimeGpu gpu;
     private final Set<RealTimeSession> live = ConcurrentHashMap.newKeySet();
     /** Virtual time with shared_gpu: each query's view of this model's GPU, the most recently used kept. */
     private final Map<String, SharedGpu> gpus;
@@ -53,7 +55,10 @@ public final class SimulatedEngine implements LlmEngine, Simulator {
         this.sim = new SimModel(profile);
         boolean real = profile.time() == SimProfile.Time.REAL;
         this.scheduler = real ? newScheduler(model) : null;
-        this.slots = real ? new DecodeSlots(profile.concurrency()) : null;
+        this.slots = real ? new DecodeSlots(profile.concurrency(), profile.scheduling() == SimProfile.Scheduling.QUERY)
+                : null;
+        this.gpu = real && profile.sharedGpu() ? new RealTimeGpu(profile.kvWeightTokens(), profile.prefixCache())
+                : null;
         this.gpus = real || !profile.sharedGpu() ? null : Collections.synchronizedMap(
                 new LinkedHashMap<String, SharedGpu>(64, 0.75f, true) {
                     @Override
@@ -116,7 +121,8 @@ public final class SimulatedEngine implements LlmEngine, Simulator {
             return new VirtualSession(model, request, facts, sim, profile,
                     gpus == null ? null : gpus.computeIfAbsent(request.context().queryId(), q -> new SharedGpu()));
         }
-        RealTimeSession session = new RealTimeSession(request, facts, sim, profile, scheduler, slots, live::remove);
+        RealTimeSession session = new RealTimeSession(request, facts, sim, profile, scheduler, slots, gpu,
+                live::remove);
         live.add(session);
         // close() may have run between the check above and the add: it would not have seen this session.
         if (closed) {

@@ -45,6 +45,21 @@ class DecodeSlotsTest {
     }
 
     @Test
+    void byQueryTheEarliestArrivedQueryGetsTheFreedSlot() {
+        DecodeSlots slots = new DecodeSlots(1, true);
+        List<String> granted = new ArrayList<>();
+        slots.acquire(() -> { }, 0, "first");
+        slots.acquire(() -> granted.add("q3"), 3_000, "q3");
+        slots.acquire(() -> granted.add("q1"), 1_000, "q1");
+        slots.acquire(() -> granted.add("q2b"), 2_000, "q2b");
+        slots.acquire(() -> granted.add("q2a"), 2_000, "q2a");
+        for (int i = 0; i < 4; i++) {
+            slots.release();
+        }
+        assertEquals(List.of("q1", "q2a", "q2b", "q3"), granted, "arrival, then query id");
+    }
+
+    @Test
     void zeroMeansUnlimited() {
         DecodeSlots slots = new DecodeSlots(0);
         for (int i = 0; i < 10_000; i++) {

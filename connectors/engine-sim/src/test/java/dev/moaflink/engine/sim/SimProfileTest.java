@@ -37,7 +37,7 @@ class SimProfileTest {
                 "error_correlation", "0", "synthesis", "1", "confidence_correct", "0.9", "confidence_wrong", "0.3",
                 "time", "VIRTUAL", "seed", "-7", "concurrency", "8", "worker", "gpu-1", "kv_weight_tokens", "110000"));
         assertEquals(new SimProfile(1000, Double.POSITIVE_INFINITY, 5, 50, 100, 0.7, 0, 1, 0.9, 0.3,
-                SimProfile.Time.VIRTUAL, -7, 8, "gpu-1", false, 110000), p);
+                SimProfile.Time.VIRTUAL, -7, 8, "gpu-1", false, 110000, SimProfile.Scheduling.QUERY, true), p);
         assertTrue(SimProfile.parse(Fixtures.options("shared_gpu", "TRUE")).sharedGpu());
     }
 
