@@ -29,7 +29,7 @@ final class LoadBench implements Bench.Runner {
         LoadPlan.Settings djl = new LoadPlan.Settings(ladder, o.integer("point-seconds", 8),
                 o.integer("drain-seconds", 30), o.integer("warm-seconds", 6), o.integer("capacity-seconds", 12),
                 o.integer("djl-in-flight", 16), o.integer("unloaded-queries", 8), 0, o.integer("burst-queries", 40),
-                o.integer("bursts", 3), o.string("burst-variant", "full"), o.integer("prefix-seconds", 10),
+                o.integer("bursts", 3), o.string("burst-variant", "tree"), o.integer("prefix-seconds", 10),
                 Double.parseDouble(o.string("overload-factor", "2")), o.integer("overload-seconds", 40));
         LoadPlan.Settings sim = new LoadPlan.Settings(ladder, djl.pointSeconds(), djl.drainSeconds(),
                 djl.warmSeconds(), djl.capacitySeconds(), o.integer("sim-in-flight", 48), djl.unloadedQueries(), 500,

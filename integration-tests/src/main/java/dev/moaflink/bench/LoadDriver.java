@@ -1,9 +1,13 @@
 package dev.moaflink.bench;
 
+import dev.moaflink.engine.EngineRegistry;
+import dev.moaflink.engine.LlmEngine;
 import dev.moaflink.schema.Query;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 
@@ -61,16 +65,44 @@ final class LoadDriver {
         return new Percentiles(ms).p(0.5);
     }
 
+    /**
+     * A saturated job: its answer rate, and per model the sessions its engine had waiting (for admission, prefill or a
+     * decode slot) on average: the model with the most is what limits the job.
+     */
+    record Capacity(double perS, Map<String, Double> meanWaiting) {
+
+        /** The model with the most sessions waiting, or "" when none waited. */
+        String bottleneck() {
+            return meanWaiting.entrySet().stream().filter(e -> e.getValue() > 0.5)
+                    .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("");
+        }
+    }
+
     /** Keeps {@code inFlight} queries outstanding for {@code seconds}; the answer rate over the last two thirds. */
     double capacity(int inFlight, double seconds) throws InterruptedException {
+        return saturate(inFlight, seconds).perS();
+    }
+
+    /** As {@link #capacity}, also sampling the engines' waiting sessions over the last two thirds. */
+    Capacity saturate(int inFlight, double seconds) throws InterruptedException {
         long start = System.nanoTime();
         long measureFrom = start + (long) (seconds * 1e9 / 3);
         long end = start + (long) (seconds * 1e9);
         long answeredAtFrom = -1;
         List<String> ids = new ArrayList<>();
+        Map<String, Double> waiting = new TreeMap<>();
+        int samples = 0;
+        long nextSample = measureFrom;
         while (System.nanoTime() < end && !target.failed()) {
             if (answeredAtFrom < 0 && System.nanoTime() >= measureFrom) {
                 answeredAtFrom = target.answers.distinct();
+            }
+            if (System.nanoTime() >= nextSample) {
+                for (LlmEngine e : EngineRegistry.global().loaded()) {
+                    waiting.merge(e.model(), (double) e.load().waitingSessions(), Double::sum);
+                }
+                samples++;
+                nextSample += 200_000_000L;
             }
             if (target.inFlight() < inFlight) {
                 Query q = queries.next();
@@ -83,10 +115,12 @@ final class LoadDriver {
         }
         long stop = System.nanoTime();
         double rate = answeredAtFrom < 0 ? 0 : (target.answers.distinct() - answeredAtFrom) / ((stop - measureFrom) / 1e9);
-        System.out.printf(Locale.ROOT, "[load] %s: %d in flight for %.0f s: %.2f answers/s%n", target.name, inFlight,
-                seconds, rate);
+        int n = Math.max(1, samples);
+        waiting.replaceAll((model, sum) -> sum / n);
+        System.out.printf(Locale.ROOT, "[load] %s: %d in flight for %.0f s: %.2f answers/s; sessions waiting per "
+                + "model %s%n", target.name, inFlight, seconds, rate, waiting);
         await(ids, 120_000); // drained before what comes next
-        return rate;
+        return new Capacity(rate, waiting);
     }
 
     /**

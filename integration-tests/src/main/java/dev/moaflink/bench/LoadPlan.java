@@ -24,19 +24,19 @@ final class LoadPlan {
                     String burstVariant, double prefixSeconds, double overloadFactor, double overloadSeconds) {}
 
     /** One variant's run: its unloaded p50, capacity and ladder. */
-    record VariantRun(String name, double unloadedP50Ms, double capacityPerS, List<LoadDriver.RatePoint> points,
-                      String failure) {
+    record VariantRun(String name, double unloadedP50Ms, double capacityPerS, Map<String, Double> waitingAtCapacity,
+                      String bottleneck, List<LoadDriver.RatePoint> points, String failure) {
 
         static VariantRun skipped(String name) {
-            return new VariantRun(name, Double.NaN, Double.NaN, List.of(), "not run");
+            return new VariantRun(name, Double.NaN, Double.NaN, Map.of(), "", List.of(), "not run");
         }
     }
 
     /** The bursts of one scheduling policy: each burst's figures. */
-    record BurstRun(String scheduling, List<LoadDriver.Burst> bursts, String failure) {
+    record BurstRun(String variant, String scheduling, List<LoadDriver.Burst> bursts, String failure) {
 
         static BurstRun skipped() {
-            return new BurstRun("", List.of(), "not run");
+            return new BurstRun("", "", List.of(), "not run");
         }
     }
 
@@ -89,7 +89,8 @@ final class LoadPlan {
             LoadDriver d = new LoadDriver(t, seed);
             d.capacity(s.capacityInFlight(), s.warmSeconds()); // JIT, engines, caches
             double unloaded = d.unloadedP50(s.unloadedQueries(), s.unloadedSpacingMs());
-            double capacity = d.capacity(s.capacityInFlight(), s.capacitySeconds());
+            LoadDriver.Capacity saturated = d.saturate(s.capacityInFlight(), s.capacitySeconds());
+            double capacity = saturated.perS();
             System.out.printf(Locale.ROOT, "[load] %s %s: unloaded p50 %.0f ms, capacity %.2f queries/s%n", engine,
                     v.name(), unloaded, capacity);
             List<LoadDriver.RatePoint> points = new ArrayList<>();
@@ -99,10 +100,11 @@ final class LoadPlan {
                 }
                 points.add(d.offer(f * capacity, s.pointSeconds(), s.drainSeconds()));
             }
-            return new VariantRun(v.name(), unloaded, capacity, points, t.failure());
+            return new VariantRun(v.name(), unloaded, capacity, saturated.meanWaiting(), saturated.bottleneck(), points,
+                    t.failure());
         } catch (Exception e) {
             failed(v.name(), e);
-            return new VariantRun(v.name(), Double.NaN, Double.NaN, List.of(), SoakJob.rootCause(e));
+            return new VariantRun(v.name(), Double.NaN, Double.NaN, Map.of(), "", List.of(), SoakJob.rootCause(e));
         }
     }
 
@@ -126,10 +128,10 @@ final class LoadPlan {
                         b.p50OverMakespan());
                 bursts.add(b);
             }
-            return new BurstRun(scheduling, bursts, t.failure());
+            return new BurstRun(v.name(), scheduling, bursts, t.failure());
         } catch (Exception e) {
             failed("bursts " + scheduling, e);
-            return new BurstRun(scheduling, List.of(), SoakJob.rootCause(e));
+            return new BurstRun(v.name(), scheduling, List.of(), SoakJob.rootCause(e));
         }
     }
 

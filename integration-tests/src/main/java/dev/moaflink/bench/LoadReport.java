@@ -67,13 +67,15 @@ final class LoadReport {
         m.put("common_objective_ms", round(commonObjective));
         Map<String, Object> variants = new LinkedHashMap<>();
         r.md("## " + (sim ? "Simulated engine (real time)" : "DJL, bundled tiny models") + "\n\n")
-                .md("| variant | unloaded p50 ms | capacity q/s | own objective ms | max rate, own objective | "
-                        + "max rate, common objective |\n|---|---:|---:|---:|---:|---:|\n");
+                .md("| variant | unloaded p50 ms | capacity q/s | limited by | own objective ms | max rate, own "
+                        + "objective | max rate, common objective |\n|---|---:|---:|---|---:|---:|---:|\n");
         for (LoadPlan.VariantRun v : e.variants()) {
             Map<String, Object> vm = new LinkedHashMap<>();
             double own = objectiveFactor * v.unloadedP50Ms();
             vm.put("unloaded_p50_ms", round(v.unloadedP50Ms()));
             vm.put("capacity_per_s", round(v.capacityPerS()));
+            vm.put("sessions_waiting_at_capacity", v.waitingAtCapacity());
+            vm.put("limited_by", v.bottleneck());
             vm.put("own_objective_ms", round(own));
             vm.put("max_rate_own_objective_per_s", round(maxRate(v, own)));
             vm.put("max_rate_common_objective_per_s", round(maxRate(v, commonObjective)));
@@ -93,8 +95,9 @@ final class LoadReport {
             vm.put("points", points);
             vm.put("failure", v.failure());
             variants.put(v.name(), vm);
-            r.md(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", v.name(), fmt(v.unloadedP50Ms()),
-                    fmt(v.capacityPerS()), fmt(own), fmt(maxRate(v, own)), fmt(maxRate(v, commonObjective))));
+            r.md(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", v.name(), fmt(v.unloadedP50Ms()),
+                    fmt(v.capacityPerS()), v.bottleneck().isEmpty() ? "—" : v.bottleneck(), fmt(own),
+                    fmt(maxRate(v, own)), fmt(maxRate(v, commonObjective))));
         }
         m.put("variants", variants);
         r.md(String.format(Locale.ROOT, "%nFull ÷ dense at the common objective (%s ms): **%s×**.%n%n",
@@ -109,9 +112,10 @@ final class LoadReport {
             }
         }
         m.put("bursts", Map.of("fifo", bursts(e.fifo()), "query", bursts(e.query())));
-        r.md(String.format(Locale.ROOT, "%nBursts of %d queries at once (full variant, medians of %d): scheduling "
+        r.md(String.format(Locale.ROOT, "%nBursts of %d queries at once (%s variant, medians of %d): scheduling "
                         + "`fifo` p50 / makespan %s, makespan %s ms; `query` %s, makespan %s ms (ratio %s).%n%n",
-                e.query().bursts().isEmpty() ? 0 : e.query().bursts().get(0).queries(), e.query().bursts().size(),
+                e.query().bursts().isEmpty() ? 0 : e.query().bursts().get(0).queries(), e.query().variant(),
+                e.query().bursts().size(),
                 fmt(median(e.fifo(), false)), fmt(before), fmt(median(e.query(), false)), fmt(after),
                 fmt(after / before)));
         Map<String, Object> prefix = new LinkedHashMap<>();
@@ -185,6 +189,7 @@ final class LoadReport {
         m.put("bursts", list);
         m.put("median_p50_over_makespan", round(median(run, false)));
         m.put("median_makespan_ms", round(median(run, true)));
+        m.put("variant", run.variant());
         m.put("failure", run.failure() == null ? "" : run.failure());
         return m;
     }

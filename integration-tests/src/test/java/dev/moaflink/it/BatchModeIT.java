@@ -313,11 +313,18 @@ class BatchModeIT {
             JsonNode a = JSON.readTree(line);
             assertTrue(!a.get("simulated").asBoolean(), line);
             assertEquals(13, a.get("trace").size(), line);
+            int cachedCopies = 0;
             for (JsonNode node : a.get("trace")) {
                 assertEquals("RAN", node.get("status").asText(), node.toString());
                 assertTrue(node.get("output_tokens").asInt() > 0, node.toString());
                 assertTrue(node.get("prompt_tokens").asInt() > 20, node.toString());
+                if (node.get("level").asInt() == 1 && node.get("cached_prompt_tokens").asInt()
+                        == node.get("prompt_tokens").asInt() - 1) {
+                    cachedCopies++;
+                }
             }
+            // Three copies of each expert share their prompt: the engine prefills it once and the others copy it.
+            assertTrue(cachedCopies >= 6, "level-1 copies served from the prefix cache: " + cachedCopies + " " + line);
             if (!a.get("extracted_answer").isNull()) {
                 extracted++;
             }
@@ -325,6 +332,54 @@ class BatchModeIT {
         assertTrue(extracted >= 12, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
         assertEquals(15, report.overall().withGold());
         assertTrue(!Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+    }
+
+    /**
+     * Self-MoA on the DJL engine: one model sampled six times. Sampled (the default topology), the six copies are
+     * independent draws of their own seeds; greedy, they decode the same tokens. Run twice, the sampled run repeats
+     * itself (the seeds come from the query and node).
+     */
+    @Test
+    void selfMoaCopiesAreIndependentSamplesOfTheirOwnSeeds() throws Exception {
+        List<String> lines;
+        try (var in = BatchModeIT.class.getResourceAsStream("/dev/moaflink/models/suite-test.jsonl")) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().limit(6).toList();
+        }
+        Path input = dir.resolve("self-moa.jsonl");
+        Files.write(input, lines);
+        java.util.Map<String, List<String>> copies = new java.util.HashMap<>();
+        for (String run : List.of("sampled", "again", "greedy")) {
+            Path output = dir.resolve("out/self-moa-" + run + ".jsonl");
+            JobArgs args = JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
+                    .set("batch.output", output).set("default_topology", "self-moa").set("agent.max_tokens", 24);
+            if (run.equals("greedy")) {
+                args.set("topologies.self-moa.sampling", "[{temperature: 0}, {temperature: 0}]");
+            }
+            run(ConfigLoader.fromArgs(args.toArray()), "self-moa-" + run, false);
+            List<String> perQuery = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(output)) {
+                JsonNode a = JSON.readTree(line);
+                java.util.Set<String> distinct = new java.util.TreeSet<>();
+                StringBuilder all = new StringBuilder(a.get("query_id").asText());
+                for (JsonNode node : a.get("trace")) {
+                    if (node.get("level").asInt() == 1) {
+                        String draw = node.get("output_tokens").asInt() + "/" + node.get("confidence").asDouble();
+                        distinct.add(draw);
+                        all.append(' ').append(node.get("node_id").asText()).append('=').append(draw);
+                    }
+                }
+                assertEquals(7, a.get("trace").size(), "six copies and an aggregator: " + line);
+                if (run.equals("greedy")) {
+                    assertEquals(1, distinct.size(), "greedy copies decode the same tokens: " + all);
+                }
+                perQuery.add(all.toString() + " distinct=" + distinct.size());
+            }
+            java.util.Collections.sort(perQuery);
+            copies.put(run, perQuery);
+        }
+        long diverse = copies.get("sampled").stream().filter(q -> !q.endsWith("distinct=1")).count();
+        assertTrue(diverse >= 5, "sampled copies differ: " + copies.get("sampled"));
+        assertEquals(copies.get("sampled"), copies.get("again"), "a run again samples the same tokens");
     }
 
     /**

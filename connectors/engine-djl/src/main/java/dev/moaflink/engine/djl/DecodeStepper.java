@@ -31,15 +31,12 @@ final class DecodeStepper {
     private final DecodeBatch batch;
     private final List<DjlSession> batchRows = new ArrayList<>();
     private final QueryOrder order;
-    /** Null when forward passes do not wait for a core in query order. */
-    private final CoreGate cores;
     private long steps;
 
     DecodeStepper(NDManager manager, LlamaModel model, TextCodec codec, DecodeBatch batch, QueryOrder order,
-                  CoreGate cores, DjlOptions options) {
+                  DjlOptions options) {
         this.manager = manager;
         this.order = order;
-        this.cores = cores;
         this.model = model;
         this.codec = codec;
         this.batch = batch;
@@ -131,12 +128,7 @@ final class DecodeStepper {
         float[] logProbs;
         long t0 = System.nanoTime();
         try (NDManager step = manager.newSubManager()) {
-            QueryOrder.Ticket first = batchRows.get(0).ticket();
-            for (DjlSession s : batchRows) {
-                first = s.ticket().compareTo(first) < 0 ? s.ticket() : first;
-            }
-            logProbs = CoreGate.run(cores, first,
-                    () -> model.decode(step, tokens, batch).logSoftmax(-1).toFloatArray());
+            logProbs = model.decode(step, tokens, batch).logSoftmax(-1).toFloatArray();
         }
         long forwardNanos = System.nanoTime() - t0;
         steps++;

@@ -70,11 +70,10 @@ public final class DjlEngine implements LlmEngine {
         }
         this.budget = new KvBudget(options.kvCacheMb(), model.config());
         QueryOrder order = new QueryOrder(options.scheduling());
-        CoreGate gate = options.scheduling() == QueryOrder.Policy.QUERY && !device.isGpu() ? CoreGate.cpu() : null;
         this.prefixes = options.prefixCacheMb() == 0 ? null : new PrefixCache(manager, model.config().layers(), budget,
                 options.prefixCacheMb() * 1024L * 1024L / model.config().kvBytesPerToken());
-        this.prefill = new PrefillRunner(manager, model, prefixes, gate);
-        this.decoder = new DecodeStepper(manager, model, codec, batch, order, gate, options);
+        this.prefill = new PrefillRunner(manager, model, prefixes);
+        this.decoder = new DecodeStepper(manager, model, codec, batch, order, options);
         this.scheduler = new SchedulerLoop(name, options, budget, order, prefill, decoder,
                 options.eagerOverlap() || device.isGpu() ? null : cores);
         scheduler.start();

@@ -45,8 +45,9 @@ final class PrefillPlanner {
      * While sessions decode, the prompt tokens prefilled per turn for queries served after theirs: a burst of new
      * queries then slows the decode steps of the queries before them by a piece this size a step, not by a whole
      * budget of prompts (under query-aware scheduling). Smaller pieces finish the first queries of a burst sooner and
-     * all of them later (more decode steps): on the bundled models, 64 tokens took the median query of a burst of 40
-     * to 0.56 of the makespan at +34 % makespan, 256 tokens to 0.63-0.65 at +6-14 %.
+     * all of them later (more decode steps): on the bundled models (a burst of 40, full mechanism set), 64 tokens took
+     * the median query to 0.56 of the makespan at +34 % makespan, 256 tokens to 0.62-0.68 at -8 to -23 %, no limit
+     * to 0.68 at -16 % (fifo: 0.76-0.80).
      */
     static final int LATER_QUERY_TOKENS = 256;
     /** Speculative text: the lowest agent level first (its inputs finish, and its generate comes, sooner). */

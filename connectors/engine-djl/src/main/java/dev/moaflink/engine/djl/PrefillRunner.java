@@ -16,17 +16,14 @@ final class PrefillRunner {
     private final LlamaModel model;
     /** Null when prefix caching is off. */
     private final PrefixCache prefixes;
-    /** Null when forward passes do not wait for a core in query order. */
-    private final CoreGate cores;
     private volatile long calls;
     private volatile long tokens;
     private volatile long reusedTokens;
 
-    PrefillRunner(NDManager manager, LlamaModel model, PrefixCache prefixes, CoreGate cores) {
+    PrefillRunner(NDManager manager, LlamaModel model, PrefixCache prefixes) {
         this.manager = manager;
         this.model = model;
         this.prefixes = prefixes;
-        this.cores = cores;
     }
 
     /**
@@ -58,9 +55,8 @@ final class PrefillRunner {
             cache = s.kv().cutTo(common, manager, layers);
         }
         try (NDManager step = manager.newSubManager()) {
-            int[] fresh = Arrays.copyOfRange(target, common, target.length);
-            NDArray logits = CoreGate.run(cores, s.ticket(), () -> model.prefill(step, fresh, cache,
-                    isFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE));
+            NDArray logits = model.prefill(step, Arrays.copyOfRange(target, common, target.length), cache,
+                    isFinal ? ScriptedForward.Logits.LAST : ScriptedForward.Logits.NONE);
             s.kv().prefilled(target);
             calls++;
             tokens += target.length - common;

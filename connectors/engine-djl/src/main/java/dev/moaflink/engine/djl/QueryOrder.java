@@ -13,8 +13,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@code query} (default): earliest-arrived query first (its arrival time from the request, else when this engine
  *       first saw it; queries that arrived in the same millisecond by id, so that every engine of the JVM orders them
- *       alike), then the session that came first. Waiting is bounded: every query becomes the oldest. The JVM's
- *       cores go to the engines' forward passes in the same order ({@link CoreGate}).</li>
+ *       alike), then the session that came first. Waiting is bounded: every query becomes the oldest.</li>
  *   <li>{@code attained}: least attained service per query first (tokens this engine prefilled and decoded for it,
  *       program-level as in Autellix), then arrival; a query waiting longer than {@link #STARVATION_MS} goes first.</li>
  *   <li>{@code fifo}: the session that came first, whatever its query.</li>

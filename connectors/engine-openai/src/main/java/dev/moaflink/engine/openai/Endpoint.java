@@ -129,13 +129,17 @@ enum Endpoint {
         return v == null || !v.isNumber() ? Float.NaN : (float) v.asDouble();
     }
 
-    /** Token counts a server reports ({@code usage}). */
-    record Usage(int promptTokens, int completionTokens) {
+    /**
+     * Token counts a server reports ({@code usage}); {@code cachedTokens} the prompt tokens its prefix cache served
+     * ({@code prompt_tokens_details.cached_tokens}: vLLM with {@code --enable-prompt-tokens-details}; 0 if absent).
+     */
+    record Usage(int promptTokens, int completionTokens, int cachedTokens) {
         static Usage of(JsonNode u) {
             if (u == null || !u.isObject() || !u.path("prompt_tokens").isNumber()) {
                 return null;
             }
-            return new Usage(u.path("prompt_tokens").asInt(), u.path("completion_tokens").asInt());
+            return new Usage(u.path("prompt_tokens").asInt(), u.path("completion_tokens").asInt(),
+                    u.path("prompt_tokens_details").path("cached_tokens").asInt(0));
         }
     }
 }

@@ -45,6 +45,8 @@ final class OpenAiEngine implements LlmEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiEngine.class);
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** When the engine started (epoch ms): request priorities count from it. */
+    private final long startedAtMs = System.currentTimeMillis();
     private final String name;
     private final OpenAiOptions options;
     /** Null when no key is configured; never logged, and removed from every message (see {@link #redact}). */
@@ -73,6 +75,11 @@ final class OpenAiEngine implements LlmEngine {
                 name, options.endpoint().path(), options.servedModel(), options.baseUrl(), options.maxConcurrency(),
                 options.warmup() ? "on" : "off", options.logprobs() ? "on" : "off",
                 apiKey == null ? "" : ", API key from $" + options.apiKeyEnv());
+    }
+
+    /** Milliseconds from the engine's start to {@code epochMs} (negative before it). */
+    long sinceStartMs(long epochMs) {
+        return epochMs - startedAtMs;
     }
 
     @Override

@@ -27,15 +27,34 @@ import java.util.function.UnaryOperator;
  *   <li>{@code max_concurrency}: HTTP requests in flight per engine (default 64); generations go before
  *       warm-ups when requests wait for a slot;</li>
  *   <li>{@code logprobs}: ask for each token's log-prob (default true; without them confidences are unknown);</li>
- *   <li>{@code warmup}: send prefix-cache warm-up requests as the prompt grows (default true).</li>
+ *   <li>{@code warmup}: send prefix-cache warm-up requests as the prompt grows (default true);</li>
+ *   <li>{@code priority}: send each request a {@code priority} from its query's arrival, so that a server that
+ *       schedules by priority serves earlier queries first: {@code none} (default; servers without priority
+ *       scheduling refuse the field), {@code lower_first} (vLLM's {@code --scheduling-policy priority}: the earlier
+ *       the query, the lower the number) or {@code higher_first} (SGLang's {@code --enable-priority-scheduling}:
+ *       the earlier, the higher).</li>
  * </ul>
  */
 record OpenAiOptions(URI baseUrl, String servedModel, String apiKeyEnv, Endpoint endpoint, int timeoutMs,
                      int connectTimeoutMs, int retries, int retryBackoffMs, int maxConcurrency, boolean logprobs,
-                     boolean warmup) {
+                     boolean warmup, Priority priority) {
 
     static final Set<String> KEYS = Set.of("base_url", "served_model", "api_key_env", "endpoint", "timeout_ms",
-            "connect_timeout_ms", "retries", "retry_backoff_ms", "max_concurrency", "logprobs", "warmup");
+            "connect_timeout_ms", "retries", "retry_backoff_ms", "max_concurrency", "logprobs", "warmup", "priority");
+
+    /** How a query's arrival becomes a request's {@code priority}, if at all. */
+    enum Priority {
+        NONE, LOWER_FIRST, HIGHER_FIRST;
+
+        /** The field's value for a query that arrived {@code sinceStartMs} after the engine started; null: none. */
+        Long value(long sinceStartMs) {
+            return switch (this) {
+                case NONE -> null;
+                case LOWER_FIRST -> sinceStartMs;
+                case HIGHER_FIRST -> -sinceStartMs;
+            };
+        }
+    }
 
     /**
      * Reads and checks a spec's options; {@code env} looks up environment variables (the API key must be set).
@@ -76,7 +95,18 @@ record OpenAiOptions(URI baseUrl, String servedModel, String apiKeyEnv, Endpoint
                 integer(model, o, "retry_backoff_ms", 200, 0),
                 integer(model, o, "max_concurrency", 64, 1),
                 bool(model, o, "logprobs", true),
-                bool(model, o, "warmup", true));
+                bool(model, o, "warmup", true),
+                priority(model, o.getOrDefault("priority", "none")));
+    }
+
+    private static Priority priority(String model, String v) {
+        return switch (v.strip()) {
+            case "none" -> Priority.NONE;
+            case "lower_first" -> Priority.LOWER_FIRST;
+            case "higher_first" -> Priority.HIGHER_FIRST;
+            default -> throw bad(model, "openai option 'priority' must be none, lower_first or higher_first, was '"
+                    + v + "'");
+        };
     }
 
     /** The URL of one API path, e.g. {@code /chat/completions}. */

@@ -23,6 +23,8 @@ final class OpenAiSession implements EngineSession {
     private final OpenAiEngine engine;
     private final OpenAiOptions options;
     private final SessionRequest request;
+    /** When the session's query arrived (epoch ms; the session's open time when the request does not say). */
+    private final long queryArrivalMs;
     private final StringBuilder prompt = new StringBuilder();
     private final Warmups warmups;
     private boolean cancelled;
@@ -34,6 +36,7 @@ final class OpenAiSession implements EngineSession {
         this.engine = engine;
         this.options = engine.options();
         this.request = request;
+        this.queryArrivalMs = request.queryArrivalMs() > 0 ? request.queryArrivalMs() : System.currentTimeMillis();
         this.warmups = new Warmups(this, request.requestId(), prompt, engine.permits(), engine.executor(),
                 engine::sendWarmup, engine::redact);
     }
@@ -90,6 +93,11 @@ final class OpenAiSession implements EngineSession {
         if (generation != null) {
             generation.cancel();
         }
+    }
+
+    /** When the session's query arrived, epoch ms. */
+    long queryArrivalMs() {
+        return queryArrivalMs;
     }
 
     @Override

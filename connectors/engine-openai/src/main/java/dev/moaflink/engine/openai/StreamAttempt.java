@@ -66,8 +66,11 @@ final class StreamAttempt {
         this.owner = owner;
     }
 
-    /** The streamed request of a generation of {@code prompt}, asking for usage and (as configured) log-probs. */
-    static ObjectNode body(OpenAiOptions options, String prompt, GenerationParams params) {
+    /**
+     * The streamed request of a generation of {@code prompt}, asking for usage and (as configured) log-probs, with the
+     * {@code priority} of its query when the options send one ({@code priority} null: none).
+     */
+    static ObjectNode body(OpenAiOptions options, String prompt, GenerationParams params, Long priority) {
         ObjectNode body = options.endpoint().body(options.servedModel(), prompt)
                 .put("max_tokens", params.maxTokens())
                 .put("temperature", params.temperature())
@@ -76,6 +79,9 @@ final class StreamAttempt {
                 .put("seed", Math.floorMod(params.seed(), 1L << 31))
                 .put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
+        if (priority != null) {
+            body.put("priority", priority);
+        }
         if (options.logprobs()) {
             options.endpoint().askLogprobs(body);
         }

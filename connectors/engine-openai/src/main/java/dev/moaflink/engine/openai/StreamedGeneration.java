@@ -44,7 +44,8 @@ final class StreamedGeneration implements StreamAttempt.Owner {
                        TokenListener listener, ClientTimings timings) {
         this.session = session;
         this.engine = engine;
-        this.body = StreamAttempt.body(engine.options(), prompt, params);
+        this.body = StreamAttempt.body(engine.options(), prompt, params,
+                engine.options().priority().value(engine.sinceStartMs(session.queryArrivalMs())));
         this.listener = listener;
         this.retries = RetryPolicy.of(engine.options());
         this.transcript = new GenerationTranscript(params);
@@ -177,9 +178,11 @@ final class StreamedGeneration implements StreamAttempt.Owner {
         boolean failed = reason == FinishReason.ERROR || refused;
         // The server's count when it finished the stream itself; ours when the stream was cut.
         int tokens = usage != null && !abort ? usage.completionTokens() : transcript.tokens();
-        Generation g = new Generation(failed ? "" : transcript.text(), reason, session.promptTokens(),
+        int prompt = session.promptTokens();
+        int cached = usage == null ? 0 : Math.min(Math.max(0, usage.cachedTokens()), prompt);
+        Generation g = new Generation(failed ? "" : transcript.text(), reason, prompt,
                 refused ? 0 : tokens, refused ? 0.0 : transcript.sumLogProb(), timings.endAt(System.nanoTime()),
-                error == null ? null : engine.redact(error));
+                error == null ? null : engine.redact(error), failed ? 0 : cached);
         engine.ended(session);
         result.complete(g);
     }

@@ -87,6 +87,40 @@ class OpenAiEngineTest {
         }
     }
 
+    /**
+     * With {@code priority} set, each request carries its query's arrival as a priority, in the direction the server
+     * serves first; by default none (servers without priority scheduling refuse the field). The prompt tokens the
+     * server's prefix cache served come back in the generation.
+     */
+    @Test
+    void requestsCarryTheirQuerysPriorityWhenAskedAndReportCachedPromptTokens() throws Exception {
+        long now = System.currentTimeMillis();
+        for (String option : List.of("none", "lower_first", "higher_first")) {
+            try (ScriptedServer server = new ScriptedServer((r, ex) -> ScriptedServer.chatStream(ex,
+                    List.of("4"), "stop", 5));
+                 LlmEngine engine = server.engine(Map.of("warmup", "false", "priority", option))) {
+                long[] sent = new long[2];
+                for (int i = 0; i < 2; i++) {
+                    EngineSession s = engine.open(new SessionRequest("q" + i + "/L1.0", "2+2?",
+                            PromptContext.freeText("q" + i), SessionRequest.Role.PROPOSER, 1, now + 1000L * (i + 1)));
+                    Generation g = s.generate(GenerationParams.greedy(4), t -> { }).get(20, TimeUnit.SECONDS);
+                    s.close();
+                    assertEquals(5, g.cachedPromptTokens(), "prompt_tokens_details.cached_tokens");
+                    var body = server.requests().get(i).body();
+                    assertEquals(!option.equals("none"), body.has("priority"), option);
+                    sent[i] = body.path("priority").asLong();
+                }
+                if (option.equals("lower_first")) {
+                    assertTrue(sent[0] < sent[1], "the earlier query, the lower the number");
+                } else if (option.equals("higher_first")) {
+                    assertTrue(sent[0] > sent[1], "the earlier query, the higher the number");
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> OpenAiOptions.of(new dev.moaflink.engine.EngineSpec(
+                "openai", "m", Map.of("base_url", "http://localhost:1/v1", "priority", "urgent")), k -> null));
+    }
+
     @Test
     void completionsEndpointMultiTokenChunksAndTextThatTokensDoNotSpell() throws Exception {
         try (ScriptedServer server = new ScriptedServer((r, ex) -> {

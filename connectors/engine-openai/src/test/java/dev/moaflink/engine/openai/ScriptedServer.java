@@ -146,21 +146,34 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     static String usage(int prompt, int completion) {
+        return usage(prompt, completion, -1);
+    }
+
+    /** Usage with {@code prompt_tokens_details.cached_tokens} (vLLM's prefix cache hits) unless it is negative. */
+    static String usage(int prompt, int completion, int cached) {
         ObjectNode c = JSON.createObjectNode();
         c.putArray("choices");
-        c.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
+        ObjectNode u = c.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
+        if (cached >= 0) {
+            u.putObject("prompt_tokens_details").put("cached_tokens", cached);
+        }
         return c.toString();
     }
 
     /** A whole chat stream: one token per chunk, then the finish reason, the usage and [DONE]. */
     static void chatStream(HttpExchange ex, List<String> tokens, String finish) throws IOException {
+        chatStream(ex, tokens, finish, -1);
+    }
+
+    /** A whole chat stream whose usage says {@code cached} prompt tokens came from the prefix cache (unless < 0). */
+    static void chatStream(HttpExchange ex, List<String> tokens, String finish, int cached) throws IOException {
         OutputStream out = startStream(ex);
         for (int i = 0; i < tokens.size(); i++) {
             event(out, chatChunk(List.of(tokens.get(i)), List.of(-0.5 * (i + 1)), null));
         }
         event(out, chatChunk(List.of(), List.of(), finish));
-        event(out, usage(7, tokens.size()));
+        event(out, usage(7, tokens.size(), cached));
         event(out, "[DONE]");
     }
 }
