@@ -10,7 +10,10 @@
 #     another bypass threshold, and every query before, during and after answered exactly once;
 #  4. a TaskManager killed (kill -9) while queries are in flight and a replacement started: every query answered
 #     exactly once with a complete trace;
-#  5. the job stopped with a savepoint, everything stopped.
+#  5. the job stopped with a savepoint;
+#  6. a batch run (file in, output directory out, Flink's FileSink) on the cluster at parallelism 4, a TaskManager
+#     killed in the middle and replaced: every input line answered or dead-lettered exactly once in the committed
+#     output, and the summary the job wrote counts the same.
 # Exit status 0 only if every step worked.
 source "$(dirname "$0")/env.sh"
 local_build
@@ -86,9 +89,9 @@ quantile() {
 echo "stop latency across TaskManagers: p50 $(quantile 0.5) ms, p99 $(quantile 0.99) ms"
 # The reference: the same job in one JVM (a local MiniCluster, no placement), batch mode over the same queries.
 java $JAVA_OPTS -cp "$CP" dev.moaflink.job.MoaJob --config "$here/e2e-job.yaml" --mode batch --parallelism 1 \
-  --batch.input "$work/batch-1.jsonl" --batch.output "$work/reference-1.jsonl" > "$work/reference.log" 2>&1 \
+  --batch.input "$work/batch-1.jsonl" --batch.output "$work/reference-1" > "$work/reference.log" 2>&1 \
   || { tail -20 "$work/reference.log" >&2; fail "the reference run failed"; }
-cli compare --answers "$work/answers-1.jsonl" --reference "$work/reference-1.jsonl"
+cli compare --answers "$work/answers-1.jsonl" --reference "$work/reference-1"
 
 # 3. Savepoint upgrade: stop with a savepoint while batch 2 is in flight, resume it with another bypass threshold.
 cli produce --bootstrap "$bootstrap" --topic moa.queries --file "$work/batch-2.jsonl"
@@ -116,4 +119,27 @@ echo "the job failed over and recovered: $(echo "$failures" | head -3 | tr -s ' 
 savepoint=$("$here/cancel.sh" "$job")
 [ -n "$savepoint" ] || fail "no savepoint path from the final stop"
 echo "job stopped with savepoint $savepoint"
+
+# 6. Batch scoring on the cluster with a TaskManager killed in the middle.
+for i in $(seq 0 599); do
+  x=$(( i * 11 % 90 + 10 )); y=$(( i * 17 % 80 + 5 ))
+  echo "{\"id\":\"batch-$i\",\"text\":\"What is $x + $y?\",\"task_type\":\"numeric\",\"gold\":\"$((x + y))\"}"
+done > "$work/batch-queries.jsonl"
+{ cat "$work/batch-queries.jsonl"; echo '{not json'; echo '{"id":"no-text"}'; } > "$work/batch-input.jsonl"
+job=$("$here/submit.sh" --config "$here/e2e-job.yaml" --mode batch --batch.input "$work/batch-input.jsonl" \
+  --batch.output "$work/batch-out" --parallelism 4 --agent.capacity 2)
+echo "submitted batch job $job: 600 queries and 2 bad lines, parallelism 4"
+processed() {
+  curl -sf "$rest/jobs/$job/accumulators" | grep -o '"name":"moa-batch-[a-z-]*","type":"[A-Za-z]*","value":"[0-9]*"' \
+    | grep -o '[0-9]*"$' | tr -d '"' | awk '{ s += $1 } END { printf "%d", s }'
+}
+wait_for "[ \"\$(processed)\" -ge 150 ]" 120 || fail "the batch job did not get going: $(processed) lines processed"
+kill -9 "$(cat "$LOCAL/taskmanager-1.pid")" && rm -f "$LOCAL/taskmanager-1.pid"
+echo "killed TaskManager 1 (kill -9) after $(processed) lines"
+"$here/flink.sh" add-taskmanager
+job_state() { curl -sf "$rest/jobs/$job" | grep -o '"state":"[A-Z]*"' | head -1; }
+wait_for "job_state | grep -q FINISHED" 240 || fail "the batch job did not finish: $(job_state)"
+failures=$(curl -sf "$rest/jobs/$job/exceptions" | grep -o '"exceptionName":"[^"]*"' | sort | uniq -c || true)
+[ -n "$failures" ] || fail "the batch job recorded no failure: the TaskManager's death went unnoticed"
+cli check-batch --output "$work/batch-out" --ids-from "$work/batch-queries.jsonl" --dead-letters 2
 echo "E2E OK"

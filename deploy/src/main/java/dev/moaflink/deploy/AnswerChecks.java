@@ -1,6 +1,7 @@
 package dev.moaflink.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.schema.AgentTrace;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.NodeStatus;
@@ -52,17 +53,31 @@ final class AnswerChecks {
     }
 
     /** Each query's extracted answer in a JSON-lines answers file (this tool's, or batch mode's). */
-    static Map<String, String> extracted(Path file) {
+    static Map<String, String> extracted(Path fileOrBatchOutput) {
         Map<String, String> out = new TreeMap<>();
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            JsonLines.read(r, (n, json) -> {
-                out.put(field(json, "query_id", "queryId"), field(json, "extracted_answer", "extractedAnswer"));
-                return true;
-            }, (n, e) -> new IOException(file + " line " + n + " is not JSON: " + e.getMessage(), e));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<Path> files = Files.isDirectory(fileOrBatchOutput)
+                ? new BatchOutput(fileOrBatchOutput.toString()).committedAnswers().stream()
+                        .map(p -> Path.of(p.toUri())).toList()
+                : List.of(fileOrBatchOutput);
+        for (Path file : files) {
+            try (BufferedReader r = Files.newBufferedReader(file)) {
+                JsonLines.read(r, (n, json) -> {
+                    out.put(field(json, "query_id", "queryId"), field(json, "extracted_answer", "extractedAnswer"));
+                    return true;
+                }, (n, e) -> new IOException(file + " line " + n + " is not JSON: " + e.getMessage(), e));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         return out;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper READER =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The query id of an answer line (batch mode's JSON). */
+    static String queryId(String line) throws IOException {
+        return field(READER.readTree(line), "query_id", "queryId");
     }
 
     private static String field(JsonNode json, String snake, String camel) {

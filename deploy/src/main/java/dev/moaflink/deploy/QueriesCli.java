@@ -1,5 +1,7 @@
 package dev.moaflink.deploy;
 
+import dev.moaflink.job.batch.BatchOutput;
+import dev.moaflink.job.batch.BatchReport;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
@@ -17,7 +19,8 @@ import java.util.Map;
  *         [--seed 1] [--datasets-dir DIR])        JSON lines as batch mode reads them, or public benchmarks
  * consume --bootstrap HOST:PORT --topic T --expect N [--timeout-s 120] [--ids-from queries.jsonl | --samples]
  *         [--trace-nodes N] [--out answers.jsonl]
- * compare --answers answers.jsonl --reference reference.jsonl
+ * compare --answers answers.jsonl --reference reference.jsonl|BATCH_OUTPUT_DIR
+ * check-batch --output BATCH_OUTPUT_DIR --ids-from queries.jsonl [--dead-letters N]
  * </pre>
  * {@code consume} reads with read_committed and exits with status 1 unless exactly N answers arrived, one per query id
  * (and, given the queries, exactly their ids). Client settings (SASL/SSL) come from {@code MOA_KAFKA_*} like the job's.
@@ -31,7 +34,8 @@ public final class QueriesCli {
                                       [--limit N] [--datasets-dir D])
                    QueriesCli consume --bootstrap B --topic T --expect N [--timeout-s S] [--ids-from F | --samples]
                                       [--trace-nodes N] [--out F]
-                   QueriesCli compare --answers F --reference F
+                   QueriesCli compare --answers F --reference F|DIR
+                   QueriesCli check-batch --output DIR --ids-from F [--dead-letters N]
 
             produce   writes queries (Avro single-object encoding, key = query id) to the topic:
                         --file F        JSON lines {"id", "text", "choices", "task_type", "gold"}
@@ -71,6 +75,11 @@ public final class QueriesCli {
         }
         if (args[0].equals("compare")) {
             compare(Path.of(require(o, "answers")), Path.of(require(o, "reference")));
+            return;
+        }
+        if (args[0].equals("check-batch")) {
+            checkBatch(require(o, "output"), QueryFiles.read(Path.of(require(o, "ids-from"))),
+                    Integer.parseInt(o.getOrDefault("dead-letters", "0")));
             return;
         }
         KafkaConnection c = connection(require(o, "bootstrap"));
@@ -131,6 +140,31 @@ public final class QueriesCli {
                 }
             }
             default -> usage("unknown command " + args[0]);
+        }
+    }
+
+    /**
+     * A finished batch run's committed output holds exactly one answer per query of {@code queries} and nothing else,
+     * and {@code deadLetters} dead letters; its summary counts the same.
+     */
+    private static void checkBatch(String output, List<Query> queries, int deadLetters) throws Exception {
+        Map<String, Integer> seen = new HashMap<>();
+        for (String line : new BatchOutput(output).answerLines()) {
+            seen.merge(AnswerChecks.queryId(line), 1, Integer::sum);
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        queries.forEach(q -> ids.add(q.getId()));
+        long dups = seen.values().stream().filter(n -> n > 1).count();
+        BatchReport summary = BatchReport.read(output);
+        int dead = new BatchOutput(output).deadLetterLines().size();
+        System.out.printf("batch output: %d answers, %d distinct, %d duplicated, %d dead letters; summary: %d answers, "
+                        + "%d dead letters%n", seen.values().stream().mapToInt(Integer::intValue).sum(), seen.size(),
+                dups, dead, summary.overall().answers(), summary.deadLetters());
+        if (!seen.keySet().equals(ids) || dups > 0 || summary.overall().answers() != ids.size() || dead != deadLetters
+                || summary.deadLetters() != deadLetters) {
+            System.err.println("FAILED: expected exactly one answer per query (" + ids.size() + ") and " + deadLetters
+                    + " dead letters in " + output);
+            System.exit(1);
         }
     }
 

@@ -8,7 +8,9 @@ import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.config.Variant;
-import dev.moaflink.job.io.BatchReport;
+import dev.moaflink.job.batch.BatchOutput;
+import dev.moaflink.job.batch.BatchReport;
+import dev.moaflink.job.batch.BatchRun;
 import dev.moaflink.schema.Query;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +39,8 @@ import org.apache.flink.core.execution.JobClient;
  *                 [--datasets-dir DIR] [--out target/score] [--timeline-queries 12] [job flags, e.g. --preset sim]
  * </pre>
  * Unknown {@code --key value} pairs are job configuration flags, applied before each variant's overrides.
- * Writes {@code OUT/queries.jsonl}, {@code OUT/VARIANT/answers.jsonl} (+ report, dead letters, timeline.html),
+ * Writes {@code OUT/queries.jsonl}, each variant's batch output in {@code OUT/VARIANT/} (answers/, dead-letters/,
+ * summary.json, timeline.html),
  * {@code OUT/score.json} and {@code OUT/score.md}. Exits 1 when a variant's run fails or loses answers.
  */
 public final class ScoreCli {
@@ -147,33 +150,20 @@ public final class ScoreCli {
 
     private static VariantRun runVariant(Options o, Variant v, Path input, int expected) {
         Path dir = o.out().resolve(v.slug()).toAbsolutePath();
-        Path answers = dir.resolve("answers.jsonl");
         long t0 = System.nanoTime();
         try {
-            Files.createDirectories(dir);
+            new BatchOutput(dir.toString()).delete(); // each score run starts over
             List<String> flags = new ArrayList<>(o.jobFlags());
             flags.addAll(v.flags());
             flags.addAll(List.of("--mode", "batch", "--batch.input", input.toString(), "--batch.output",
-                    answers.toString(), "--batch.report", dir.resolve("report.json").toString(),
-                    "--job_name", "score-" + v.slug()));
+                    dir.toString(), "--job_name", "score-" + v.slug()));
             JobConfig config = ConfigLoader.fromArgs(flags.toArray(String[]::new));
             JobClient job = LocalJob.start(config);
-            CompletableFuture<JobExecutionResult> done = job.getJobExecutionResult();
-            ProgressBar bar = ProgressBar.stderr(String.format(Locale.ROOT, "%-16s", v.name()), expected);
-            while (!done.isDone()) {
-                bar.update(countLines(answers));
-                try {
-                    done.get(500, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException waiting) {
-                    // redraw
-                }
-            }
-            done.get();
-            int n = countLines(answers);
-            bar.finish(n);
-            int dead = countLines(Path.of(MoaJob.deadLetterFile(config.batch())));
-            BatchReport report = MoaJob.writeBatchReport(config);
-            String timeline = timeline(answers, dir.resolve("timeline.html"), o.timelineQueries());
+            BatchReport report = BatchRun.follow(job, config, String.format(Locale.ROOT, "%-16s", v.name()),
+                    System.err);
+            int n = (int) report.answeredThisRun();
+            int dead = (int) report.deadLetters();
+            String timeline = timeline(dir, dir.resolve("timeline.html"), o.timelineQueries());
             double wall = (System.nanoTime() - t0) / 1e9;
             String error = n + dead == expected ? null
                     : (expected - n - dead) + " of " + expected + " queries neither answered nor dead-lettered";
@@ -199,26 +189,9 @@ public final class ScoreCli {
         if (first.isEmpty()) {
             return null;
         }
-        String title = answers.getParent().getFileName() + "/" + answers.getFileName();
+        String title = answers.getFileName().toString();
         Files.writeString(page, TimelinePage.html(title, first), StandardCharsets.UTF_8);
         return page.getParent().getFileName() + "/" + page.getFileName();
-    }
-
-    /** Lines in {@code file} (0 when it does not exist yet), counted without holding them. */
-    static int countLines(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return 0;
-        }
-        int n = 0;
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int r; (r = in.read(buf)) > 0; ) {
-                for (int i = 0; i < r; i++) {
-                    n += buf[i] == '\n' ? 1 : 0;
-                }
-            }
-        }
-        return n;
     }
 
     private static void write(Options o, int queries, List<VariantRun> runs) throws IOException {

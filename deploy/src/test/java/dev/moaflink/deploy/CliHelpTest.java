@@ -21,6 +21,7 @@ class CliHelpTest {
     void everyCommandPrintsItsOptionsOnHelp() throws Exception {
         assertHelp(QueriesCli::main, "--bootstrap", "--expect");
         assertHelp(ScoreCli::main, "--dataset", "--variants");
+        assertHelp(BatchCli::main, "--input", "--output", "--fresh");
         assertHelp(Timeline::main, "--out", "--queries");
         assertHelp(K8sManifests::main, "--plan", "--gpus-per-worker");
         assertHelp(EmbeddedDemo::main, "--preset");

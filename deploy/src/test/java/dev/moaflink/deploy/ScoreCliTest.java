@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.deploy.datasets.DatasetTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -54,7 +55,7 @@ class ScoreCliTest {
             assertTrue(Files.exists(out.resolve(slug + "/timeline.html")), slug);
             // per-dataset accuracy recomputed from the answers file
             Map<String, int[]> byDataset = new HashMap<>();
-            for (String line : Files.readAllLines(out.resolve(slug + "/answers.jsonl"))) {
+            for (String line : new BatchOutput(out.resolve(slug).toString()).answerLines()) {
                 JsonNode a = ScoreCli.JSON.readTree(line);
                 String d = a.path("query_id").asText().split("/")[0];
                 int[] c = byDataset.computeIfAbsent(d, k -> new int[2]);
@@ -87,19 +88,5 @@ class ScoreCliTest {
                 "--dataset", "gsm8k", "--datasets-dir", out.resolve("nowhere").toString(), "--out", out.toString()})));
         assertTrue(e.getMessage().contains("not found"), e.getMessage());
         assertTrue(!Files.exists(out.resolve("score.json")));
-    }
-
-    @Test
-    void progressBarDrawsInTenthsWithoutAConsole() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        ProgressBar bar = new ProgressBar(new PrintStream(buf, true, StandardCharsets.UTF_8), "run", 20, false);
-        for (int i = 0; i <= 20; i++) {
-            bar.update(i);
-        }
-        bar.finish(20);
-        String[] lines = buf.toString(StandardCharsets.UTF_8).split("\n");
-        assertEquals(11, lines.length, String.join("\n", lines));
-        assertTrue(lines[10].contains("[##############################] 20/20 (100%)"), lines[10]);
-        assertTrue(lines[5].contains("10/20 ( 50%)") && lines[5].contains("eta"), lines[5]);
     }
 }

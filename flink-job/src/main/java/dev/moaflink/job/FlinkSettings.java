@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Flink's own settings stay Flink's: parallelism, checkpointing and the buffer timeout come from Flink's configuration
- * and the {@code flink run} options, unless the job configuration sets them explicitly. One exception keeps a streaming
- * job sound: when neither sets any checkpointing, it checkpoints every second with a 60 s timeout and rides out ten
- * failed checkpoints, because exactly-once answers commit only at checkpoints and a job without them never recovers.
+ * and the {@code flink run} options, unless the job configuration sets them explicitly. One exception keeps the job
+ * sound: when neither sets any checkpointing, it checkpoints every second with a 60 s timeout and rides out ten
+ * failed checkpoints, because exactly-once answers (Kafka transactions, the batch run's part files) commit only at
+ * checkpoints, and a job without them recovers only by starting over.
  */
 final class FlinkSettings {
 
@@ -27,7 +28,7 @@ final class FlinkSettings {
 
     private FlinkSettings() {}
 
-    /** Applies the job's explicit settings to {@code env}, and the checkpointing fallback a streaming job needs. */
+    /** Applies the job's explicit settings to {@code env}, and the checkpointing fallback the job needs. */
     static void apply(StreamExecutionEnvironment env, JobConfig config) {
         if (config.parallelism() != null) {
             env.setParallelism(config.parallelism());
@@ -35,9 +36,7 @@ final class FlinkSettings {
         if (config.bufferTimeoutMs() != null) {
             env.setBufferTimeout(config.bufferTimeoutMs());
         }
-        if (config.mode() == JobConfig.Mode.STREAMING) {
-            checkpointing(env, config);
-        }
+        checkpointing(env, config);
     }
 
     private static void checkpointing(StreamExecutionEnvironment env, JobConfig config) {

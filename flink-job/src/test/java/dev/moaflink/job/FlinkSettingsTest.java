@@ -67,7 +67,7 @@ class FlinkSettingsTest {
     }
 
     @Test
-    void aStreamingJobThatNoConfigurationCheckpointsFallsBackToEverySecond() {
+    void aJobThatNoConfigurationCheckpointsFallsBackToEverySecond() {
         Configuration flink = new Configuration();
         flink.set(CoreOptions.DEFAULT_PARALLELISM, 5);
         StreamExecutionEnvironment env = env(flink);
@@ -78,8 +78,8 @@ class FlinkSettingsTest {
         assertEquals(10, env.getCheckpointConfig().getTolerableCheckpointFailureNumber());
         StreamExecutionEnvironment batch = env(new Configuration());
         FlinkSettings.apply(batch, ConfigLoader.fromArgs("--mode", "batch", "--batch.input", "q.jsonl",
-                "--batch.output", "a.jsonl"));
-        assertFalse(batch.getCheckpointConfig().isCheckpointingEnabled(), "a batch run needs none");
+                "--batch.output", "out"));
+        assertEquals(1_000, FlinkSettings.checkpointIntervalMs(batch), "a batch run commits its part files at them");
     }
 
     @Test
@@ -88,7 +88,7 @@ class FlinkSettingsTest {
         Path file = dir.resolve("job.yaml");
         Files.writeString(file, "kafka:\n  properties:\n    sasl.jaas.config: \"pass=sk-not-a-real-key\"\n");
         JobConfig config = ConfigLoader.fromArgs("--config", file.toString(), "--preset", "sim", "--mode", "batch",
-                "--batch.input", "q.jsonl", "--batch.output", "a.jsonl", "--kafka.properties.acks", "all");
+                "--batch.input", "q.jsonl", "--batch.output", "out", "--kafka.properties.acks", "all");
         StreamExecutionEnvironment env = env(new Configuration());
         MoaJob.build(env, config);
         Map<String, String> shown = env.getConfig().getGlobalJobParameters().toMap();

@@ -2,6 +2,7 @@ package dev.moaflink.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import java.io.InputStream;
@@ -59,17 +60,18 @@ final class SamplingBench implements Bench.Runner {
         Map<String, VariantMetrics> metrics = new LinkedHashMap<>();
         Map<String, Double> disagreement = new LinkedHashMap<>();
         for (Run r : runs) {
-            Path out = dir.resolve(r.name().replaceAll("[^a-z]+", "-") + ".jsonl");
+            Path outDir = dir.resolve(r.name().replaceAll("[^a-z]+", "-"));
+            new BatchOutput(outDir.toString()).delete(); // a fresh run, not a resumed one
             long r0 = System.nanoTime();
             JobArgs args = JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
-                    .set("batch.output", out).set("job_name", "sampling-" + r.topology()).set("parallelism", 1)
+                    .set("batch.output", outDir).set("job_name", "sampling-" + r.topology()).set("parallelism", 1)
                     .set("default_topology", r.topology()).set("topologies." + r.topology() + ".sampling", r.sampling());
             JobConfig config = ConfigLoader.fromArgs(args.toArray());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1,
                     BenchFlink.configuration());
             MoaJob.build(env, config);
             env.execute(config.jobName());
-            List<JsonNode> answers = VariantOutcome.readAnswers(out);
+            List<JsonNode> answers = VariantOutcome.readAnswers(VariantOutcome.gatherAnswers(outDir));
             VariantMetrics m = VariantMetrics.of(answers);
             metrics.put(r.name(), m);
             disagreement.put(r.name(), copiesDisagree(answers));

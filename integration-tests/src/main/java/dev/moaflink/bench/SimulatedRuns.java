@@ -3,6 +3,7 @@ package dev.moaflink.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moaflink.deploy.QueryFiles;
 import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.config.Variant;
@@ -55,12 +56,13 @@ final class SimulatedRuns {
         QueryFiles.write(input, SyntheticQueries.generate(n, seed, "sim-"));
         List<VariantOutcome> outcomes = new ArrayList<>();
         for (Variant v : variants) {
-            Path out = dir.resolve(engine + "-" + v.slug() + ".jsonl");
+            Path outDir = dir.resolve(engine + "-" + v.slug());
+            new BatchOutput(outDir.toString()).delete(); // a fresh run, not a resumed one
             long v0 = System.nanoTime();
             System.out.printf("[faster-moa] %s (simulated, virtual time) %s: %d queries%n", engine, v.name(), n);
             try {
                 JobArgs args = new JobArgs().set("preset", preset).virtualTime().set("mode", "batch")
-                        .set("batch.input", input).set("batch.output", out)
+                        .set("batch.input", input).set("batch.output", outDir)
                         .set("job_name", "faster-moa-" + engine + "-" + v.slug()).set("parallelism", 1)
                         .setAll(v.overrides()).setAll(engineExtra);
                 JobConfig config = ConfigLoader.fromArgs(args.toArray());
@@ -68,7 +70,7 @@ final class SimulatedRuns {
                         BenchFlink.configuration());
                 MoaJob.build(env, config);
                 env.execute(config.jobName());
-                deleteIfEmpty(Path.of(MoaJob.deadLetterFile(config.batch())));
+                Path out = VariantOutcome.gatherAnswers(outDir);
                 List<JsonNode> answers = VariantOutcome.readAnswers(out);
                 if (answers.size() != n) {
                     throw new IllegalStateException(answers.size() + " answers for " + n + " queries");
@@ -84,12 +86,6 @@ final class SimulatedRuns {
                 ? "simulated engine, instruct-class profiles (--preset sim, time: virtual"
                 : "simulated engine, reasoning-class profiles (--preset sim-reasoning, time: virtual") + where + ")",
                 outcomes, seconds(t0));
-    }
-
-    private static void deleteIfEmpty(Path file) throws Exception {
-        if (Files.exists(file) && Files.size(file) == 0) {
-            Files.delete(file);
-        }
     }
 
     private static double seconds(long t0) {

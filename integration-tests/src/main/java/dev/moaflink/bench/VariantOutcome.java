@@ -2,6 +2,7 @@ package dev.moaflink.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.Variant;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,13 @@ record VariantOutcome(Variant variant, VariantMetrics metrics, double wallS, Dou
                 + "exposed prefill %.1f ms, cancel %.1f%%, bypass %.1f%% (%.0f s)%n", engine, variant.name(),
                 m.p50Ms(), m.p95Ms(), m.accuracy() == null ? "–" : String.format(Locale.ROOT, "%.3f", m.accuracy()),
                 m.invocations(), m.exposedPrefillMs(), m.cancelRate() * 100, m.bypassRate() * 100, wallS);
+    }
+
+    /** Gathers a batch run's committed answers ({@code outputDir}) into one JSON-lines file; returns it. */
+    static Path gatherAnswers(Path outputDir) throws IOException {
+        Path file = outputDir.resolveSibling(outputDir.getFileName() + ".jsonl");
+        Files.write(file, new BatchOutput(outputDir.toString()).answerLines());
+        return file;
     }
 
     /** The answers of a JSON-lines file, blank lines skipped. */

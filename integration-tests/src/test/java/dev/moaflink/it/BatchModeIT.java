@@ -11,7 +11,8 @@ import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
-import dev.moaflink.job.io.BatchReport;
+import dev.moaflink.job.batch.BatchOutput;
+import dev.moaflink.job.batch.BatchReport;
 import dev.moaflink.schema.Query;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,18 +50,18 @@ class BatchModeIT {
         lines.add("{\"id\": \"mc-without-choices\", \"text\": \"?\", \"task_type\": \"multiple_choice\"}");
         Path input = dir.resolve("queries.jsonl");
         Files.write(input, lines);
-        Path output = dir.resolve("out/answers.jsonl");
+        Path output = dir.resolve("out/answers");
 
         JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("parallelism", 2).virtualTime().toArray());
         BatchReport report = run(config, "batch-it", true);
 
-        List<String> answers = Files.readAllLines(output);
+        List<String> answers = answerLines(output);
         assertEquals(60, answers.size());
         JsonNode first = JSON.readTree(answers.get(0));
         assertEquals(13, first.get("trace").size());
         assertTrue(first.get("simulated").asBoolean());
-        List<String> dead = Files.readAllLines(Path.of(MoaJob.deadLetterFile(config.batch())));
+        List<String> dead = new BatchOutput(output.toString()).deadLetterLines();
         assertEquals(2, dead.size());
         assertTrue(dead.stream().anyMatch(l -> l.contains("MALFORMED_JSON")));
         assertTrue(dead.stream().anyMatch(l -> l.contains("BAD_CHOICES")));
@@ -71,9 +72,48 @@ class BatchModeIT {
         assertTrue(report.overall().accuracy() > 0.3 && report.overall().accuracy() <= 1.0,
                 "simulated experts at 55-70% give an ensemble well above chance: " + report.overall().accuracy());
         assertEquals(2, report.byTaskType().size(), "numeric and multiple_choice");
-        Path summary = Path.of(output + ".summary.json");
-        assertTrue(Files.exists(summary));
-        assertTrue(Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+        assertEquals(2, report.deadLetters());
+        assertEquals(0, report.skipped());
+        assertTrue(Files.readString(output.resolve("summary.md")).contains("Simulated engine"));
+        try (var files = Files.list(output.resolve("answers"))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".")), "every part file committed");
+        }
+    }
+
+    /**
+     * Input as a glob over a directory of files read by two readers; a second run into the same output directory
+     * answers only the queries the first left unanswered, and its summary covers both runs.
+     */
+    @Test
+    void aRunIntoAnOutputWithAnswersAnswersOnlyWhatIsMissing() throws Exception {
+        List<String> lines = queryLines(30, 5, "r-");
+        Path in = Files.createDirectories(dir.resolve("in"));
+        for (int f = 0; f < 3; f++) {
+            Files.write(in.resolve("part-" + f + ".jsonl"), lines.subList(f * 10, f * 10 + 10));
+        }
+        Files.writeString(in.resolve("notes.txt"), "not a query file: the glob leaves it out\n");
+        Path output = dir.resolve("out/resume");
+        BatchReport first = run(ConfigLoader.fromArgs(new JobArgs().set("mode", "batch")
+                .set("batch.input", in.resolve("part-0.jsonl")).set("batch.output", output).virtualTime().toArray()),
+                "resume-1", true);
+        assertEquals(10, first.answeredThisRun());
+        BatchReport second = run(ConfigLoader.fromArgs(new JobArgs().set("mode", "batch")
+                .set("batch.input", in + "/part-*.jsonl").set("batch.output", output).set("parallelism", 2)
+                .virtualTime().toArray()), "resume-2", true);
+        assertEquals(20, second.answeredThisRun(), "only the missing ones");
+        assertEquals(10, second.skipped(), "the first run's answers are not asked again");
+        assertEquals(10, second.answeredBefore());
+        assertEquals(30, second.overall().answers(), "the summary covers the whole directory");
+        assertEquals(0, second.deadLetters(), "notes.txt is not read");
+        List<String> ids = answerLines(output).stream().map(l -> {
+            try {
+                return JSON.readTree(l).get("query_id").asText();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).sorted().toList();
+        assertEquals(30, ids.size());
+        assertEquals(30, new java.util.HashSet<>(ids).size(), "each query answered once");
     }
 
     /**
@@ -94,12 +134,12 @@ class BatchModeIT {
         int[] bypassedAnswers = new int[4];
         List<Map<String, JsonNode>> byId = new ArrayList<>();
         for (int v = 0; v < thresholds.length; v++) {
-            Path output = dir.resolve("out/bypass-" + v + ".jsonl");
+            Path output = dir.resolve("out/bypass-" + v);
             JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
                     .set("batch.output", output).set("mechanisms.bypass_threshold", thresholds[v])
                     .set("mechanisms.bypass_early", early[v]).virtualTime().toArray());
             run(config, "bypass-" + v, true);
-            List<String> answers = Files.readAllLines(output);
+            List<String> answers = answerLines(output);
             assertEquals(40, answers.size());
             Map<String, JsonNode> answersById = new java.util.HashMap<>();
             for (String line : answers) {
@@ -171,7 +211,7 @@ class BatchModeIT {
         };
         List<Map<String, JsonNode>> runs = new ArrayList<>();
         for (int v = 0; v < variants.length; v++) {
-            Path output = dir.resolve("out/fm-" + v + ".jsonl");
+            Path output = dir.resolve("out/fm-" + v);
             JobArgs args = new JobArgs().set("mode", "batch").set("batch.input", input).set("batch.output", output)
                     .set("agent.chunk_tokens", 8).virtualTime();
             for (int i = 0; i < variants[v].length; i += 2) {
@@ -179,7 +219,7 @@ class BatchModeIT {
             }
             run(ConfigLoader.fromArgs(args.toArray()), "faster-moa-" + v, true);
             Map<String, JsonNode> byId = new java.util.HashMap<>();
-            for (String line : Files.readAllLines(output)) {
+            for (String line : answerLines(output)) {
                 JsonNode a = JSON.readTree(line);
                 assertEquals(13, a.get("trace").size(), line);
                 byId.put(a.get("query_id").asText(), a);
@@ -232,7 +272,7 @@ class BatchModeIT {
         Files.write(input, queryLines(12, 21, "gpu-"));
         List<Map<String, JsonNode>> runs = new ArrayList<>();
         for (int v = 0; v < 3; v++) {
-            Path output = dir.resolve("out/gpu-" + v + ".jsonl");
+            Path output = dir.resolve("out/gpu-" + v);
             JobArgs args = new JobArgs().set("mode", "batch").set("batch.input", input).set("batch.output", output)
                     .set("default_topology", "dense-9-9-1").set("parallelism", 2).virtualTime();
             if (v > 0) {
@@ -240,7 +280,7 @@ class BatchModeIT {
             }
             run(ConfigLoader.fromArgs(args.toArray()), "shared-gpu-" + v, true);
             Map<String, JsonNode> byId = new java.util.HashMap<>();
-            for (String line : Files.readAllLines(output)) {
+            for (String line : answerLines(output)) {
                 JsonNode a = JSON.readTree(line);
                 byId.put(a.get("query_id").asText(), a);
             }
@@ -280,7 +320,7 @@ class BatchModeIT {
         }
         Path input = dir.resolve("suite.jsonl");
         Files.write(input, lines);
-        Path output = dir.resolve("out/real.jsonl");
+        Path output = dir.resolve("out/real");
         JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("agent.max_tokens", 24).toArray());
         config.models().values().forEach(m -> assertEquals("djl", m.backend()));
@@ -291,7 +331,7 @@ class BatchModeIT {
             logged = List.copyOf(logs.lines());
         }
 
-        List<String> answers = Files.readAllLines(output);
+        List<String> answers = answerLines(output);
         assertEquals(15, answers.size());
         // No prompt or answer text in the logs at INFO and above: not the questions, not any agent's output.
         assertTrue(logged.size() > 20, "the capture saw the run's INFO logs: " + logged.size());
@@ -331,7 +371,7 @@ class BatchModeIT {
         }
         assertTrue(extracted >= 12, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
         assertEquals(15, report.overall().withGold());
-        assertTrue(!Files.readString(Path.of(output + ".summary.md")).contains("Simulated engine"));
+        assertTrue(!Files.readString(output.resolve("summary.md")).contains("Simulated engine"));
     }
 
     /**
@@ -349,7 +389,7 @@ class BatchModeIT {
         Files.write(input, lines);
         java.util.Map<String, java.util.Map<String, List<Draw>>> runs = new java.util.HashMap<>();
         for (String run : List.of("sampled", "again", "greedy")) {
-            Path output = dir.resolve("out/self-moa-" + run + ".jsonl");
+            Path output = dir.resolve("out/self-moa-" + run);
             JobArgs args = JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
                     .set("batch.output", output).set("default_topology", "self-moa").set("agent.max_tokens", 24);
             if (run.equals("greedy")) {
@@ -357,7 +397,7 @@ class BatchModeIT {
             }
             run(ConfigLoader.fromArgs(args.toArray()), "self-moa-" + run, false);
             java.util.Map<String, List<Draw>> perQuery = new java.util.TreeMap<>();
-            for (String line : Files.readAllLines(output)) {
+            for (String line : answerLines(output)) {
                 JsonNode a = JSON.readTree(line);
                 assertEquals(7, a.get("trace").size(), "six copies and an aggregator: " + line);
                 List<Draw> draws = new java.util.ArrayList<>();
@@ -408,12 +448,12 @@ class BatchModeIT {
         }
         Path input = dir.resolve("suite-overlap.jsonl");
         Files.write(input, lines);
-        Path output = dir.resolve("out/real-overlap.jsonl");
+        Path output = dir.resolve("out/real-overlap");
         JobConfig config = ConfigLoader.fromArgs(JobArgs.bundledModels().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("agent.max_tokens", 32).set("agent.chunk_tokens", 4)
                 .set("mechanisms.overlap", true).set("mechanisms.early_exit.enabled", true).toArray());
         run(config, "batch-real-overlap", false);
-        List<String> answers = Files.readAllLines(output);
+        List<String> answers = answerLines(output);
         assertEquals(6, answers.size());
         double exposed = 0;
         double prefill = 0;
@@ -456,6 +496,11 @@ class BatchModeIT {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         MoaJob.build(env, config);
         env.execute(name);
-        return MoaJob.writeBatchReport(config);
+        return BatchReport.read(config.batch().output());
+    }
+
+    /** The committed answers of a batch run's output directory. */
+    static List<String> answerLines(Path output) {
+        return new BatchOutput(output.toString()).answerLines();
     }
 }

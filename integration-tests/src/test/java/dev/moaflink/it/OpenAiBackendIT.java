@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moaflink.bench.JobArgs;
 import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.openai.server.OpenAiServer;
@@ -105,7 +106,7 @@ class OpenAiBackendIT {
                 + "expert-medium, expert-large], [aggregator]]}\n");
         Path config = dir.resolve(backend + ".yaml");
         Files.writeString(config, yaml);
-        Path output = dir.resolve("out/" + backend + ".jsonl");
+        Path output = dir.resolve("out/" + backend);
         JobConfig job = ConfigLoader.fromArgs(JobArgs.bundledModels().set("config", config).set("mode", "batch")
                 .set("batch.input", input).set("batch.output", output).set("agent.max_tokens", 24)
                 .set("mechanisms.overlap", true).set("agent.chunk_tokens", 4).toArray());
@@ -116,7 +117,7 @@ class OpenAiBackendIT {
         MoaJob.build(env, job);
         env.execute("openai-backend-" + backend);
         Map<String, JsonNode> answers = new HashMap<>();
-        for (String line : Files.readAllLines(output)) {
+        for (String line : new BatchOutput(output.toString()).answerLines()) {
             JsonNode a = JSON.readTree(line);
             answers.put(a.get("query_id").asText(), a);
         }

@@ -10,6 +10,7 @@ import dev.moaflink.bench.JobArgs;
 import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.engine.sim.VirtualWorkers;
 import dev.moaflink.job.MoaJob;
+import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.scheduler.plan.PlacementPlan;
@@ -75,7 +76,7 @@ class PlacementIT {
         Path input = dir.resolve("none.jsonl");
         Files.write(input, List.of());
         JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
-                .set("batch.output", dir.resolve("o.jsonl")).set("placement", planFile)
+                .set("batch.output", dir.resolve("o")).set("placement", planFile)
                 .set("routing.gpus_per_worker", 1).virtualTime().toArray());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         MoaJob.build(env, config);
@@ -110,7 +111,7 @@ class PlacementIT {
         }
         Path input = dir.resolve("queries.jsonl");
         Files.write(input, lines);
-        Path output = dir.resolve("out/answers.jsonl");
+        Path output = dir.resolve("out/answers");
         JobConfig config = ConfigLoader.fromArgs(new JobArgs().set("mode", "batch").set("batch.input", input)
                 .set("batch.output", output).set("placement", planFile).virtualTime().toArray());
 
@@ -163,7 +164,7 @@ class PlacementIT {
                 "each worker and the default group in its own slot: " + slotOf);
 
         // Traces name the worker and replica; the router followed the weights 0.75 / 0.25 exactly.
-        List<String> answers = Files.readAllLines(output);
+        List<String> answers = new BatchOutput(output.toString()).answerLines();
         assertEquals(40, answers.size());
         Map<String, Integer> largeCalls = new HashMap<>();
         Set<String> workersSeen = new HashSet<>();

@@ -70,8 +70,8 @@ public final class ConfigValidator {
                     "checkpoint_tolerable_failures must be >= 0");
         } else if (c.mode() == JobConfig.Mode.BATCH) {
             JobConfig.BatchSettings b = c.batch();
-            require(problems, b != null && notBlank(b.input()), "batch.input (a JSON-lines query file) is missing");
-            require(problems, b != null && notBlank(b.output()), "batch.output (the answers file) is missing");
+            require(problems, b != null && notBlank(b.input()), "batch.input (JSON-lines queries: a file, directory or glob) is missing");
+            require(problems, b != null && notBlank(b.output()), "batch.output (the run's output directory) is missing");
         }
         if (c.models() == null || c.models().isEmpty()) {
             problems.add("no models are defined (section 'models')");

@@ -8,7 +8,7 @@ import java.util.Map;
  * The whole job configuration, bound from YAML (bundled defaults, then a user file, then command-line
  * overrides) and checked once by {@link ConfigValidator}. Keys are snake_case in files and flags.
  *
- * @param mode             streaming (unbounded Kafka) or batch (a dataset file in, answers file out)
+ * @param mode             streaming (unbounded Kafka) or batch (dataset files in, an output directory out)
  * @param models           model name → engine settings
  * @param topologies       topology name → layout; every one is compiled into the graph
  * @param defaultTopology  used by queries that name none
@@ -78,7 +78,11 @@ public record JobConfig(
      * @param output  JSON-lines answers, written by the job
      * @param report  accuracy summary (JSON); a Markdown twin is written next to it
      */
-    public record BatchSettings(String input, String output, String report) implements Serializable {}
+    /**
+     * @param input  JSON-lines queries: a file, a directory or a glob, on any Flink file system
+     * @param output the run's directory: answers/, dead-letters/, summary.json and summary.md
+     */
+    public record BatchSettings(String input, String output) implements Serializable {}
 
     /** @param backend engine factory name (sim, djl, openai); @param options backend settings */
     public record ModelSettings(String backend, Map<String, String> options) implements Serializable {}
