@@ -58,6 +58,8 @@ rest.address: localhost
 rest.bind-address: localhost
 rest.port: $PORT
 parallelism.default: 1
+# A job's subtasks spread over the TaskManagers (each its own machine in a real cluster) rather than filling one
+taskmanager.load-balance.mode: slots
 # Flink's settings the job leaves to the cluster: exactly-once answers become visible at checkpoints, and a 5 ms
 # network flush keeps each hop's latency low (Flink's default is 100 ms)
 execution.checkpointing.interval: 1 s

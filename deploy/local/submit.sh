@@ -3,16 +3,16 @@
 # (flink-job/target/moa-flink-job-VERSION.jar) to the local session cluster through Flink's CLI
 # (`flink run -d [-s PATH] -c dev.moaflink.job.MoaJob JAR ...`, on the cluster's lib/) and prints its job id.
 # --savepoint resumes the job from a savepoint (an upgrade: the new job's options may differ where state allows).
-# Defaults: the local broker's topics, the simulated models (--preset sim; pass --preset '' for the bundled DJL
-# models), one transactional id prefix per cluster (a job resumed from a savepoint keeps its Kafka transactions).
+# Defaults: the local broker's topics when it runs (batch runs need none), the simulated models (--preset sim; pass
+# --preset '' for the bundled DJL models), one transactional id prefix per cluster (a job resumed from a savepoint
+# keeps its Kafka transactions).
 # Extra options go to the job (--key value).
 source "$(dirname "$0")/env.sh"
 local_build
 jar=$(job_jar)
-bootstrap="$(cat "$LOCAL/kafka.bootstrap")"
 [ -f "$LOCAL/tx.prefix" ] || echo "moa-local-$(date +%s)" > "$LOCAL/tx.prefix"
-args=(--preset sim --kafka.bootstrap_servers "$bootstrap" --kafka.starting_offsets earliest
-      --kafka.transactional_id_prefix "$(cat "$LOCAL/tx.prefix")")
+args=(--preset sim --kafka.starting_offsets earliest --kafka.transactional_id_prefix "$(cat "$LOCAL/tx.prefix")")
+if [ -f "$LOCAL/kafka.bootstrap" ]; then args+=(--kafka.bootstrap_servers "$(cat "$LOCAL/kafka.bootstrap")"); fi
 if [ "${1:-}" = "--preset" ] && [ -z "${2:-}" ]; then args=("${args[@]:2}"); shift 2; fi
 run=(run -d)
 rest=()

@@ -16,9 +16,12 @@ public final class Bench {
         BenchReport run(Options options) throws Exception;
     }
 
-    private static final Map<String, Runner> RUNNERS = Map.of("overhead", new OverheadBench(), "engine", new EngineBench(),
-            "placement", new PlacementBench(), "faster-moa", new FasterMoaBench(), "soak", new SoakBench(),
-            "state", new StateBench(), "stop-path", new StopPathBench(), "load", new LoadBench(), "sampling", new SamplingBench());
+    private static final Map<String, Runner> RUNNERS = Map.ofEntries(Map.entry("overhead", new OverheadBench()),
+            Map.entry("engine", new EngineBench()), Map.entry("placement", new PlacementBench()),
+            Map.entry("faster-moa", new FasterMoaBench()), Map.entry("soak", new SoakBench()),
+            Map.entry("state", new StateBench()), Map.entry("stop-path", new StopPathBench()),
+            Map.entry("load", new LoadBench()), Map.entry("sampling", new SamplingBench()),
+            Map.entry("batch", new BatchBench()));
 
     private Bench() {}
 

@@ -120,7 +120,7 @@ final class FlinkRest {
         return out;
     }
 
-    private JsonNode get(String path) throws IOException, InterruptedException {
+    JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
