@@ -22,6 +22,7 @@ class CliHelpTest {
         assertHelp(QueriesCli::main, "--bootstrap", "--expect");
         assertHelp(ScoreCli::main, "--dataset", "--variants");
         assertHelp(BatchCli::main, "--input", "--output", "--fresh");
+        assertHelp(PlanCli::main, "--profile", "--workers", "--out");
         assertHelp(Timeline::main, "--out", "--queries");
         assertHelp(K8sManifests::main, "--plan", "--gpus-per-worker");
         assertHelp(EmbeddedDemo::main, "--preset");

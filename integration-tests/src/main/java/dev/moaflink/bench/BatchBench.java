@@ -29,7 +29,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * prompts and tree driven directly, {@link EngineOnlyMoa}), on the bundled DJL models and on the simulated engine in
  * real time; then on the standalone cluster of real processes (two TaskManagers) the simulated engine at parallelism
  * 1 and 2, and a parallelism-2 run with a TaskManager killed in its middle, checked exactly once. Throughput is
- * answers ÷ (last answer − first query read), the same for job and engine alone.
+ * answers ÷ (last answer − first query read), the same for job and engine alone. Options: {@code --djl-queries}
+ * (300), {@code --sim-queries} (600), {@code --cluster-queries} (1200), {@code --rounds} (3), {@code --cluster false}.
  */
 final class BatchBench implements Bench.Runner {
 
@@ -41,7 +42,7 @@ final class BatchBench implements Bench.Runner {
         long t0 = System.nanoTime();
         Path root = Path.of(System.getProperty("moa.repo.root", "."));
         Path dir = Files.createDirectories(root.resolve("target/bench/batch"));
-        int rounds = o.integer("rounds", 2);
+        int rounds = o.integer("rounds", 3);
         BenchReport r = new BenchReport("batch");
         r.md("# Benchmark `batch`: batch scoring throughput\n\n");
 
@@ -53,7 +54,9 @@ final class BatchBench implements Bench.Runner {
         List<String> simQueries = simQueries(simN);
         Map<String, Object> sim = jobVersusEngine("sim", SimServer::args, simQueries, rounds, dir, r);
         if (!o.string("cluster", "true").equals("false")) {
-            BatchCluster.Result c = new BatchCluster(root, dir).run(SimServer.args(), simQueries);
+            int clusterN = o.integer("cluster-queries", 1200);
+            BatchCluster.Result c = new BatchCluster(root, dir).run(SimServer.args(), simQueries(clusterN));
+            sim.put("cluster_queries", clusterN);
             sim.put("p1_per_s", round(c.p1PerS()));
             sim.put("p2_per_s", round(c.p2PerS()));
             sim.put("two_taskmanagers_speedup", round(c.p2PerS() / c.p1PerS()));
@@ -65,7 +68,7 @@ final class BatchBench implements Bench.Runner {
                             + "parallelism 2 %.2f queries/s, **%.2f×**. Each TaskManager JVM holds its own simulated "
                             + "GPU per model, as each machine of a real cluster would.%n%nFailover: parallelism 2 "
                             + "with TaskManager 1 killed (kill -9) after %s lines and a replacement started: %s.%n",
-                    simN, c.p1PerS(), c.p2PerS(), c.p2PerS() / c.p1PerS(), c.failover().get("killed_after_lines"),
+                    clusterN, c.p1PerS(), c.p2PerS(), c.p2PerS() / c.p1PerS(), c.failover().get("killed_after_lines"),
                     c.failoverExactlyOnce() ? "every query answered exactly once in the committed output, summary "
                             + "equal" : "**NOT exactly once**: " + c.failover()));
         }
@@ -87,8 +90,9 @@ final class BatchBench implements Bench.Runner {
         List<Double> alone = new ArrayList<>();
         // Holding the engines for the whole comparison: the job's operators lease the same loaded engines.
         try (EngineOnlyMoa engines = new EngineOnlyMoa(config)) {
-            engines.run(queries.subList(0, Math.min(20, queries.size()))); // warm-up
-            runJob(args, dir, engine, lines.subList(0, Math.min(20, lines.size())), "warm-up");
+            // Warm-up (JIT, the engines' first batches): a third of the queries through each.
+            engines.run(queries.subList(0, queries.size() / 3));
+            runJob(args, dir, engine, lines.subList(0, lines.size() / 3), "warm-up");
             for (int i = 0; i < rounds; i++) {
                 job.add(runJob(args, dir, engine, lines, "round-" + i));
                 alone.add(rate(engines.run(queries)));
@@ -105,7 +109,7 @@ final class BatchBench implements Bench.Runner {
         m.put("job_vs_engine_only", round(jobRate / aloneRate));
         m.put("job_rounds_per_s", job.stream().map(BatchBench::round).toList());
         m.put("engine_only_rounds_per_s", alone.stream().map(BatchBench::round).toList());
-        r.md(String.format(Locale.ROOT, "%s, tree-9-3-1, %d queries (median of %d rounds): batch job %.2f queries/s, "
+        r.md(String.format(Locale.ROOT, "%stree-9-3-1, %d queries (median of %d rounds): batch job %.2f queries/s, "
                         + "engine alone %.2f queries/s, job ÷ engine alone **%.2f** (rounds: job %s, engine alone %s).%n%n",
                 engine.equals("djl") ? "## DJL, bundled tiny models (real inference)\n\n"
                         : "## Simulated engine, real time (**simulated**: GPU-class profiles, time compressed 10×)\n\n",
@@ -144,8 +148,11 @@ final class BatchBench implements Bench.Runner {
         long last = Long.MIN_VALUE;
         for (String line : answers) {
             JsonNode a = JSON.readTree(line);
-            first = Math.min(first, a.path("submitted_at").asLong());
-            last = Math.max(last, a.path("answered_at").asLong());
+            first = Math.min(first, a.path("submitted_at_ms").asLong());
+            last = Math.max(last, a.path("answered_at_ms").asLong());
+        }
+        if (first <= 0 || last < first) {
+            throw new IllegalStateException("answers without submitted_at_ms / answered_at_ms");
         }
         return answers.size() / Math.max(1e-3, (last - first) / 1000.0);
     }
