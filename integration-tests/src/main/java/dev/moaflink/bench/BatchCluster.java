@@ -30,6 +30,8 @@ final class BatchCluster {
     private final Path dir;
     private final FlinkRest rest = new FlinkRest(Integer.parseInt(
             System.getenv().getOrDefault("MOA_FLINK_REST_PORT", "8081")));
+    /** What the kill run saw (filled by {@link #exactlyOnce}). */
+    private final Map<String, Object> failover = new LinkedHashMap<>();
 
     BatchCluster(Path root, Path dir) {
         this.root = root;
@@ -57,8 +59,6 @@ final class BatchCluster {
             script("deploy/local/flink.sh", "stop");
         }
     }
-
-    private final Map<String, Object> failover = new LinkedHashMap<>();
 
     /** Every query answered once in the committed output of the kill run, and the summary counts the same. */
     private boolean exactlyOnce(List<String> lines, long atKill) throws Exception {
