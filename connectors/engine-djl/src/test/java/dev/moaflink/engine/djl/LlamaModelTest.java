@@ -23,42 +23,24 @@ class LlamaModelTest {
 
     private static NDManager manager;
     /** Model work runs off the JUnit main thread (see RawLoop: libtorch's OpenMP pool is slow there). */
-    private static java.util.concurrent.ExecutorService worker;
+    private static TorchWorker worker;
 
     @BeforeAll
     static void start() {
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+        worker = new TorchWorker();
     }
 
     @AfterAll
     static void stop() {
-        worker.shutdownNow();
+        worker.close();
         manager.close();
-    }
-
-    private interface Work {
-        void run() throws Exception;
-    }
-
-    private static void onWorker(Work work) throws Exception {
-        try {
-            worker.submit(() -> {
-                work.run();
-                return null;
-            }).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw (Exception) e.getCause();
-        }
     }
 
     @ParameterizedTest
     @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-llama-f16, true", "tiny-llama-f16, false", "tiny-qwen2, true", "tiny-qwen2, false"})
     void logitsMatchTheReferenceWithin1e3(String name, boolean scripted) throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 for (Fixture.Prompt p : f.prompts()) {
@@ -80,7 +62,7 @@ class LlamaModelTest {
     @ParameterizedTest
     @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-llama-f16, true", "tiny-llama-f16, false", "tiny-qwen2, true", "tiny-qwen2, false"})
     void greedyTokensMatchTheReferenceFor64Tokens(String name, boolean scripted) throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 for (Fixture.Prompt p : f.prompts()) {
@@ -93,7 +75,7 @@ class LlamaModelTest {
     @ParameterizedTest
     @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
     void batchedDecodeOfUnequalSequencesEqualsOneByOne(String name, boolean scripted) throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 int n = f.prompts().size();
@@ -129,7 +111,7 @@ class LlamaModelTest {
     @ParameterizedTest
     @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
     void sequencesJoiningAndLeavingARunningBatchKeepTheirGreedyPath(String name, boolean scripted) throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted);
                  DecodeBatch batch = new DecodeBatch(manager, model.config())) {
@@ -187,7 +169,7 @@ class LlamaModelTest {
     @ParameterizedTest
     @CsvSource({"tiny-llama, true", "tiny-llama, false", "tiny-qwen2, true", "tiny-qwen2, false"})
     void prefillInPiecesEqualsOnePieceAndLastRowEqualsAllRows(String name, boolean scripted) throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             Fixture f = Fixture.load(name);
             try (LlamaModel model = LlamaModel.load(f.dir(), manager, scripted)) {
                 for (Fixture.Prompt p : f.prompts()) {

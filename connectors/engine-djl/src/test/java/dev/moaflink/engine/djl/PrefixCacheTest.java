@@ -7,8 +7,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,39 +23,21 @@ class PrefixCacheTest {
     private static NDManager manager;
     private static LlamaModel model;
     /** Model work runs off the JUnit main thread (libtorch's OpenMP pool is slow there, see RawLoop). */
-    private static ExecutorService worker;
+    private static TorchWorker worker;
 
     @BeforeAll
     static void start() throws Exception {
         fixture = Fixture.load("tiny-llama");
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        worker = Executors.newSingleThreadExecutor();
-        model = worker.submit(() -> LlamaModel.load(fixture.dir(), manager, true)).get();
+        worker = new TorchWorker();
+        model = worker.call(() -> LlamaModel.load(fixture.dir(), manager, true));
     }
 
     @AfterAll
     static void stop() {
-        worker.shutdownNow();
+        worker.close();
         model.close();
         manager.close();
-    }
-
-    private interface Work {
-        void run() throws Exception;
-    }
-
-    private static void onWorker(Work work) throws Exception {
-        try {
-            worker.submit(() -> {
-                work.run();
-                return null;
-            }).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw (Exception) e.getCause();
-        }
     }
 
     private static int layers() {
@@ -86,7 +66,7 @@ class PrefixCacheTest {
 
     @Test
     void aPrefixFromTheTreeGivesTheLogitsOfComputingIt() throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             KvBudget budget = new KvBudget(100_000, model.config().maxPositions(), 1);
             try (PrefixCache tree = new PrefixCache(manager, layers(), budget, 10_000)) {
                 int[] ids = prompt(0);
@@ -118,7 +98,7 @@ class PrefixCacheTest {
 
     @Test
     void promptsThatDivergeSplitASegmentAndEachFindsItsOwnPrefix() throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             KvBudget budget = new KvBudget(100_000, model.config().maxPositions(), 1);
             try (PrefixCache tree = new PrefixCache(manager, layers(), budget, 10_000)) {
                 int[] a = prompt(0);
@@ -157,7 +137,7 @@ class PrefixCacheTest {
 
     @Test
     void theTreeStaysUnderItsCapAndGivesReservationsTheRoom() throws Exception {
-        onWorker(() -> {
+        worker.run(() -> {
             // a the longer prompt: the cap holds it, and b only in its place.
             boolean firstLonger = prompt(0).length >= prompt(1).length;
             int[] a = prompt(firstLonger ? 0 : 1);
