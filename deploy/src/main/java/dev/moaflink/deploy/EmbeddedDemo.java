@@ -21,8 +21,9 @@ import org.apache.flink.core.execution.JobClient;
 /**
  * The embedded demo: an in-JVM KRaft broker, a local Flink MiniCluster, the streaming job on its default
  * topology, 20 bundled sample queries (held-out questions of the bundled models' task suite) and one malformed
- * record produced to Kafka, and each answer printed with its latency and a one-line trace summary as it is
- * committed. By default the agents are the bundled tiny models on the DJL engine; {@code --preset sim} runs the
+ * record produced to Kafka, and each answer printed as it is committed, with its latency, a one-line trace summary and
+ * which experts alone would have been right; the closing lines compare the MoA answers' accuracy with each expert's on
+ * the same queries. By default the agents are the bundled tiny models on the DJL engine; {@code --preset sim} runs the
  * simulated engine instead. Extra arguments are job configuration flags, e.g.
  * {@code --default_topology dense-9-9-1}.
  */
@@ -82,8 +83,10 @@ public final class EmbeddedDemo {
             System.out.printf("Produced %d sample queries and 1 malformed record%n%n", queries.size());
 
             List<Answer> answers;
+            ExpertVerdicts tally = new ExpertVerdicts();
             try (AnswerReader<Answer> reader = new AnswerReader<>(connection, k.answersTopic(), Answer.class)) {
-                answers = reader.read(queries.size(), Duration.ofMinutes(3), a -> print(a, byId.get(a.getQueryId())));
+                answers = reader.read(queries.size(), Duration.ofMinutes(3),
+                        a -> print(a, byId.get(a.getQueryId()), tally));
             }
             List<DeadLetter> dead;
             try (AnswerReader<DeadLetter> reader = new AnswerReader<>(connection, k.deadLetterTopic(), DeadLetter.class)) {
@@ -93,11 +96,12 @@ public final class EmbeddedDemo {
             }
             job.cancel().get();
             summarize(answers, queries.size());
+            System.out.println(tally.summary());
             return answers.size() == queries.size() && dead.size() == 1 ? 0 : 1;
         }
     }
 
-    private static void print(Answer a, Query q) {
+    private static void print(Answer a, Query q, ExpertVerdicts tally) {
         String question = q == null ? "" : q.getText();
         if (question.length() > 70) {
             question = question.substring(0, 67) + "...";
@@ -105,6 +109,11 @@ public final class EmbeddedDemo {
         String verdict = a.getCorrect() == null ? "" : a.getCorrect() ? "correct" : "wrong, gold " + q.getGold();
         System.out.printf(Locale.ROOT, "[%s] %s%n    answer %s (%s)  latency %.2f s%n    %s%n", a.getQueryId(), question,
                 a.getExtractedAnswer(), verdict, a.getLatencyMs() / 1000.0, TraceSummary.of(a));
+        if (q != null && a.getCorrect() != null) {
+            Map<String, ExpertVerdicts.Verdict> experts = ExpertVerdicts.of(a, q);
+            tally.add(a, experts);
+            System.out.println("    " + ExpertVerdicts.line(experts));
+        }
     }
 
     private static void summarize(List<Answer> answers, int expected) {

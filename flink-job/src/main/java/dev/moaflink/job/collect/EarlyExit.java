@@ -4,6 +4,8 @@ import dev.moaflink.engine.Embedders;
 import dev.moaflink.engine.TextEmbedder;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.model.NodeResult;
+import dev.moaflink.job.model.QueryTask;
+import dev.moaflink.schema.TaskType;
 import java.util.List;
 
 /**
@@ -32,17 +34,19 @@ public final class EarlyExit {
      * Whether the unfinished siblings of a group stop now.
      *
      * @param done     the finished siblings with an output
+     * @param query    the query (its id seeds the probabilistic mode's draw; its task type picks the similarity)
      * @param group    the group's place (its first child's index), for the probabilistic mode's seeded draw
      * @param finished how many of the group have finished, output or not
      */
-    public boolean stops(List<NodeResult> done, String queryId, int level, int group, int finished) {
+    public boolean stops(List<NodeResult> done, QueryTask query, int level, int group, int finished) {
         if (done.size() < config.minFinished() || done.size() < 2) {
             return false;
         }
-        return metric.terminate(score(done), queryId, level, group, finished);
+        boolean answersOnly = query.taskType() != TaskType.FREE_TEXT;
+        return metric.terminate(score(done, answersOnly), query.id(), level, group, finished);
     }
 
-    private double score(List<NodeResult> done) {
+    private double score(List<NodeResult> done, boolean answersOnly) {
         int n = done.size();
         double[] conf = new double[n];
         String[] answers = new String[n];
@@ -56,7 +60,7 @@ public final class EarlyExit {
                 vectors[i] = embedder().embed(done.get(i).text());
             }
             return vectors[i];
-        });
+        }, answersOnly);
     }
 
     private TextEmbedder embedder() {

@@ -21,21 +21,36 @@ public final class MetricQ {
         this.config = config;
     }
 
-    /** Whether pairs need embeddings (else answers suffice). */
+    /** Whether pairs need embeddings (else answers suffice), for a query whose answers may be free text. */
     public boolean needsEmbedding(String answerA, String answerB) {
-        return switch (config.similarity()) {
-            case ANSWER -> false;
-            case EMBEDDING -> true;
-            case AUTO -> answerA == null || answerB == null;
-        };
+        return needsEmbedding(answerA, answerB, false);
     }
 
     /**
-     * @param confidence each finished sibling's confidence, in [0, 1]
-     * @param answers    each one's extracted answer, or null
-     * @param embedding  each one's unit sentence embedding, computed on demand (only called when needed)
+     * Whether pairs need embeddings. In {@code auto} mode a query with choices or a numeric answer compares extracted
+     * answers only: an output with none (an abstention such as "Answer: ?", or a cut-off one) agrees with nothing,
+     * so two siblings that both declined never stop the one that may answer.
      */
+    public boolean needsEmbedding(String answerA, String answerB, boolean answersOnly) {
+        return switch (config.similarity()) {
+            case ANSWER -> false;
+            case EMBEDDING -> true;
+            case AUTO -> !answersOnly && (answerA == null || answerB == null);
+        };
+    }
+
+    /** {@link #q(double[], String[], IntFunction, boolean)} for a query whose answers may be free text. */
     public double q(double[] confidence, String[] answers, IntFunction<float[]> embedding) {
+        return q(confidence, answers, embedding, false);
+    }
+
+    /**
+     * @param confidence  each finished sibling's confidence, in [0, 1]
+     * @param answers     each one's extracted answer, or null
+     * @param embedding   each one's unit sentence embedding, computed on demand (only called when needed)
+     * @param answersOnly the query is multiple-choice or numeric (see {@link #needsEmbedding(String, String, boolean)})
+     */
+    public double q(double[] confidence, String[] answers, IntFunction<float[]> embedding, boolean answersOnly) {
         int n = confidence.length;
         double weighted = 0;
         double weights = 0;
@@ -44,7 +59,7 @@ public final class MetricQ {
             squares += confidence[i] * confidence[i];
             for (int j = i + 1; j < n; j++) {
                 double w = confidence[i] * confidence[j];
-                double s = needsEmbedding(answers[i], answers[j])
+                double s = needsEmbedding(answers[i], answers[j], answersOnly)
                         ? TextEmbedder.cosine(embedding.apply(i), embedding.apply(j))
                         : (answers[i] != null && answers[i].equals(answers[j]) ? 1 : 0);
                 weighted += w * s;

@@ -90,7 +90,7 @@ public final class SiblingStops {
                 done.add(r);
             }
         }
-        if (earlyExit.stops(done, p.query.id(), level, kids[0].index(), finished)) {
+        if (earlyExit.stops(done, p.query, level, kids[0].index(), finished)) {
             stopUnfinished(topology, kids, p, false);
         }
     }

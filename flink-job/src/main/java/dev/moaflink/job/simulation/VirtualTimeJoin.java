@@ -108,7 +108,7 @@ public final class VirtualTimeJoin implements LevelJoin {
             boolean stop = settled;
             if (!stop && earlyExit != null) {
                 long t0 = System.nanoTime();
-                stop = earlyExit.stops(done, p.query.id(), level, kids[0].index(), n + 1);
+                stop = earlyExit.stops(done, p.query, level, kids[0].index(), n + 1);
                 at += (System.nanoTime() - t0) / 1e6;
             }
             if (stop) {

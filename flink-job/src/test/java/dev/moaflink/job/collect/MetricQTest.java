@@ -48,6 +48,18 @@ class MetricQTest {
     }
 
     @Test
+    void autoOnAnAnswerableQueryCountsAbstentionsAsAgreeingWithNothing() {
+        MetricQ m = new MetricQ(config(JobConfig.Similarity.AUTO, false));
+        // Two confident siblings that both declined ("Answer: ?", nothing extracted) must not stop the third,
+        // however alike their texts are; on a free-text query the embeddings still decide.
+        assertEquals(0, m.q(new double[] {1, 1}, new String[] {null, null}, i -> fail("answers only"), true), 1e-12);
+        assertEquals(0, m.q(new double[] {1, 1}, new String[] {null, "7"}, i -> fail("answers only"), true), 1e-12);
+        assertEquals(Math.sqrt(1 - 0.3 / 0.7),
+                m.q(new double[] {1, 1}, new String[] {"7", "7"}, i -> fail("answers only"), true), 1e-12);
+        assertTrue(m.q(new double[] {1, 1}, new String[] {null, null}, i -> new float[] {1, 0}, false) > 0.6);
+    }
+
+    @Test
     void probabilisticModeStopsWithProbabilityQAndRepeatsItsDraws() {
         MetricQ m = new MetricQ(config(JobConfig.Similarity.ANSWER, true));
         int stops = 0;

@@ -25,6 +25,20 @@ class AnswerExtractorTest {
     void multipleChoiceFromQuotedChoiceText() {
         assertEquals("D", AnswerExtractor.extract("It must be dark blue.", TaskType.MULTIPLE_CHOICE, ABCD),
                 "longest matching choice wins over its substring 'blue'");
+        assertEquals("B", AnswerExtractor.extract("Answer: 'green'", TaskType.MULTIPLE_CHOICE, ABCD),
+                "the bundled word expert quotes the choice it means");
+        String[] glosses = {"a body of water", "a large body of water"};
+        assertEquals("B", AnswerExtractor.extract("Answer: 'a large body of water'", TaskType.MULTIPLE_CHOICE,
+                glosses), "a quoted gloss starting with 'a' is not label A, nor the shorter gloss inside it");
+    }
+
+    @Test
+    void anAbstentionExtractsNothing() {
+        // The bundled experts' answer to a question outside their skills: votes, bypass and early exit count no answer.
+        String abstain = "Not my field. Answer: ?";
+        assertNull(AnswerExtractor.extract(abstain, TaskType.MULTIPLE_CHOICE, ABCD));
+        assertNull(AnswerExtractor.extract(abstain, TaskType.NUMERIC, null));
+        assertEquals(false, AnswerExtractor.score(null, "C", TaskType.MULTIPLE_CHOICE, ABCD));
     }
 
     @Test
