@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
-  echo "usage: deploy/bench.sh NAME [--key value ...]   (NAME: overhead, engine, placement, faster-moa, soak, state, stop-path, load, sampling, batch)" >&2
+  echo "usage: deploy/bench.sh NAME [--key value ...]   (NAME: overhead, engine, placement, faster-moa, soak, state, stop-path, load, sampling, batch, models)" >&2
   exit 2
 fi
 source deploy/lib.sh

@@ -21,7 +21,7 @@ public final class Bench {
             Map.entry("faster-moa", new FasterMoaBench()), Map.entry("soak", new SoakBench()),
             Map.entry("state", new StateBench()), Map.entry("stop-path", new StopPathBench()),
             Map.entry("load", new LoadBench()), Map.entry("sampling", new SamplingBench()),
-            Map.entry("batch", new BatchBench()));
+            Map.entry("batch", new BatchBench()), Map.entry("models", new ModelsBench()));
 
     private Bench() {}
 

@@ -5,8 +5,6 @@ import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.batch.BatchOutput;
 import dev.moaflink.job.config.ConfigLoader;
 import dev.moaflink.job.config.JobConfig;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -25,8 +23,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * model at level 1 disagree.
  */
 final class SamplingBench implements Bench.Runner {
-
-    private static final String SUITE = "/dev/moaflink/models/suite-test.jsonl";
 
     /** A run: its topology and the sampling list that overrides the topology's own. */
     private record Run(String name, String topology, String sampling) {}
@@ -48,15 +44,7 @@ final class SamplingBench implements Bench.Runner {
                 new Run("self-moa, sampled", "self-moa", "[" + sampled + ", " + greedy + "]"));
         Path dir = Files.createDirectories(Path.of(System.getProperty("moa.repo.root", "."), "target", "bench",
                 "sampling"));
-        Path input = dir.resolve("queries.jsonl");
-        try (InputStream in = SamplingBench.class.getResourceAsStream(SUITE)) {
-            if (in == null) {
-                throw new IllegalStateException(SUITE + " is not on the classpath (module moa-models)");
-            }
-            List<String> suite = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(l -> !l.isBlank()).toList();
-            Files.write(input, suite.subList(0, Math.min(n, suite.size())));
-        }
+        Path input = BundledSuite.write(dir, n);
         Map<String, VariantMetrics> metrics = new LinkedHashMap<>();
         Map<String, Double> disagreement = new LinkedHashMap<>();
         for (Run r : runs) {
