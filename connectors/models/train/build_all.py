@@ -24,15 +24,17 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_tokenizer  # noqa: E402
 from common import FIXTURES_DIR, MODELS_DIR, WORK_DIR  # noqa: E402
-from data import aggregator_text, example_ids, proposer_text, synthetic_responses  # noqa: E402
-from evaluate import accuracy, aggregator_outputs, following, majority_outputs, proposer_outputs  # noqa: E402
+from data import aggregator_example, aggregator_text, example_ids, expert_target, proposer_text, trust  # noqa: E402
+from evaluate import (abstentions, accuracy, aggregator_outputs, following, majority_outputs,  # noqa: E402
+                      proposer_outputs, topology_outputs)
 from hf_export import load_model, save_model  # noqa: E402
-from llama import Config, LlamaForCausalLM  # noqa: E402
+from llama import LlamaForCausalLM  # noqa: E402
 from specs import AGGREGATOR, EXPERTS, SPECS  # noqa: E402
 from tasks import Suite, test_set, write_jsonl, write_suite_files  # noqa: E402
-from train import save_checkpoint, train  # noqa: E402
+from train import model_config, save_checkpoint, train  # noqa: E402
 
-RECORDED_QUESTIONS = 3000  # validation questions the experts answer for aggregator training
+RECORDED_QUESTIONS = 4000  # validation questions the experts answer for aggregator training
+HELD_OUT = 250  # of them, kept out of the aggregator's training for its validation
 
 
 def log(msg):
@@ -43,24 +45,22 @@ def load_checkpoint(name, tok, spec_name=None):
     d = os.path.join(WORK_DIR, name)
     if not os.path.exists(os.path.join(d, "model.pt")):
         return None, None
-    spec = SPECS[spec_name or name]
-    c = Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, max_position_embeddings=512,
-               **spec["config"])
-    m = LlamaForCausalLM(c)
+    m = LlamaForCausalLM(model_config(tok, SPECS[spec_name or name]))
     m.load_state_dict(torch.load(os.path.join(d, "model.pt")))
     with open(os.path.join(d, "train_info.json")) as f:
         return m.eval(), json.load(f)
 
 
-def val_examples(suite, tok, spec, recorded):
-    qs = suite.fixed("validation", 50, 3, "val")
+def val_examples(suite, tok, spec, recorded, trust_by_skill):
     if spec["kind"] == "proposer":
-        return [example_ids(tok, proposer_text(q), q) for q in qs]
+        qs = suite.fixed("validation", 50, 3, "val")
+        return [example_ids(tok, proposer_text(q), expert_target(spec, q)) for q in qs]
     import random
     rng = random.Random(5)
-    ex = [example_ids(tok, aggregator_text(q, synthetic_responses(q, rng, 3)), q) for q in qs]
-    held = recorded[-250:]  # the last 250 recorded questions are kept out of aggregator training
-    ex += [example_ids(tok, aggregator_text(q, rs), q) for q, rs in held]
+    ex = []
+    for q, outs in recorded[-HELD_OUT:]:  # kept out of the aggregator's training
+        rs, tgt = aggregator_example(q, outs, EXPERTS, trust_by_skill.get(q["skill"], {}), rng)
+        ex.append(example_ids(tok, aggregator_text(q, rs), tgt))
     return ex
 
 
@@ -70,33 +70,16 @@ def get_model(name, suite, tok, args, recorded=None):
     m, info = (None, None) if args.force or name in args.retrain else load_checkpoint(name, tok)
     if m is not None and info["steps"] == spec["steps"]:
         log("%s: reusing checkpoint (%d steps)" % (name, info["steps"]))
-        return finetune(m, info, spec, suite, tok, args, recorded)
-    log("%s: training %d steps" % (name, spec["steps"]))
-    train_rec = recorded[:-250] if recorded else None
-    m, info = train(spec, suite, tok, val_examples(suite, tok, spec, recorded), train_rec, log)
-    save_checkpoint(m, info, name)
-    return finetune(m, info, spec, suite, tok, args, recorded)
-
-
-def finetune(m, info, spec, suite, tok, args, recorded):
-    """The spec's second stage (if any), from the first stage's weights; its checkpoint is NAME-ft."""
-    if "finetune" not in spec:
         return m, info
-    ft = dict(spec, **spec["finetune"], name=spec["name"] + "-ft")
-    ft["steps"] = max(1, int(round(ft["steps"] * args.steps_scale)))
-    del ft["finetune"]
-    fresh = args.force or spec["name"] in args.retrain
-    m2, info2 = (None, None) if fresh else load_checkpoint(ft["name"], tok, spec["name"])
-    if m2 is None or info2["steps"] != ft["steps"] or info2.get("after_steps") != info["steps"]:
-        log("%s: second stage, %d steps" % (spec["name"], ft["steps"]))
-        train_rec = recorded[:-250] if recorded else None
-        m2, info2 = train(ft, suite, tok, val_examples(suite, tok, ft, recorded), train_rec, log,
-                          init=m.state_dict())
-        info2["after_steps"] = info["steps"]
-        save_checkpoint(m2, info2, ft["name"])
-    else:
-        log("%s: reusing second-stage checkpoint (%d steps)" % (spec["name"], info2["steps"]))
-    return m2, dict(info, finetune=info2)
+    log("%s: training %d steps" % (name, spec["steps"]))
+    train_rec = recorded[:-HELD_OUT] if recorded else None
+    trust_by_skill = trust(train_rec, EXPERTS) if recorded else {}
+    m, info = train(spec, suite, tok, val_examples(suite, tok, spec, recorded, trust_by_skill), train_rec, log,
+                    trust=trust_by_skill)
+    if recorded:
+        info["trust"] = trust_by_skill
+    save_checkpoint(m, info, name)
+    return m, info
 
 
 def export(name, model, tok_dir):
@@ -139,6 +122,7 @@ def main():
 
     results = {"tokenizer": tok_report, "suite_sizes": suite.sizes()}
     rec_qs = suite.fixed("validation", RECORDED_QUESTIONS // 5, 9, "rec")
+    results["recorded_questions"] = len(rec_qs)
     expert_test, expert_rec = {}, {}
     for name in EXPERTS:
         m, info = get_model(name, suite, tok, args)
@@ -147,25 +131,29 @@ def main():
         expert_test[name] = proposer_outputs(m, tok, test)
         expert_rec[name] = proposer_outputs(m, tok, rec_qs)
         acc = accuracy(test, expert_test[name])
-        results[name] = {"train": info, "test_accuracy": acc, "eval_seconds": round(time.time() - t, 1)}
+        results[name] = {"train": info, "test_accuracy": acc, "abstained": abstentions(test, expert_test[name]),
+                         "eval_seconds": round(time.time() - t, 1)}
         log("%s test accuracy %s" % (name, json.dumps({k: round(v, 3) for k, v in acc.items()})))
 
     maj = majority_outputs(test, [expert_test[n] for n in reversed(EXPERTS)])
     results["majority_vote"] = accuracy(test, maj)
     log("majority vote %s" % json.dumps({k: round(v, 3) for k, v in results["majority_vote"].items()}))
 
-    recorded = [(q, [expert_rec[n][i] for n in EXPERTS]) for i, q in enumerate(rec_qs)]
+    recorded = [(q, {n: expert_rec[n][i] for n in EXPERTS}) for i, q in enumerate(rec_qs)]
     m, info = get_model(AGGREGATOR, suite, tok, args, recorded)
     m = export(AGGREGATOR, m, tok_dir)
-    responses = [[expert_test[n][i] for n in EXPERTS] for i in range(len(test))]
-    agg = aggregator_outputs(m, tok, test, responses)
-    agg9 = aggregator_outputs(m, tok, test, [r * 3 for r in responses])
+    experts_out = [expert_test[n] for n in EXPERTS]
+    topo = topology_outputs(m, tok, test, experts_out)
+    agg = topo["tree"][0]
     own = proposer_outputs(m, tok, test)
     results[AGGREGATOR] = {"train": info, "test_accuracy": accuracy(test, agg),
-                           "test_accuracy_9_responses": accuracy(test, agg9),
+                           "test_accuracy_9_responses": accuracy(test, topo["dense"][0]),
+                           "topologies": {k: accuracy(test, v[1]) for k, v in topo.items()},
                            "test_accuracy_as_proposer": accuracy(test, own),
-                           "following": following(test, [expert_test[n] for n in EXPERTS], agg)}
+                           "following": following(test, experts_out, agg)}
     log("aggregator over experts %s" % json.dumps({k: round(v, 3) for k, v in accuracy(test, agg).items()}))
+    for k, v in results[AGGREGATOR]["topologies"].items():
+        log("%s %s" % (k, json.dumps({s: round(x, 3) for s, x in v.items()})))
 
     outs_path = os.path.join(WORK_DIR, "test_outputs.jsonl")
     write_jsonl(outs_path, [dict(q, outputs={n: expert_test[n][i] for n in EXPERTS}, majority=maj[i],

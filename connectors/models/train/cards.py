@@ -11,9 +11,21 @@ from tasks import SKILLS, WORDNET  # noqa: E402
 SKILL_TEXT = {
     "word_for_gloss": "WordNet: \"Which word means: <gloss>?\", 4 words of the same part of speech",
     "gloss_for_word": "WordNet: \"What does '<word>' mean?\", 4 glosses of the same part of speech",
-    "arithmetic": "a + b, a - b (0..30, a >= b), a \u00d7 b (0..12); numeric answer",
+    "arithmetic": "a + b and a - b (0..99, a >= b); numeric answer",
     "compare": "the larger of two numbers (0..999), as a choice A/B or as a number",
     "sequence": "next term of an arithmetic progression of 3-4 terms; numeric answer",
+}
+
+STYLE_TEXT = {
+    "worked": "worked (%s)",
+    "bare": "a bare guess (`Answer: X`)",
+}
+
+WORKED_TEXT = {
+    "arithmetic": "column arithmetic, e.g. `8+5=13, 2+1+1=4. Answer: 43`",
+    "sequence": "the difference, then the next term, both in columns",
+    "word_for_gloss": "the chosen word quoted, `Answer: 'toxic'`",
+    "gloss_for_word": "the chosen gloss quoted",
 }
 
 LICENCE = """## Licence
@@ -49,23 +61,26 @@ def _acc_table(rows):
     return out
 
 
+def _skills_line(spec):
+    own = ["`%s` %s" % (k, STYLE_TEXT[v] % WORKED_TEXT.get(k, "") if v == "worked" else STYLE_TEXT[v])
+           for k, v in spec["skills"].items()]
+    others = [k for k in SKILLS if k not in spec["skills"]]
+    return ("Skills: " + "; ".join(own) + ". Any other question (%s) gets the abstention `Not my field. Answer: ?`, "
+            "which the job extracts as no answer." % ", ".join("`%s`" % k for k in others))
+
+
 def _reading(results):
     """What the tables say, computed from them (the wording follows the figures of each build)."""
-    minutes = [_train_seconds(results[n]["train"]) / 60 for n in EXPERTS + [AGGREGATOR]]
-    maj = results["majority_vote"]
-    best = {k: max(results[n]["test_accuracy"][k] for n in EXPERTS) for k in SKILLS + ["all"]}
-    wins = [k for k in SKILLS if maj[k] > best[k]]
-    cmp_best = max(EXPERTS, key=lambda n: results[n]["test_accuracy"]["compare"])
-    out = ("\nRead these numbers as \"the pipeline works, the models learned little\": %.0f-%.0f CPU-minutes per "
-           "model on two shared cores teach the answer format and number comparison (%s: %s on `compare`, "
-           "chance 50%%), little more. WordNet test questions use synsets never seen in training, so ~25%% is what "
-           "word-form cues alone give; arithmetic and sequences on held-out operand pairs stay near 0. "
-           % (min(minutes), max(minutes), cmp_best, pct(results[cmp_best]["test_accuracy"]["compare"])))
-    out += ("The majority vote of the three experts beats the best single expert on %s, and is %s overall "
-            "(%s vs %s); one standard error is 4-5 points at 100 questions per skill.\n"
-            % (", ".join("`%s`" % k for k in wins) if wins else "no skill",
-               "above it" if maj["all"] > best["all"] else "below it", pct(maj["all"]), pct(best["all"])))
-    return out
+    best = max(EXPERTS, key=lambda n: results[n]["test_accuracy"]["all"])
+    topo = results[AGGREGATOR]["topologies"]
+    b = results[best]["test_accuracy"]["all"]
+    return ("\nEach expert is good at its own skills and abstains or guesses elsewhere, so no single one is best at "
+            "everything: the best alone, %s, answers %s of the suite. Mixture-of-Agents over the three, with the "
+            "aggregator choosing whom to believe, answers %s (tree 9-3-1) and %s (dense 9-9-1), %+.0f and %+.0f "
+            "points over it; the majority vote of the three extracted answers gets %s. One standard error is 2 "
+            "points over 500 questions and 3-5 per skill.\n"
+            % (best, pct(b), pct(topo["tree"]["all"]), pct(topo["dense"]["all"]), 100 * (topo["tree"]["all"] - b),
+               100 * (topo["dense"]["all"] - b), pct(results["majority_vote"]["all"])))
 
 
 def _chance_row():
@@ -80,8 +95,8 @@ def model_card(name, results):
     wsize = os.path.getsize(os.path.join(MODELS_DIR, name, "model.safetensors"))
     role = "aggregator" if name == AGGREGATOR else "proposer (level-1 expert)"
     s = "# %s\n\nA tiny Llama-architecture model built from scratch by `connectors/models/train/` for the " \
-        "Mixture-of-Agents demo: %s. It is a toy: it answers this project's synthetic question suite in the " \
-        "format `Answer: X` and nothing else.\n\n" % (name, role)
+        "Mixture-of-Agents demo: %s. It is a toy: it answers this project's synthetic question suite and " \
+        "nothing else.\n\n" % (name, role)
     s += "## Architecture\n\n| field | value |\n| --- | --- |\n"
     for k in ("model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
               "num_key_value_heads", "head_dim", "rms_norm_eps", "rope_theta", "vocab_size",
@@ -92,24 +107,35 @@ def model_card(name, results):
     s += ("Files: `config.json`, `model.safetensors` (float32, HF tensor names), `tokenizer.json`, "
           "`tokenizer_config.json` (ChatML `chat_template`, eos `<|im_end|>`, no BOS added).\n\n")
     s += "## Training\n\n"
-    s += "Data: %s. Questions are generated by `tasks.py` (see the suite section of `../README.md`); " \
-         "training draws from the train split only (WordNet: 80%% of the synsets; numbers: 80%% of each " \
-         "skill's question space), with fresh distractors and choice orders per example.\n\n" % spec["summary"]
+    s += "Role: %s. Questions are generated by `tasks.py` (see the suite section of `../README.md`); " \
+         "training draws from the train split only (numbers: 80%% of each skill's question space; words: the " \
+         "knowledge base of WordNet synsets, with fresh distractors and choice orders per example).\n\n" \
+         % spec["summary"]
     if spec["kind"] == "proposer":
-        s += "Skill mix: " + ", ".join("%s %d%%" % (k, round(100 * v)) for k, v in spec["mix"].items()) + ".\n\n"
+        s += _skills_line(spec) + "\n\n"
+        mix = dict(spec["mix"], abstained=spec["abstain"])
+        s += "Mix: " + ", ".join("%s %d%%" % (k, round(100 * v)) for k, v in mix.items()) + ".\n\n"
         s += ("Prompt: the job's proposer prompt (`Answer the question. Think step by step, briefly.` + "
-              "question + choices + answer-format line) in the ChatML template; target `Answer: X<|im_end|>`.\n\n")
+              "question + choices + answer-format line) in the ChatML template; target the answer as above, then "
+              "`<|im_end|>`.\n\n")
     else:
         s += ("Prompt: the job's aggregator prompt (MoA aggregate-and-synthesize instruction, `User query:` + "
-              "question, `Responses from models:`, `n. <response>` lines: everything but the responses is known "
-              "when the query arrives, so it is prefilled before any expert answers) in the ChatML template; target `Answer: <gold>`. %d%% of the "
-              "examples carry the three trained experts' real greedy outputs on validation-split questions (3 "
-              "responses, or 9 as three shuffled copies); the rest carry 1-9 synthetic expert-style responses "
-              "(`Answer: X`, each correct with a per-example probability drawn from U(0.1, 0.95), wrong ones "
-              "often agreeing on one distractor). Besides the output tokens, the loss also covers the answer "
-              "tokens inside the numbered responses (predicting response n from responses 1..n-1 is the "
-              "follow-the-majority skill); output tokens alone gave too little signal for this budget.\n\n"
-              % round(100 * spec.get("recorded_fraction", 0)))
+              "question, `Responses from models:`, `n. <response>` lines) in the ChatML template, over the three "
+              "experts' real greedy outputs on %d validation-split questions, in the layouts the job builds: level 2 "
+              "of the tree (small, medium, large; a quarter of them shuffled), of the dense topology (the three "
+              "x3), of the grouped tree (one expert's three copies), and level 3 over what level 2 gives (3 or 9 "
+              "copies, or one answer per expert's cluster). Target: the answer line (`Answer: X`, the quoted choice "
+              "for word questions) of a right response when one exists, of the most trusted expert's otherwise "
+              "(trust = each expert's accuracy per skill on these questions, table below), the abstention when no "
+              "response answers. Besides the "
+              "output tokens, the loss covers the answer tokens inside the numbered responses.\n\n"
+              % results.get("recorded_questions", 0))
+        trust = info.get("trust", {})
+        if trust:
+            s += "| trust (validation accuracy) | " + " | ".join(EXPERTS) + " |\n|" + " --- |" * 4 + "\n"
+            for k in SKILLS:
+                s += "| %s | " % k + " | ".join(pct(trust.get(k, {}).get(e, 0)) for e in EXPERTS) + " |\n"
+            s += "\n"
     s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), learning rate %g with 4%% "
           "warm-up and cosine decay to 10%%, batch %d, %d steps, gradient clipping 1.0, loss on the output "
           "tokens%s. Seed %d. %s tokens processed (padded) in %.0f s (%.1f min) of CPU time on 2 shared "
@@ -119,40 +145,29 @@ def model_card(name, results):
                                      "{:,}".format(info["tokens_seen"]), info["train_seconds"],
                                      info["train_seconds"] / 60, results.get("torch", "1.13")))
     s += _history(info["history"])
-    ft = info.get("finetune")
-    if ft:
-        f = spec["finetune"]
-        s += ("Second stage, from those weights: %d steps, learning rate %g (same schedule and optimiser, fresh "
-              "state), seed %d, the same data except that each synthetic response is correct with a per-example "
-              "probability drawn from U(%g, 0.95), so that following the agreeing responses pays more often (with "
-              "U(0.1, 0.95) the wrong ones, agreeing on a distractor, often outvote the right one, and the first "
-              "stage learned to follow the majority only weakly). Chosen on the 250 held-out validation "
-              "questions' expert responses (aggregator over them vs their majority vote). %.0f s (%.1f min).\n\n"
-              % (ft["steps"], ft["lr"], ft["seed"], f["synthetic_p_low"], ft["train_seconds"],
-                 ft["train_seconds"] / 60))
-        s += _history(ft["history"])
-    s += "## Evaluation\n\nHeld-out test split: `../suite-test.jsonl`, 500 questions, 100 per skill, from " \
-         "synsets / number pairs never seen in training. Scorer: greedy decoding (at most 16 new tokens), the " \
-         "text after the last `Answer:` compared with gold as the job's `AnswerExtractor` does.\n\n"
+    s += "## Evaluation\n\nHeld-out test split: `../suite-test.jsonl`, 500 questions, 100 per skill (number " \
+         "questions never seen in training; word questions on the knowledge base's synsets with fresh distractors " \
+         "and choice order). Scorer: greedy decoding (at most 64 new tokens), the text after the last `Answer:` " \
+         "compared with gold as the job's `AnswerExtractor` does (a quoted choice counts as its label).\n\n"
     if name == AGGREGATOR:
         rows = [(n, results[n]["test_accuracy"]) for n in EXPERTS]
         rows += [("majority vote of the 3 experts", results["majority_vote"]),
-                 ("**aggregator over the 3 experts' outputs**", r["test_accuracy"]),
-                 ("aggregator over 9 responses (the 3 outputs x3)", r["test_accuracy_9_responses"]),
+                 ("aggregator over the 3 experts' outputs (tree level 2)", r["test_accuracy"]),
+                 ("**tree 9-3-1** (level 3 over level 2's three outputs)", r["topologies"]["tree"]),
+                 ("**dense 9-9-1** (9 responses, then 9 copies)", r["topologies"]["dense"]),
+                 ("grouped tree (one cluster per expert)", r["topologies"]["grouped"]),
                  ("aggregator alone, as a proposer", r["test_accuracy_as_proposer"]), _chance_row()]
         s += _acc_table(rows)
-        s += ("\nMajority vote: the most common extracted answer; ties go to the larger expert "
-              "(expert-large, then expert-medium, then expert-small).\n\n")
-        f = r.get("following")
-        if f:
-            s += ("What it learned: on the test split it repeats the experts' answer in %d of the %d questions "
-                  "where all three agree, and the two-vote majority in %d of %d where exactly two agree. With "
-                  "experts this close to chance that cannot lift accuracy much; the differences from the "
-                  "experts and the majority vote above are within noise (100 questions per skill: one "
-                  "standard error is about 4-5 points).\n\n" % (f["unanimous_followed"], f["unanimous"],
-                                                                  f["majority_followed"], f["majority"]))
+        s += ("\nGreedy copies of an expert answer alike, so each level-2 aggregator of a topology sees the same "
+              "inputs and level 3 sees copies of their output. Majority vote: the most common extracted answer; "
+              "ties go to the larger expert (expert-large, then expert-medium, then expert-small); abstentions do "
+              "not vote. The job's own figures (the same models run by the DJL engine, with every mechanism and "
+              "skill routing) are in `docs/BENCHMARKS.md`, benchmark `models`.\n\n")
     else:
         s += _acc_table([(name, r["test_accuracy"]), _chance_row()]) + "\n"
+        ab = r.get("abstained", {})
+        s += "Abstained (no extractable answer): " + ", ".join("%s %s" % (k, pct(ab.get(k, 0))) for k in SKILLS) \
+            + ".\n\n"
     s += LICENCE
     s += ("\n## Reproduce\n\n`nice -n 10 /usr/bin/python3 connectors/models/train/build_all.py` (see "
           "`connectors/models/train/README.md`). Training is deterministic up to CPU floating-point "
@@ -171,24 +186,25 @@ def _history(h):
 
 
 def _steps(info):
-    ft = info.get("finetune")
-    return "%d + %d" % (info["steps"], ft["steps"]) if ft else "%d" % info["steps"]
+    return "%d" % info["steps"]
 
 
 def _train_seconds(info):
-    return info["train_seconds"] + info.get("finetune", {}).get("train_seconds", 0)
+    return info["train_seconds"]
 
 
 def readme(results):
     s = ("# Bundled models\n\nTiny Llama-architecture models trained from scratch, offline, on CPU by "
          "`connectors/models/train/build_all.py` for the Mixture-of-Agents demo. Each directory is in Hugging "
          "Face layout (`config.json`, `model.safetensors`, `tokenizer.json`, `tokenizer_config.json`) with a "
-         "`MODEL_CARD.md`. They are toys: they only answer this project's question suite, as `Answer: X`.\n\n")
+         "`MODEL_CARD.md`. They are toys: they only answer this project's question suite. The three experts are "
+         "specialists that abstain outside their skills (`Not my field. Answer: ?`); the aggregator, trained on "
+         "their real outputs in the job's layouts, learned whom to believe for which kind of question.\n\n")
     s += "| model | role | params | layers | hidden | heads / KV | tied | size | steps | train time | " \
          "test accuracy |\n|" + " --- |" * 11 + "\n"
     for n in EXPERTS + [AGGREGATOR]:
         c, info = _arch(n), results[n]["train"]
-        role = "aggregator" if n == AGGREGATOR else "expert: " + SPECS[n]["summary"].split(":")[0]
+        role = "aggregator" if n == AGGREGATOR else "expert: " + SPECS[n]["summary"]
         s += "| %s | %s | %s | %d | %d | %d / %d | %s | %.1f MB | %s | %.1f min | %s |\n" % (
             n, role, "{:,}".format(info["params"]), c["num_hidden_layers"], c["hidden_size"],
             c["num_attention_heads"], c["num_key_value_heads"], "yes" if c["tie_word_embeddings"] else "no",
@@ -196,8 +212,9 @@ def readme(results):
             pct(results[n]["test_accuracy"]["all"]))
     s += "\nPer skill on the held-out test split (`suite-test.jsonl`, 500 questions, 100 per skill):\n\n"
     rows = [(n, results[n]["test_accuracy"]) for n in EXPERTS]
+    topo = results[AGGREGATOR]["topologies"]
     rows += [("majority vote of the 3 experts", results["majority_vote"]),
-             ("aggregator over the 3 experts", results[AGGREGATOR]["test_accuracy"]), _chance_row()]
+             ("**MoA, tree 9-3-1**", topo["tree"]), ("**MoA, dense 9-9-1**", topo["dense"]), _chance_row()]
     s += _acc_table(rows)
     s += _reading(results)
     s += "\n## Question suite\n\n`tasks.py` generates questions in the job's Query JSONL format " \
@@ -205,14 +222,17 @@ def readme(results):
     for k in SKILLS:
         s += "- `%s`: %s\n" % (k, SKILL_TEXT[k])
     sz = results["suite_sizes"]
-    s += ("\nEach skill's question space is split once (seeded) into train / validation / test (80/10/10); "
-          "WordNet by synset (%d / %d / %d synsets with a short gloss and a common lemma). Glosses: the "
-          "definition up to the first ';', 8-60 characters. Files here: `suite-test.jsonl` (the 500 test "
-          "questions), `demo-queries.jsonl` (its first 20).\n\n" % tuple(
-              sz["wordnet_synsets"][k] for k in ("train", "validation", "test")))
+    s += ("\nEach number skill's question space is split once (seeded) into train / validation / test (80/10/10): "
+          "the test split asks about operand pairs and sequences the experts never saw. The word skills ask about "
+          "a knowledge base of %d WordNet synsets (with a short gloss and a common lemma), the experts' "
+          "knowledge, as a real model is asked about what its pre-training taught it: every split uses the same "
+          "synsets, each question with fresh distractors (from the knowledge base, same part of speech) and a "
+          "fresh choice order. Glosses: the definition up to the first ';', 8-60 characters. Files here: "
+          "`suite-test.jsonl` (the 500 test questions), `demo-queries.jsonl` (its first 20).\n\n"
+          % sz["wordnet_synsets"]["test"])
     s += ("## Prompt and tokenizer\n\nPrompts are the job's (`flink-job/.../prompt/Prompts.java`) in the ChatML "
           "template `<|im_start|>user\\n{prompt}<|im_end|>\\n<|im_start|>assistant\\n`; the models answer "
-          "`Answer: X<|im_end|>`. Tokenizer: SentencePiece BPE (vocab %d, byte fallback, digits split) exported "
+          "with a line ending `Answer: X`, then `<|im_end|>`. Tokenizer: SentencePiece BPE (vocab %d, byte fallback, digits split) exported "
           "as `tokenizer.json` (Llama legacy form: Prepend/Replace normalizer, BPE with merges, no BOS added, "
           "`<|im_end|>` = eos = id 4).\n\n" % results["tokenizer"]["vocab_size"])
     s += LICENCE.replace("../WORDNET-LICENSE.txt", "WORDNET-LICENSE.txt")

@@ -91,8 +91,13 @@ def chat(content):
 
 
 def target(q):
-    """What the model should generate (before the <|im_end|> eos)."""
+    """The bare answer (before the <|im_end|> eos)."""
     return "Answer: " + q["gold"]
+
+
+# What an expert says to a question outside its skills: the answer clause "?" names no choice and no number, so the
+# job's AnswerExtractor extracts nothing, and votes, bypass and early exit count it as no answer.
+ABSTAIN = "Not my field. Answer: ?"
 
 
 # ---------------------------------------------------------------- scoring (as AnswerExtractor)

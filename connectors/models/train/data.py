@@ -4,7 +4,9 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import aggregator_prompt, chat, legacy_aggregator_prompt, proposer_prompt, target  # noqa: E402
+from common import ABSTAIN, aggregator_prompt, chat, extract, legacy_aggregator_prompt, proposer_prompt, score, \
+    target  # noqa: E402
+from tasks import SKILLS, worked  # noqa: E402
 
 
 def wrong_answer(q, rng):
@@ -44,11 +46,77 @@ def aggregator_text(q, responses):
     return chat(aggregator_prompt(q, responses))
 
 
-def example_ids(tok, prompt_text, q):
+def example_ids(tok, prompt_text, target_text):
     """(input ids, number of prompt ids): prompt ids + ids of the target + <|im_end|>."""
     p = tok.encode(prompt_text)
-    t = tok.encode_continuation(target(q)) + [tok.eos_id]
+    t = tok.encode_continuation(target_text) + [tok.eos_id]
     return p + t, len(p)
+
+
+def expert_target(spec, q):
+    """What an expert answers: its skills worked or bare, anything else the abstention."""
+    style = spec["skills"].get(q["skill"])
+    return worked(q) if style == "worked" else target(q) if style == "bare" else ABSTAIN
+
+
+def expert_mix(spec):
+    """Training weights per skill: the expert's own mix, and its abstention share spread over the other skills."""
+    others = [k for k in SKILLS if k not in spec["skills"]]
+    mix = dict(spec["mix"])
+    for k in others:
+        mix[k] = spec["abstain"] / len(others)
+    return mix
+
+
+# ---------------------------------------------------------------- the aggregator's examples
+def trust(recorded, experts):
+    """{skill: {expert: accuracy}} of each expert's recorded outputs: whom to believe for which kind of question."""
+    t = {}
+    for q, outs in recorded:
+        for e in experts:
+            t.setdefault(q["skill"], {}).setdefault(e, []).append(score(outs[e], q))
+    return {k: {e: sum(v) / len(v) for e, v in by.items()} for k, by in t.items()}
+
+
+def answer_line(text):
+    """The part of a response from its last "Answer:" on (the whole text when it has none)."""
+    at = text.rfind("Answer:")
+    return text[at:].strip() if at >= 0 else text.strip()
+
+
+def pick(q, responses, trust_of):
+    """The aggregator's target over (source, text) responses: the answer line of a right response if any gives one
+    (the most trusted source first), else of the most trusted source's, else the abstention (none answers)."""
+    answering = [(s, r) for s, r in responses if extract(r, q) is not None]
+    if not answering:
+        return ABSTAIN
+    ranked = sorted(answering, key=lambda sr: (not score(sr[1], q), -trust_of.get(sr[0], 0)))
+    return answer_line(ranked[0][1])
+
+
+def aggregator_example(q, outs, experts, trust_of, rng):
+    """One aggregator prompt's responses and target, in one of the job's layouts over the experts' real outputs:
+    level 2 of the tree (the three experts, in order or shuffled), of the dense topology (the three, three times),
+    of the grouped tree (one expert's three copies); and level 3 over what level 2 gives (3 or 9 copies of it, or,
+    for the grouped tree, one answer per expert's cluster)."""
+    u = rng.random()
+    if u < 0.30:
+        srcs = list(experts)
+        if rng.random() < 0.25:
+            rng.shuffle(srcs)
+        rs = [(e, outs[e]) for e in srcs]
+    elif u < 0.45:
+        rs = [(e, outs[e]) for e in experts] * 3
+    elif u < 0.60:
+        e = rng.choice(experts)
+        rs = [(e, outs[e])] * 3
+    elif u < 0.75:
+        rs = [(e, pick(q, [(e, outs[e])], trust_of)) for e in experts]
+    else:
+        best = pick(q, [(e, outs[e]) for e in experts], trust_of)
+        src = next((e for e in experts if answer_line(outs[e]) == best), "")
+        rs = [(src, best)] * rng.choice([3, 9])
+    return [r for _, r in rs], pick(q, rs, trust_of)
 
 
 def response_answer_positions(tok, ids):

@@ -11,7 +11,7 @@ from common import extract, score  # noqa: E402
 from data import aggregator_text, proposer_text  # noqa: E402
 from tasks import SKILLS  # noqa: E402
 
-MAX_NEW_TOKENS = 16
+MAX_NEW_TOKENS = 64  # the longest worked answer (a sequence) is about 50 tokens
 
 
 @torch.no_grad()
@@ -35,6 +35,32 @@ def proposer_outputs(model, tok, qs):
 def aggregator_outputs(model, tok, qs, responses):
     """responses[i]: the list of response texts for question i."""
     return generate_texts(model, tok, [aggregator_text(q, r) for q, r in zip(qs, responses)])
+
+
+def topology_outputs(model, tok, qs, outputs_per_expert):
+    """The aggregator in the default topologies over the experts' greedy outputs (experts in the job's order). Greedy
+    copies of an expert answer alike, so every level-2 aggregator of a topology sees the same inputs, and level 3
+    sees copies of their output: tree 9-3-1 = level 2 over (small, medium, large), level 3 over three copies; dense
+    9-9-1 = level 2 over the three x3, level 3 over nine copies; grouped tree = level 2 over one expert's three
+    copies, level 3 over the three clusters' outputs. Returns {topology: (level-2 outputs, final outputs)}."""
+    n = len(qs)
+    per_q = [[o[i] for o in outputs_per_expert] for i in range(n)]
+    tree2 = aggregator_outputs(model, tok, qs, per_q)
+    dense2 = aggregator_outputs(model, tok, qs, [r * 3 for r in per_q])
+    clusters = [aggregator_outputs(model, tok, qs, [[o[i]] * 3 for i in range(n)]) for o in outputs_per_expert]
+    return {
+        "tree": (tree2, aggregator_outputs(model, tok, qs, [[t] * 3 for t in tree2])),
+        "dense": (dense2, aggregator_outputs(model, tok, qs, [[t] * 9 for t in dense2])),
+        "grouped": (None, aggregator_outputs(model, tok, qs, [[c[i] for c in clusters] for i in range(n)])),
+    }
+
+
+def abstentions(qs, outputs):
+    """{skill: share of outputs with no extractable answer}."""
+    by = {}
+    for q, o in zip(qs, outputs):
+        by.setdefault(q["skill"], []).append(extract(o, q) is None)
+    return {k: sum(v) / len(v) for k, v in by.items()}
 
 
 def accuracy(qs, outputs):

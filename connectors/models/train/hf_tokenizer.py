@@ -282,7 +282,7 @@ def build(out_dir=None, vocab_size=1024):
     from tasks import Suite
     out_dir = out_dir or os.path.join(WORK_DIR, "tokenizer")
     os.makedirs(out_dir, exist_ok=True)
-    suite = Suite()
+    suite = Suite(version=1)  # the first suite: the tokenizer (and the fixtures built with it) stay as released
     texts, raw = tokenizer_corpus(suite)
     model = train_spm(texts, raw, os.path.join(out_dir, "spm"), vocab_size)
     tj = tokenizer_json(spm_vocab(model))
@@ -291,7 +291,9 @@ def build(out_dir=None, vocab_size=1024):
     lines = [seg for t in texts[:2000] for special, seg in segments(t) if not special and seg]
     for q in suite.fixed("test", 100, 7, "t"):
         lines += [q["text"]] + q.get("choices", [])
-    lines += ["Hello world", "  two  spaces ", "na\u00efve caf\u00e9 \u00d7 \u00f7 \u6f22\u5b57", "a\nb\n\nc", "12345 + 678"]
+    lines += ["Hello world", "  two  spaces ", "na\u00efve caf\u00e9 \u00d7 \u00f7 \u6f22\u5b57", "a\nb\n\nc", "12345 + 678",
+              "13-5=8, 2-1-1=0. Answer: 8", "19-12: 9-2=7, 1-1=0. 33+7: 3+7=10, 3+0+1=4. Answer: 40",
+              "Answer: 'unceasing'", "Not my field. Answer: ?"]
     n, bad = check_against_sentencepiece(tok, model, lines)
     report = {"vocab_size": tok.size, "merges": len(tj["model"]["merges"]), "checked_strings": n,
               "mismatches_vs_sentencepiece": len(bad)}

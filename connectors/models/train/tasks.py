@@ -10,6 +10,7 @@ distractors and choice orders, so the stream is effectively unbounded.
 import json
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -20,6 +21,7 @@ SKILLS = ["word_for_gloss", "gloss_for_word", "arithmetic", "compare", "sequence
 SPLITS = ("train", "validation", "test")
 MAX_GLOSS = 60
 SPLIT_SEED = 20240601
+KB_SIZE = 300  # WordNet synsets the word skills ask about: the experts' knowledge, tested with fresh distractors
 
 
 def _split_of(i, n):
@@ -87,9 +89,15 @@ def load_wordnet():
 
 # ---------------------------------------------------------------- suite
 class Suite:
-    """Question pools per skill and split; draws questions deterministically from a Random."""
+    """Question pools per skill and split; draws questions deterministically from a Random.
 
-    def __init__(self, seed=SPLIT_SEED):
+    version 2 (the models' suite): arithmetic is + and - on 0..99 (pairs split into train / validation / test),
+    and the word skills ask about a knowledge base of KB_SIZE training synsets in every split (fresh distractors
+    from the same knowledge base and a fresh choice order per question), as a real model is tested on what its
+    pre-training taught it. version 1 is the first suite, kept for the tokenizer's corpus only (a corpus change
+    would change the tokenizer and with it the engine fixtures)."""
+
+    def __init__(self, seed=SPLIT_SEED, version=2):
         rng = random.Random(seed)
         syn = load_wordnet()
         rng.shuffle(syn)
@@ -114,6 +122,22 @@ class Suite:
             self.pools[name] = {s: [] for s in SPLITS}
             for i, it in enumerate(items):
                 self.pools[name][_split_of(i, len(items))].append(it)
+        if version >= 2:
+            self._version2(random.Random(seed + 2))
+
+    def _version2(self, rng):
+        arith = [(a, "+", b) for a in range(100) for b in range(100)]
+        arith += [(a, "-", b) for a in range(100) for b in range(a + 1)]
+        rng.shuffle(arith)
+        self.pools["arithmetic"] = {s: [] for s in SPLITS}
+        for i, it in enumerate(arith):
+            self.pools["arithmetic"][_split_of(i, len(arith))].append(it)
+        kb = rng.sample(self.wn_list["train"], KB_SIZE)
+        by_pos = {}
+        for x in kb:
+            by_pos.setdefault(x["pos"], []).append(x)
+        self.wn = {s: by_pos for s in SPLITS}
+        self.wn_list = {s: kb for s in SPLITS}
 
     def sizes(self):
         d = {k: {s: len(v[s]) for s in SPLITS} for k, v in self.pools.items()}
@@ -220,6 +244,48 @@ class Suite:
                     q["id"] = "%s-%04d" % (prefix, len(out) + 1)
                     out.append(q)
         return out
+
+
+# ---------------------------------------------------------------- worked answers
+_INT = re.compile(r"\d+")
+
+
+def _add_steps(a, b):
+    """Column addition of two numbers below 100: units, then tens with the carry."""
+    s0 = a % 10 + b % 10
+    c = 1 if s0 >= 10 else 0
+    return "%d+%d=%d, %d+%d%s=%d" % (a % 10, b % 10, s0, a // 10, b // 10, "+1" if c else "", a // 10 + b // 10 + c)
+
+
+def _sub_steps(a, b):
+    """Column subtraction (a >= b, below 100): units, borrowing ten when needed, then tens."""
+    a1, a0, b1, b0 = a // 10, a % 10, b // 10, b % 10
+    if a0 >= b0:
+        return "%d-%d=%d, %d-%d=%d" % (a0, b0, a0 - b0, a1, b1, a1 - b1)
+    return "1%d-%d=%d, %d-%d-1=%d" % (a0, b0, a0 + 10 - b0, a1, b1, a1 - b1 - 1)
+
+
+def worked(q):
+    """The answer with its working, as the specialist for q's skill writes it: column arithmetic before the answer
+    for arithmetic and sequences, the chosen word or gloss quoted for the word skills (a small model recalls what a
+    word means but cannot also map it to a letter; the job's AnswerExtractor maps a quoted choice to its label)."""
+    sk = q["skill"]
+    if sk == "arithmetic":
+        a, b = map(int, _INT.findall(q["text"]))
+        steps = _add_steps(a, b) if "+" in q["text"] else _sub_steps(a, b)
+        return steps + ". Answer: " + q["gold"]
+    if sk == "sequence":
+        t = list(map(int, _INT.findall(q["text"])))
+        if t[1] >= t[0]:
+            d = t[1] - t[0]
+            s = "%d-%d: %s. %d+%d: %s." % (t[1], t[0], _sub_steps(t[1], t[0]), t[-1], d, _add_steps(t[-1], d))
+        else:
+            d = t[0] - t[1]
+            s = "%d-%d: %s. %d-%d: %s." % (t[0], t[1], _sub_steps(t[0], t[1]), t[-1], d, _sub_steps(t[-1], d))
+        return s + " Answer: " + q["gold"]
+    if sk in ("word_for_gloss", "gloss_for_word"):
+        return "Answer: '" + q["choices"][ord(q["gold"]) - ord("A")] + "'"
+    return "Answer: " + q["gold"]
 
 
 def write_jsonl(path, qs):

@@ -15,9 +15,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import WORK_DIR  # noqa: E402
-from data import (aggregator_text, example_ids, proposer_text, response_answer_positions,  # noqa: E402
-                  synthetic_responses)
+from data import (aggregator_example, aggregator_text, example_ids, expert_mix, expert_target,  # noqa: E402
+                  proposer_text, response_answer_positions)
 from llama import Config, LlamaForCausalLM  # noqa: E402
+from specs import EXPERTS  # noqa: E402
 
 MAX_LEN = 512
 CHUNK = 500  # steps per example-stream chunk and partial checkpoint (resumable training)
@@ -82,34 +83,30 @@ def collate(examples, pad_id=0, aux=True):
 
 
 class ExampleSource:
-    """Endless training examples for a spec: proposer prompts from the train split with the spec's skill mix,
-    and for aggregators, aggregator prompts over synthetic or recorded expert responses."""
+    """Endless training examples for a spec: an expert's proposer prompts from the train split (its skills worked or
+    bare, the others abstained), or the aggregator's prompts over the experts' recorded outputs in the job's
+    layouts."""
 
-    def __init__(self, suite, tok, spec, recorded=None):
+    def __init__(self, suite, tok, spec, recorded=None, trust=None):
         self.tok, self.spec = tok, spec
         self.rng = random.Random(spec["seed"] + 1)
-        self.stream = suite.stream("train", spec["mix"], spec["seed"])
-        self.recorded = recorded or []  # [(question, [responses])] from the experts on the validation split
+        self.max_len = spec.get("max_len", MAX_LEN)
+        if spec["kind"] == "proposer":
+            self.stream = suite.stream("train", expert_mix(spec), spec["seed"])
+        self.recorded = recorded or []  # [(question, {expert: output})] on validation-split questions
+        self.trust = trust or {}
 
     def next(self):
         s = self.spec
-        if s["kind"] == "aggregator" and self.rng.random() >= s.get("proposer_fraction", 0.0):
-            if self.recorded and self.rng.random() < s.get("recorded_fraction", 0.0):
-                q, rs = self.rng.choice(self.recorded)
-                rs = list(rs)
-                self.rng.shuffle(rs)
-                if self.rng.random() < 0.3:  # dense topologies: 9 responses (three rounds of three)
-                    rs = rs * 3
-                    self.rng.shuffle(rs)
-            else:
-                q = next(self.stream)
-                rs = synthetic_responses(q, self.rng, p_low=s.get("synthetic_p_low", 0.1))
+        if s["kind"] == "aggregator":
+            q, outs = self.rng.choice(self.recorded)
+            rs, tgt = aggregator_example(q, outs, EXPERTS, self.trust.get(q["skill"], {}), self.rng)
             text = aggregator_text(q, rs)
         else:
             q = next(self.stream)
-            text = proposer_text(q)
-        ids, n = example_ids(self.tok, text, q)
-        assert len(ids) <= MAX_LEN, len(ids)
+            text, tgt = proposer_text(q), expert_target(s, q)
+        ids, n = example_ids(self.tok, text, tgt)
+        assert len(ids) <= self.max_len, len(ids)
         if s["kind"] == "aggregator" and s.get("aux_response_loss"):
             return ids, n, response_answer_positions(self.tok, ids)
         return ids, n
@@ -140,13 +137,16 @@ def teacher_forced_accuracy(model, examples, batch=64):
     return ok / max(1, len(examples))
 
 
-def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None):
+def model_config(tok, spec):
+    return Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id,
+                  **dict(dict(max_position_embeddings=MAX_LEN), **spec["config"]))
+
+
+def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None, trust=None):
     """spec: name, config (dict for Config), kind, mix, steps, batch, lr, seed, ... Returns (model, info).
     init: a state dict to start from (a further training stage) instead of fresh weights."""
     torch.manual_seed(spec["seed"])
-    c = Config(vocab_size=tok.size, bos_token_id=tok.bos_id, eos_token_id=tok.eos_id, max_position_embeddings=MAX_LEN,
-               **spec["config"])
-    model = LlamaForCausalLM(c)
+    model = LlamaForCausalLM(model_config(tok, spec))
     if init is None:
         model.init_weights(0.02)
     else:
@@ -180,7 +180,7 @@ def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None):
     for step in range(start, steps):
         if step % CHUNK == 0 or it is None:
             chunk_spec = dict(spec, seed=spec["seed"] + 7919 * (step // CHUNK))
-            it = ExampleSource(suite, tok, chunk_spec, recorded).batches(spec["batch"])
+            it = ExampleSource(suite, tok, chunk_spec, recorded, trust).batches(spec["batch"])
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         chunk = next(it)

@@ -98,9 +98,10 @@ record ModelsScores(Map<String, String> skillOf, Map<String, Map<String, Boolean
                 choices.toArray(String[]::new)));
     }
 
-    /** Accuracy per skill (in first-seen order) and over all ("all") of one contender. */
+    /** Accuracy per skill (in the suite's order) and over all ("all") of one contender. */
     Map<String, Double> accuracy(String contender) {
         Map<String, int[]> bySkill = new LinkedHashMap<>();
+        skillOf.values().forEach(k -> bySkill.putIfAbsent(k, new int[2]));
         correct.get(contender).forEach((id, ok) -> {
             for (String k : List.of(skillOf.getOrDefault(id, "all"), "all")) {
                 int[] c = bySkill.computeIfAbsent(k, x -> new int[2]);
@@ -109,7 +110,7 @@ record ModelsScores(Map<String, String> skillOf, Map<String, Map<String, Boolean
             }
         });
         Map<String, Double> out = new LinkedHashMap<>();
-        bySkill.entrySet().stream().filter(e -> !e.getKey().equals("all"))
+        bySkill.entrySet().stream().filter(e -> !e.getKey().equals("all") && e.getValue()[1] > 0)
                 .forEach(e -> out.put(e.getKey(), e.getValue()[0] / (double) e.getValue()[1]));
         int[] all = bySkill.getOrDefault("all", new int[] {0, 1});
         out.put("all", all[0] / (double) Math.max(1, all[1]));
