@@ -25,12 +25,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_tokenizer  # noqa: E402
 from common import FIXTURES_DIR, MODELS_DIR, WORK_DIR  # noqa: E402
 from data import aggregator_example, aggregator_text, example_ids, expert_target, proposer_text, trust  # noqa: E402
-from evaluate import (abstentions, accuracy, aggregator_outputs, following, majority_outputs,  # noqa: E402
-                      proposer_outputs, topology_outputs)
+from evaluate import (abstentions, accuracy, following, majority_outputs, proposer_outputs,  # noqa: E402
+                      topology_outputs)
 from hf_export import load_model, save_model  # noqa: E402
 from llama import LlamaForCausalLM  # noqa: E402
 from specs import AGGREGATOR, EXPERTS, SPECS  # noqa: E402
-from tasks import Suite, test_set, write_jsonl, write_suite_files  # noqa: E402
+from tasks import Suite, write_jsonl, write_suite_files  # noqa: E402
 from train import model_config, save_checkpoint, train  # noqa: E402
 
 RECORDED_QUESTIONS = 4000  # validation questions the experts answer for aggregator training
