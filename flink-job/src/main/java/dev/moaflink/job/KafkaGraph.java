@@ -1,23 +1,25 @@
 package dev.moaflink.job;
 
-import dev.moaflink.connectors.kafka.AvroCodec;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.connectors.kafka.KafkaSinks;
 import dev.moaflink.connectors.kafka.KafkaSources;
 import dev.moaflink.connectors.kafka.KafkaTopics;
 import dev.moaflink.connectors.kafka.RawRecordSourceBuilder;
 import dev.moaflink.connectors.kafka.StartingOffsets;
+import dev.moaflink.connectors.kafka.registry.RegistrySettings;
+import dev.moaflink.job.config.ConfigException;
 import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.job.config.KafkaClientProperties;
-import dev.moaflink.job.io.AvroRecords;
 import dev.moaflink.job.io.DecodeQueries;
+import dev.moaflink.job.io.QueryDecoders;
 import dev.moaflink.job.io.QueryValidator;
+import dev.moaflink.job.io.TopicEncoders;
 import dev.moaflink.job.model.AnswerRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.topology.TopologySet;
-import dev.moaflink.schema.Answer;
-import dev.moaflink.schema.DeadLetter;
 import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -26,7 +28,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Streaming mode's edges: Avro queries from Kafka, answers and dead letters back to Kafka. With
+ * Streaming mode's edges: queries from Kafka, answers and dead letters back to Kafka, each topic in its configured
+ * format (Avro single-object, JSON or registry Avro). With
  * exactly-once delivery, answers are written in Kafka transactions committed at each checkpoint, so
  * {@code read_committed} readers see them up to one checkpoint interval after they are produced.
  */
@@ -37,8 +40,10 @@ final class KafkaGraph {
     static void build(StreamExecutionEnvironment env, JobConfig config, TopologySet topologies,
                       QueryValidator validator) {
         JobConfig.KafkaSettings k = config.kafka();
+        Map<String, String> clientProperties = KafkaClientProperties.resolve(k, System.getenv());
         KafkaConnection connection = KafkaConnection.of(k.bootstrapServers())
-                .withClientProperties(KafkaClientProperties.resolve(k, System.getenv()));
+                .withClientProperties(KafkaClientProperties.withoutRegistry(clientProperties));
+        RegistrySettings registry = registry(k, clientProperties);
         // Fail at submission, naming the topic, rather than with a job that waits forever on metadata.
         KafkaTopics.requireExisting(connection, Duration.ofSeconds(30), k.queriesTopic(), k.answersTopic(),
                 k.deadLetterTopic());
@@ -65,29 +70,43 @@ final class KafkaGraph {
         SingleOutputStreamOperator<QueryTask> queries = env
                 .fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + k.queriesTopic())
                 .uid("kafka-queries")
-                .process(new DecodeQueries(validator), TypeInformation.of(QueryTask.class))
+                .process(new DecodeQueries(validator, QueryDecoders.of(k.queries(), registry)),
+                        TypeInformation.of(QueryTask.class))
                 .name("decode queries").uid("decode-queries");
         MoaPipeline.Outputs out = MoaPipeline.build(queries, config, topologies);
         DataStream<AnswerRecord> answers = out.answers();
 
         DeliveryGuarantee guarantee = k.delivery() == JobConfig.Delivery.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
-        answers.sinkTo(KafkaSinks.avro(connection, AvroCodec.of(Answer.class))
+        answers.sinkTo(KafkaSinks.records(connection, TopicEncoders.answers(k.answers(), registry, k.answersTopic()))
                         .topic(k.answersTopic())
-                        .keyExtractor(Answer::getQueryId)
+                        .keyExtractor(AnswerRecord::queryId)
                         .deliveryGuarantee(guarantee)
                         .transactionalIdPrefix(k.transactionalIdPrefix() + "-answers")
                         .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
-                        .build(AvroRecords::answer))
+                        .build())
                 .name("kafka " + k.answersTopic()).uid("kafka-answers");
         out.deadLetters(queries.getSideOutput(DecodeQueries.DEAD_LETTERS))
-                .sinkTo(KafkaSinks.avro(connection, AvroCodec.of(DeadLetter.class))
+                .sinkTo(KafkaSinks.records(connection, TopicEncoders.deadLetters(k.deadLetters(), registry,
+                                k.deadLetterTopic()))
                         .topic(k.deadLetterTopic())
                         .deliveryGuarantee(guarantee)
                         .transactionalIdPrefix(k.transactionalIdPrefix() + "-dead-letters")
                         .transactionTimeout(Duration.ofMillis(k.transactionTimeoutMs()))
-                        .build(AvroRecords::deadLetter))
+                        .build())
                 .name("kafka " + k.deadLetterTopic()).uid("kafka-dead-letters");
+    }
+
+    /** The schema registry's settings when a topic uses registry Avro, else null. */
+    private static RegistrySettings registry(JobConfig.KafkaSettings k, Map<String, String> clientProperties) {
+        if (Stream.of(k.queries(), k.answers(), k.deadLetters()).noneMatch(f -> f == JobConfig.TopicFormat.REGISTRY_AVRO)) {
+            return null;
+        }
+        try {
+            return RegistrySettings.from(clientProperties);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     /**

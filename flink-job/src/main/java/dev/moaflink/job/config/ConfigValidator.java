@@ -301,6 +301,7 @@ public final class ConfigValidator {
         require(problems, notBlank(k.groupId()), "kafka.group_id is missing");
         require(problems, k.delivery() != null, "kafka.delivery must be exactly_once or at_least_once");
         require(problems, k.startingOffsets() != null, "kafka.starting_offsets must be earliest, latest or committed");
+        require(problems, k.format() != null, "kafka.format must be avro, json or registry-avro");
         if (k.delivery() == JobConfig.Delivery.EXACTLY_ONCE) {
             require(problems, notBlank(k.transactionalIdPrefix()),
                     "kafka.transactional_id_prefix is required for exactly_once delivery");

@@ -54,6 +54,10 @@ public record JobConfig(
      * @param properties             extra Kafka client properties (e.g. security settings)
      * @param propertiesFile         a Kafka client .properties file (credentials belong here or in MOA_KAFKA_*
      *                               environment variables, see {@link KafkaClientProperties}); null: none
+     * @param format                 how record values are written on all three topics (default avro)
+     * @param queriesFormat          the queries topic's format when it differs from {@code format}; null: format
+     * @param answersFormat          the answers topic's, likewise
+     * @param deadLetterFormat       the dead-letter topic's, likewise
      */
     public record KafkaSettings(
             String bootstrapServers,
@@ -67,7 +71,53 @@ public record JobConfig(
             StartingOffsets startingOffsets,
             boolean bounded,
             Map<String, String> properties,
-            String propertiesFile) implements Serializable {}
+            String propertiesFile,
+            TopicFormat format,
+            TopicFormat queriesFormat,
+            TopicFormat answersFormat,
+            TopicFormat deadLetterFormat) implements Serializable {
+
+        /** The format of the queries topic. */
+        public TopicFormat queries() {
+            return queriesFormat != null ? queriesFormat : format;
+        }
+
+        /** The format of the answers topic. */
+        public TopicFormat answers() {
+            return answersFormat != null ? answersFormat : format;
+        }
+
+        /** The format of the dead-letter topic. */
+        public TopicFormat deadLetters() {
+            return deadLetterFormat != null ? deadLetterFormat : format;
+        }
+    }
+
+    /**
+     * How a topic's record values are encoded: {@code avro} (Avro single-object encoding, the schema's fingerprint
+     * in each record), {@code json} (one JSON object per record, the fields of batch mode's JSON lines) or
+     * {@code registry-avro} (a schema registry's framing: byte 00, the 4-byte schema id, binary Avro).
+     */
+    public enum TopicFormat {
+        AVRO, JSON, REGISTRY_AVRO;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static TopicFormat parse(String name) {
+            String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+            return switch (n) {
+                case "avro" -> AVRO;
+                case "json" -> JSON;
+                case "registry-avro", "registry_avro" -> REGISTRY_AVRO;
+                default -> throw new IllegalArgumentException("unknown topic format '" + name
+                        + "'; expected avro, json or registry-avro");
+            };
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String configName() {
+            return this == REGISTRY_AVRO ? "registry-avro" : name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public enum Delivery { EXACTLY_ONCE, AT_LEAST_ONCE }
 

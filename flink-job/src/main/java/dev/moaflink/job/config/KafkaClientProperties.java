@@ -1,5 +1,6 @@
 package dev.moaflink.job.config;
 
+import dev.moaflink.connectors.kafka.registry.RegistrySettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -54,6 +55,16 @@ public final class KafkaClientProperties {
             throw new ConfigException("set the brokers with kafka.bootstrap_servers, not the client property "
                     + "bootstrap.servers");
         }
+        return out;
+    }
+
+    /**
+     * The properties for the Kafka clients themselves: without the schema registry's ({@code schema.registry.*},
+     * {@code basic.auth.*}, {@code auto.register.schemas}), which the clients would log as unknown.
+     */
+    public static Map<String, String> withoutRegistry(Map<String, String> properties) {
+        Map<String, String> out = new LinkedHashMap<>(properties);
+        out.keySet().removeIf(RegistrySettings::isRegistryProperty);
         return out;
     }
 

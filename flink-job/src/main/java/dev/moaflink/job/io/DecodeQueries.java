@@ -1,12 +1,10 @@
 package dev.moaflink.job.io;
 
-import dev.moaflink.connectors.kafka.AvroCodec;
-import dev.moaflink.connectors.kafka.DecodeException;
 import dev.moaflink.connectors.kafka.RawRecord;
+import dev.moaflink.job.config.JobConfig.TopicFormat;
 import dev.moaflink.job.model.DeadLetterRecord;
 import dev.moaflink.job.model.QueryTask;
 import dev.moaflink.job.model.RejectKind;
-import dev.moaflink.schema.Query;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
@@ -15,8 +13,9 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Streaming mode's decode step: Avro bytes from Kafka in, valid queries out. Records that do not decode or
- * break a limit go to the dead-letter side output with their topic, partition and offset; the job goes on.
+ * Streaming mode's decode step: Kafka records in (Avro, JSON or registry Avro: {@link QueryDecoders}), valid queries
+ * out. Records that do not decode or break a limit go to the dead-letter side output with their topic, partition
+ * and offset; the job goes on.
  */
 public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
 
@@ -26,13 +25,19 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetterRecord.class));
 
     private final QueryValidator validator;
-    private final AvroCodec<Query> codec = AvroCodec.of(Query.class);
+    private final QueryDecoder decoder;
 
     private transient Counter decoded;
     private transient RejectCounters rejected;
 
+    /** Queries in Avro single-object encoding. */
     public DecodeQueries(QueryValidator validator) {
+        this(validator, QueryDecoders.of(TopicFormat.AVRO, null));
+    }
+
+    public DecodeQueries(QueryValidator validator, QueryDecoder decoder) {
         this.validator = validator;
+        this.decoder = decoder;
     }
 
     @Override
@@ -43,16 +48,7 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<QueryTask> out) {
-        Query q;
-        try {
-            q = codec.decode(raw.value());
-        } catch (DecodeException e) {
-            reject(raw, kindOf(e), e.getMessage(), null, ctx);
-            return;
-        }
-        QueryValidator.Outcome o = validator.validate(q.getId(), q.getText(), q.getChoices(), q.getTaskType(),
-                q.getGold(), q.getTopology(), q.getProfile(), q.getSubmittedAt() == null ? raw.timestamp()
-                        : q.getSubmittedAt().toEpochMilli());
+        QueryValidator.Outcome o = decoder.decode(raw, validator);
         if (o.accepted()) {
             decoded.inc();
             out.collect(o.query());
@@ -65,13 +61,5 @@ public final class DecodeQueries extends ProcessFunction<RawRecord, QueryTask> {
         rejected.inc(kind);
         ctx.output(DEAD_LETTERS, new DeadLetterRecord(raw.value(), raw.key(), raw.topic(), raw.partition(),
                 raw.offset(), queryId, kind, reason, System.currentTimeMillis()));
-    }
-
-    private static RejectKind kindOf(DecodeException e) {
-        return switch (e.kind()) {
-            case EMPTY -> RejectKind.EMPTY_RECORD;
-            case UNKNOWN_SCHEMA -> RejectKind.UNKNOWN_SCHEMA;
-            default -> RejectKind.MALFORMED_AVRO;
-        };
     }
 }

@@ -38,7 +38,7 @@ public final class QueryValidator implements Serializable {
             return new Outcome(q, null, null, q.id());
         }
 
-        static Outcome reject(RejectKind kind, String reason, String queryId) {
+        public static Outcome reject(RejectKind kind, String reason, String queryId) {
             return new Outcome(null, kind, reason, queryId);
         }
 

@@ -4,6 +4,8 @@ package dev.moaflink.job.model;
 public enum RejectKind {
     MALFORMED_AVRO,
     UNKNOWN_SCHEMA,
+    /** Registry Avro written with a schema that cannot be read as the job's (or is not Avro). */
+    INCOMPATIBLE_SCHEMA,
     EMPTY_RECORD,
     MALFORMED_JSON,
     MISSING_FIELD,

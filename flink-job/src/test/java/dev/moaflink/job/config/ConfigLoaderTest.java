@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.moaflink.job.model.EngineClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,19 @@ class ConfigLoaderTest {
                 "default_topology: single", ""));
         JobConfig c = ConfigLoader.fromArgs("--config", file.toString());
         assertEquals(java.util.Set.of("solo"), c.models().keySet());
+    }
+
+    @Test
+    void topicFormatsDefaultToAvroAndCanBeSetForAllOrPerTopic() {
+        JobConfig.KafkaSettings plain = ConfigLoader.fromArgs().kafka();
+        assertEquals(List.of(JobConfig.TopicFormat.AVRO, JobConfig.TopicFormat.AVRO, JobConfig.TopicFormat.AVRO),
+                List.of(plain.queries(), plain.answers(), plain.deadLetters()));
+        JobConfig.KafkaSettings mixed = ConfigLoader.fromArgs("--kafka.format", "json",
+                "--kafka.queries_format", "registry-avro").kafka();
+        assertEquals(List.of(JobConfig.TopicFormat.REGISTRY_AVRO, JobConfig.TopicFormat.JSON, JobConfig.TopicFormat.JSON),
+                List.of(mixed.queries(), mixed.answers(), mixed.deadLetters()));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--kafka.format", "protobuf"));
+        assertTrue(e.getMessage().contains("avro, json or registry-avro"), e.getMessage());
     }
 
     @Test

@@ -20,7 +20,7 @@ class KafkaClientPropertiesTest {
 
     private static JobConfig.KafkaSettings kafka(Map<String, String> props, String file) {
         return new JobConfig.KafkaSettings("b:9092", "q", "a", "d", "g", JobConfig.Delivery.EXACTLY_ONCE, "t", 60_000,
-                JobConfig.StartingOffsets.EARLIEST, false, props, file);
+                JobConfig.StartingOffsets.EARLIEST, false, props, file, JobConfig.TopicFormat.AVRO, null, null, null);
     }
 
     @Test

@@ -93,4 +93,34 @@ class DecodeQueriesTest {
                 "{\"id\": \"j3\", \"text\": \"hi\", \"profile\": \"x\"}", validator, 0).kind());
         assertTrue(JsonQueries.parse("{\"id\": \"j4\", \"text\": \"hi\"}", validator, 0).accepted());
     }
+
+    @Test
+    void jsonRecordsFromKafkaDecodeLikeBatchLinesAndTakeTheRecordTimestamp() throws Exception {
+        QueryDecoder json = QueryDecoders.of(JobConfig.TopicFormat.JSON, null);
+        try (OneInputStreamOperatorTestHarness<RawRecord, QueryTask> h =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new DecodeQueries(validator, json))) {
+            h.processElement(raw(30, """
+                    {"id": "j1", "text": "Which is larger?", "choices": ["3", "5"], "task_type": "multiple_choice",
+                     "gold": "B"}""".getBytes(StandardCharsets.UTF_8)), 0);
+            h.processElement(raw(31, "{\"id\": \"j2\", \"text\": \"hi\", \"submitted_at\": 77}"
+                    .getBytes(StandardCharsets.UTF_8)), 0);
+            h.processElement(raw(32, "not json".getBytes(StandardCharsets.UTF_8)), 0);
+            h.processElement(raw(33, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}), 0);
+            h.processElement(raw(34, null), 0);
+            h.processElement(raw(35, AvroCodec.of(Query.class).encode(Query.newBuilder().setId("a1").setText("hi")
+                    .setSubmittedAt(Instant.ofEpochMilli(1)).build())), 0);
+
+            List<QueryTask> out = h.extractOutputValues();
+            assertEquals(List.of("j1", "j2"), out.stream().map(QueryTask::id).toList());
+            assertEquals(List.of("3", "5"), List.of(out.get(0).choices()));
+            assertEquals(1234L, out.get(0).submittedAtMs(), "no submitted_at: the Kafka record's timestamp");
+            assertEquals(77L, out.get(1).submittedAtMs());
+            List<DeadLetterRecord> dead = h.getSideOutput(DecodeQueries.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertEquals(List.of(RejectKind.MALFORMED_JSON, RejectKind.MALFORMED_JSON, RejectKind.EMPTY_RECORD,
+                    RejectKind.MALFORMED_JSON), dead.stream().map(DeadLetterRecord::kind).toList());
+            assertTrue(dead.get(1).reason().contains("UTF-8"), dead.get(1).reason());
+            assertEquals(35, dead.get(3).sourceOffset(), "an Avro record on a JSON topic is a dead letter, not a crash");
+        }
+    }
 }

@@ -44,9 +44,9 @@ public final class DeadLetters {
 
     /**
      * A sink builder for dead letters, keyed by source coordinates ({@code topic-partition@offset}) so
-     * they spread over partitions; set the topic and delivery guarantee as for any {@link AvroSinkBuilder}.
+     * they spread over partitions; set the topic and delivery guarantee as for any {@link RecordSinkBuilder}.
      */
-    public static AvroSinkBuilder<DeadLetter> sink(KafkaConnection connection) {
+    public static RecordSinkBuilder<DeadLetter> sink(KafkaConnection connection) {
         return KafkaSinks.avro(connection, AvroCodec.of(DeadLetter.class))
                 .keyExtractor(d -> d.getSourceTopic() + "-" + d.getSourcePartition() + "@" + d.getSourceOffset());
     }

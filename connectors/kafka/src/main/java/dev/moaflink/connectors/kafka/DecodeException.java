@@ -9,10 +9,12 @@ public final class DecodeException extends Exception {
 
     /** Why a payload could not be decoded. */
     public enum Kind {
-        /** Not Avro single-object encoding, or bytes that do not match the schema they claim. */
+        /** Not in the expected Avro framing (single-object or Schema-Registry), or bytes that do not match the schema they claim. */
         MALFORMED_AVRO,
         /** Well-formed, but written with a schema this decoder does not know (another record type, or an unregistered version). */
         UNKNOWN_SCHEMA,
+        /** Written with a schema the decoder knows but cannot read as its own (an incompatible evolution, not Avro). */
+        INCOMPATIBLE_SCHEMA,
         /** Null (a tombstone) or zero bytes. */
         EMPTY
     }

@@ -18,7 +18,15 @@ public final class KafkaSinks {
      *         .build();
      * }</pre>
      */
-    public static <T extends SpecificRecord> AvroSinkBuilder<T> avro(KafkaConnection connection, AvroCodec<T> codec) {
-        return new AvroSinkBuilder<>(connection, codec);
+    public static <T extends SpecificRecord> RecordSinkBuilder<T> avro(KafkaConnection connection, AvroCodec<T> codec) {
+        if (codec == null) {
+            throw new IllegalArgumentException("an AvroCodec is required");
+        }
+        return new RecordSinkBuilder<>(connection, codec);
+    }
+
+    /** A sink writing records of one type with any value encoding, e.g. Schema-Registry Avro or JSON. */
+    public static <T> RecordSinkBuilder<T> records(KafkaConnection connection, ValueEncoder<T> encoder) {
+        return new RecordSinkBuilder<>(connection, encoder);
     }
 }

@@ -2,8 +2,7 @@ package dev.moaflink.connectors.kafka;
 
 import java.time.Duration;
 
-import dev.moaflink.connectors.kafka.internal.AvroRecordSerializer;
-import org.apache.avro.specific.SpecificRecord;
+import dev.moaflink.connectors.kafka.internal.EncodingRecordSerializer;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
@@ -11,7 +10,8 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Builds a {@link KafkaSink} for one Avro record type. A topic is required; with the default
+ * Builds a {@link KafkaSink} writing one record type with a {@link ValueEncoder} (Avro single-object encoding,
+ * Schema-Registry Avro, JSON). A topic is required; with the default
  * {@link DeliveryGuarantee#EXACTLY_ONCE} so is a transactional id prefix. Options are checked when set
  * and again, together, in {@link #build()}.
  *
@@ -24,30 +24,30 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * <p><b>At least once</b> flushes on every checkpoint and is visible at once; after a failure, records
  * since the last checkpoint are written again.
  */
-public final class AvroSinkBuilder<T extends SpecificRecord> {
+public final class RecordSinkBuilder<T> {
     /** Below the broker's default {@code transaction.max.timeout.ms} of 15 minutes. */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
 
     private final KafkaConnection connection;
-    private final AvroCodec<T> codec;
+    private final ValueEncoder<T> encoder;
     private String topic;
     private SerializableFunction<T, String> keyExtractor = record -> null;
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
     private String transactionalIdPrefix;
     private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
 
-    AvroSinkBuilder(KafkaConnection connection, AvroCodec<T> codec) {
+    RecordSinkBuilder(KafkaConnection connection, ValueEncoder<T> encoder) {
         if (connection == null) {
             throw new IllegalArgumentException("a KafkaConnection is required");
         }
-        if (codec == null) {
-            throw new IllegalArgumentException("an AvroCodec is required");
+        if (encoder == null) {
+            throw new IllegalArgumentException("a value encoder is required");
         }
         this.connection = connection;
-        this.codec = codec;
+        this.encoder = encoder;
     }
 
-    public AvroSinkBuilder<T> topic(String topic) {
+    public RecordSinkBuilder<T> topic(String topic) {
         if (topic == null || topic.isBlank()) {
             throw new IllegalArgumentException("topic must not be blank");
         }
@@ -59,7 +59,7 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
      * The record key (UTF-8), e.g. {@code Answer::getQueryId}; records with equal keys go to the same
      * partition, in order. The extractor may return null for no key. Default: no key.
      */
-    public AvroSinkBuilder<T> keyExtractor(SerializableFunction<T, String> keyExtractor) {
+    public RecordSinkBuilder<T> keyExtractor(SerializableFunction<T, String> keyExtractor) {
         if (keyExtractor == null) {
             throw new IllegalArgumentException("key extractor must not be null");
         }
@@ -68,7 +68,7 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
     }
 
     /** {@link DeliveryGuarantee#EXACTLY_ONCE} (default) or {@link DeliveryGuarantee#AT_LEAST_ONCE}. */
-    public AvroSinkBuilder<T> deliveryGuarantee(DeliveryGuarantee deliveryGuarantee) {
+    public RecordSinkBuilder<T> deliveryGuarantee(DeliveryGuarantee deliveryGuarantee) {
         if (deliveryGuarantee != DeliveryGuarantee.EXACTLY_ONCE && deliveryGuarantee != DeliveryGuarantee.AT_LEAST_ONCE) {
             throw new IllegalArgumentException("delivery guarantee must be EXACTLY_ONCE or AT_LEAST_ONCE, got "
                     + deliveryGuarantee + " (NONE may lose records on failure)");
@@ -82,7 +82,7 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
      * jobs writing to the cluster and stay the same across restarts of one job, so that a restarted
      * job can abort the transactions its previous run left open.
      */
-    public AvroSinkBuilder<T> transactionalIdPrefix(String prefix) {
+    public RecordSinkBuilder<T> transactionalIdPrefix(String prefix) {
         if (prefix == null || prefix.isBlank()) {
             throw new IllegalArgumentException("transactional id prefix must not be blank");
         }
@@ -95,7 +95,7 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
      * checkpoint interval plus the longest expected outage, and not above the broker's
      * {@code transaction.max.timeout.ms} (default 15 minutes). Default {@link #DEFAULT_TRANSACTION_TIMEOUT}.
      */
-    public AvroSinkBuilder<T> transactionTimeout(Duration timeout) {
+    public RecordSinkBuilder<T> transactionTimeout(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("transaction timeout must be positive, got " + timeout);
         }
@@ -111,10 +111,10 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
     }
 
     /**
-     * Builds a sink for a stream of another type, converted to the Avro record by {@code toAvro} inside the
+     * Builds a sink for a stream of another type, converted to the encoded record by {@code convert} inside the
      * sink (so the stream itself never carries Avro objects, which Flink would serialize with Kryo).
      */
-    public <IN> KafkaSink<IN> build(SerializableFunction<IN, T> toAvro) {
+    public <IN> KafkaSink<IN> build(SerializableFunction<IN, T> convert) {
         if (topic == null) {
             throw new IllegalArgumentException("a topic is required: call topic(..)");
         }
@@ -128,7 +128,7 @@ public final class AvroSinkBuilder<T extends SpecificRecord> {
         KafkaSinkBuilder<IN> builder = KafkaSink.<IN>builder()
                 .setBootstrapServers(connection.bootstrapServers())
                 .setDeliveryGuarantee(deliveryGuarantee)
-                .setRecordSerializer(new AvroRecordSerializer<>(topic, codec, toAvro, keyExtractor))
+                .setRecordSerializer(new EncodingRecordSerializer<>(topic, encoder, convert, keyExtractor))
                 // Answers carry a full trace (a few KB): larger batches cut produce requests several-fold.
                 // Overridable through the connection's client properties.
                 .setProperty(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(DEFAULT_BATCH_BYTES));
