@@ -21,6 +21,7 @@ import java.util.Map;
  *         [--trace-nodes N] [--out answers.jsonl]
  * compare --answers answers.jsonl --reference reference.jsonl|BATCH_OUTPUT_DIR
  * check-batch --output BATCH_OUTPUT_DIR --ids-from queries.jsonl [--dead-letters N]
+ * schema query|answer|dead-letter                 the record's Avro schema, self-contained (for other languages)
  * </pre>
  * {@code consume} reads with read_committed and exits with status 1 unless exactly N answers arrived, one per query id
  * (and, given the queries, exactly their ids). Client settings (SASL/SSL) come from {@code MOA_KAFKA_*} like the job's.
@@ -36,6 +37,7 @@ public final class QueriesCli {
                                       [--trace-nodes N] [--out F]
                    QueriesCli compare --answers F --reference F|DIR
                    QueriesCli check-batch --output DIR --ids-from F [--dead-letters N]
+                   QueriesCli schema query|answer|dead-letter
 
             produce   writes queries (Avro single-object encoding, key = query id) to the topic:
                         --file F        JSON lines {"id", "text", "choices", "task_type", "gold"}
@@ -48,11 +50,24 @@ public final class QueriesCli {
                         --ids-from F    the query file whose ids must be answered (or --samples)
                         --trace-nodes N every answer's trace must hold N nodes (complete traces)
                         --out F         also writes the answers as JSON lines
+            schema    prints a record's Avro schema with every type it uses inlined, as a registry or another
+                      language's Avro library takes it
             compare   compares the extracted answers of two answers files query by query (this tool's --out, or
                       batch mode's answers file); exits 1 unless they are the same
             --bootstrap B   Kafka bootstrap servers; client security settings come from MOA_KAFKA_* variables
             --help          this text
             """;
+
+    /** The self-contained Avro schema of a wire record: query, answer or dead-letter. */
+    static String schema(String record) {
+        return switch (record) {
+            case "query" -> Query.getClassSchema().toString(true);
+            case "answer" -> Answer.getClassSchema().toString(true);
+            case "dead-letter" -> dev.moaflink.schema.DeadLetter.getClassSchema().toString(true);
+            default -> throw new IllegalArgumentException("schema: expected query, answer or dead-letter, got '"
+                    + record + "'");
+        };
+    }
 
     public static void main(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--help")) {
@@ -61,6 +76,14 @@ public final class QueriesCli {
         }
         if (args.length == 0) {
             usage("missing command");
+        }
+        if (args[0].equals("schema")) {
+            try {
+                System.out.println(schema(args.length > 1 ? args[1] : ""));
+            } catch (IllegalArgumentException e) {
+                usage(e.getMessage());
+            }
+            return;
         }
         Map<String, String> o = new HashMap<>();
         boolean samples = false;
