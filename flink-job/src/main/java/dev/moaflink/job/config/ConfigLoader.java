@@ -67,7 +67,8 @@ public final class ConfigLoader {
             } else if (key.equals("placement")) {
                 overrides.add(new String[] {"routing.placement", value});
             } else {
-                if (key.startsWith("kafka.properties.") && KafkaClientProperties.isSecret(key)) {
+                if (key.startsWith("kafka.properties.") && (KafkaClientProperties.isSecret(key)
+                        || value.matches("(?s).*://[^/]*@.*"))) {
                     throw new ConfigException("--" + key + ": credentials must not be passed on the command line (it "
                             + "lands in shell history, ps and the job's logs); put them in kafka.properties_file or "
                             + "the environment (" + KafkaClientProperties.FILE_ENV + ", "
@@ -155,7 +156,11 @@ public final class ConfigLoader {
     }
 
     private static void set(ObjectNode tree, String dottedKey, String value) {
-        String[] path = dottedKey.split("\\.");
+        // Kafka client property names hold dots themselves (security.protocol): one key under kafka.properties.
+        String properties = "kafka.properties.";
+        String[] path = dottedKey.startsWith(properties) && dottedKey.length() > properties.length()
+                ? new String[] {"kafka", "properties", dottedKey.substring(properties.length())}
+                : dottedKey.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode child = node.get(path[i]);

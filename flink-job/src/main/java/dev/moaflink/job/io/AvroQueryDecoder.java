@@ -6,10 +6,7 @@ import dev.moaflink.connectors.kafka.ValueDecoder;
 import dev.moaflink.job.model.RejectKind;
 import dev.moaflink.schema.Query;
 
-/**
- * Avro queries, in whichever framing the codec reads (single-object, or a schema registry's). A query without
- * {@code submitted_at} is stamped with the Kafka record's timestamp.
- */
+/** Avro queries, in whichever framing the codec reads (single-object, or a schema registry's). */
 final class AvroQueryDecoder implements QueryDecoder {
     private static final long serialVersionUID = 1L;
 
@@ -28,8 +25,7 @@ final class AvroQueryDecoder implements QueryDecoder {
             return QueryValidator.Outcome.reject(kindOf(e), e.getMessage(), null);
         }
         return validator.validate(q.getId(), q.getText(), q.getChoices(), q.getTaskType(), q.getGold(),
-                q.getTopology(), q.getProfile(), q.getSubmittedAt() == null ? raw.timestamp()
-                        : q.getSubmittedAt().toEpochMilli());
+                q.getTopology(), q.getProfile(), q.getSubmittedAt().toEpochMilli());
     }
 
     private static RejectKind kindOf(DecodeException e) {

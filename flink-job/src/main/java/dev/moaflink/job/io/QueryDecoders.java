@@ -11,12 +11,19 @@ public final class QueryDecoders {
 
     private QueryDecoders() {}
 
-    /** @param registry the schema registry, needed for {@link TopicFormat#REGISTRY_AVRO} only (else may be null) */
+    /**
+     * @param registry the schema registry, needed for {@link TopicFormat#REGISTRY_AVRO} only (else may be null); it is
+     *                 called once here, so that a wrong URL or login fails the submission, not every record
+     */
     public static QueryDecoder of(TopicFormat format, RegistrySettings registry) {
         return switch (format) {
             case AVRO -> new AvroQueryDecoder(AvroCodec.of(Query.class));
             case JSON -> new JsonQueryDecoder();
-            case REGISTRY_AVRO -> new AvroQueryDecoder(RegistryAvroCodec.reader(Query.class, registry));
+            case REGISTRY_AVRO -> {
+                RegistryAvroCodec<Query> codec = RegistryAvroCodec.reader(Query.class, registry);
+                codec.checkReachable();
+                yield new AvroQueryDecoder(codec);
+            }
         };
     }
 }

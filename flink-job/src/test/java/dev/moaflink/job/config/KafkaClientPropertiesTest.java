@@ -65,5 +65,18 @@ class KafkaClientPropertiesTest {
         assertTrue(KafkaClientProperties.isSecret("ssl.key.password"));
         assertFalse(KafkaClientProperties.isSecret("security.protocol"));
         assertFalse(KafkaClientProperties.isSecret("ssl.truststore.location"));
+        ConfigException url = assertThrows(ConfigException.class, () -> ConfigLoader.fromArgs("--preset", "sim",
+                "--kafka.properties.schema.registry.url", "https://moa:hunter2@registry:8081"));
+        assertFalse(url.getMessage().contains("hunter2"), url.getMessage());
+        assertEquals("https://registry:8081", ConfigLoader.fromArgs("--preset", "sim",
+                "--kafka.properties.schema.registry.url", "https://registry:8081").kafka().properties()
+                .get("schema.registry.url"), "a dotted client property is one key");
+    }
+
+    @Test
+    void registryPropertiesStayOutOfTheKafkaClients() {
+        Map<String, String> all = Map.of("security.protocol", "SASL_SSL", "schema.registry.url", "http://r:8081",
+                "basic.auth.user.info", "u:p", "auto.register.schemas", "false");
+        assertEquals(Map.of("security.protocol", "SASL_SSL"), KafkaClientProperties.withoutRegistry(all));
     }
 }

@@ -42,15 +42,17 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
 
     private final HttpServer server;
     private final String userInfo;
+    private final String basePath;
     private final Map<Integer, Stored> byId = new LinkedHashMap<>();
     private final Map<String, List<Integer>> subjects = new LinkedHashMap<>();
     private final AtomicInteger requests = new AtomicInteger();
     private volatile boolean unavailable;
 
-    private InMemorySchemaRegistry(String userInfo) throws IOException {
+    private InMemorySchemaRegistry(String userInfo, String basePath) throws IOException {
         this.userInfo = userInfo;
+        this.basePath = basePath;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", this::handle);
+        server.createContext(basePath.isEmpty() ? "/" : basePath, this::handle);
         server.start();
     }
 
@@ -61,8 +63,16 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
 
     /** A registry that wants HTTP basic authentication with {@code user:password} (null: none). */
     public static InMemorySchemaRegistry start(String userInfo) {
+        return start(userInfo, "");
+    }
+
+    /**
+     * A registry whose API lives under {@code basePath}, as Apicurio's Confluent-compatible one does under
+     * {@code /apis/ccompat/v7}; {@link #url()} includes it.
+     */
+    public static InMemorySchemaRegistry start(String userInfo, String basePath) {
         try {
-            return new InMemorySchemaRegistry(userInfo);
+            return new InMemorySchemaRegistry(userInfo, basePath);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a local port for the schema registry", e);
         }
@@ -70,7 +80,7 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
 
     /** Its base URL, e.g. {@code http://127.0.0.1:43121}, for {@code schema.registry.url}. */
     public String url() {
-        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + basePath;
     }
 
     /** Registers a schema under a subject as a producer's serializer would; returns its id. */
@@ -131,10 +141,10 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
             }
             if (userInfo != null && !("Basic " + Base64.getEncoder().encodeToString(
                     userInfo.getBytes(StandardCharsets.UTF_8))).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
-                reply(ex, 401, error(401, "Unauthorized"));
+                reply(ex, 401, error(40101, "Unauthorized"));
                 return;
             }
-            String path = ex.getRequestURI().getRawPath();
+            String path = ex.getRequestURI().getRawPath().substring(basePath.length());
             String method = ex.getRequestMethod();
             Matcher m;
             if (method.equals("GET") && (m = BY_ID.matcher(path)).matches()) {

@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaParseException;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -35,18 +34,22 @@ import org.apache.avro.specific.SpecificRecord;
  * record's fault: it throws {@link RegistryUnavailableException}, the task fails and Flink replays from its last
  * checkpoint.
  *
- * <p>Writing registers the job's schema under the subject once (or only looks it up when
- * {@code auto.register.schemas} is false) and prefixes every record with its id.
+ * <p>Writing registers the job's schema under the subject once, when the job is built (or only looks it up when
+ * {@code auto.register.schemas} is false), and prefixes every record with its id.
  */
 public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueEncoder<T>, ValueDecoder<T> {
     private static final long serialVersionUID = 1L;
     static final byte MAGIC = 0;
     static final int HEADER_LENGTH = 5;
     static final long NEGATIVE_TTL_MS = 30_000;
+    /** Remembered failures beyond this are forgotten: garbage ids must not grow the cache without end. */
+    static final int MAX_FAILURES = 1024;
 
     private final Class<T> type;
     private final RegistrySettings settings;
     private final String subject;
+    // Fetched when the job is built and serialized with the codec, so tasks write without calling the registry.
+    private volatile Integer writerId;
     private transient volatile State<T> state;
 
     private RegistryAvroCodec(Class<T> type, RegistrySettings settings, String subject) {
@@ -83,18 +86,19 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
     }
 
     /**
-     * The registry id records are written with, registering the schema on first use; called at job submission so
-     * that a wrong URL, wrong credentials or a refused schema fail the submission rather than the running job.
+     * The registry id records are written with, registering the schema (or looking it up) on first use. Called when
+     * the job is built, so that a wrong URL, wrong credentials or a refused schema fail the submission rather than
+     * the running job, and so that the id travels with the codec to the tasks.
      *
      * @throws RegistryUnavailableException when the registry cannot be reached, refuses the schema or lacks it
      */
     public int writerId() {
-        State<T> s = state();
-        Integer id = s.writerId;
+        Integer id = writerId;
         if (id == null) {
             if (subject == null) {
                 throw new IllegalStateException("this codec only reads; create it with writer(..) to write");
             }
+            State<T> s = state();
             try {
                 id = settings.autoRegister() ? s.client.register(subject, s.schema.toString())
                         : s.client.lookup(subject, s.schema.toString());
@@ -104,23 +108,38 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
                 throw new RegistryUnavailableException("cannot get a schema id for " + type.getSimpleName()
                         + " under subject " + subject + ": " + e.getMessage() + hint, e);
             }
-            s.writerId = id;
+            writerId = id;
         }
         return id;
+    }
+
+    /**
+     * Checks that the registry answers and accepts the credentials; called when the job is built, so that a reader
+     * with a wrong URL or login fails the submission instead of every record.
+     *
+     * @throws RegistryUnavailableException when it does not
+     */
+    public void checkReachable() {
+        try {
+            state().client.ping();
+        } catch (RegistryException e) {
+            throw new RegistryUnavailableException("schema registry check failed: " + e.getMessage(), e);
+        }
     }
 
     @Override
     public byte[] encode(T record) {
         int id = writerId();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
         out.write(MAGIC);
         out.write(id >>> 24);
         out.write(id >>> 16);
         out.write(id >>> 8);
         out.write(id);
+        State<T> s = state();
         try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            state().writer.write(record, encoder);
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            s.writer.write(record, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
@@ -140,6 +159,10 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
                     + ": it does not start with the byte 00 and a 4-byte schema id");
         }
         int id = ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16) | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
+        if (id < 0) {
+            throw new DecodeException(DecodeException.Kind.MALFORMED_AVRO, "not a Schema-Registry framed " + name
+                    + ": schema id " + Integer.toUnsignedString(id) + " is out of range");
+        }
         Reading<T> reading = reading(id);
         try {
             // Avro allocates whatever a length prefix claims; check every length against the bytes first.
@@ -161,6 +184,9 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
         Reading<T> r = s.readings.get(id);
         if (r == null || (r.failure != null && System.currentTimeMillis() >= r.expiresAtMs)) {
             r = fetch(s, id);
+            if (r.failure != null && s.readings.size() >= MAX_FAILURES) {
+                s.readings.values().removeIf(x -> x.failure != null);
+            }
             s.readings.put(id, r);
         }
         if (r.failure != null) {
@@ -175,11 +201,11 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
         try {
             registered = s.client.schemaById(id);
         } catch (RegistryException e) {
-            if (e.notFound()) {
+            if (e.notFound() || e.status() == 400 || e.status() == 422) {
                 return Reading.failed(DecodeException.Kind.UNKNOWN_SCHEMA, "the schema registry knows no schema id "
                         + id + " (" + e.getMessage() + ")");
             }
-            // Down, or refusing the job (wrong credentials): no record's fault, so none is dead-lettered.
+            // Down, misaddressed or refusing the job (credentials): no record's fault, so none is dead-lettered.
             throw new RegistryUnavailableException("cannot fetch schema id " + id + ": " + e.getMessage(), e);
         }
         if (!"AVRO".equalsIgnoreCase(registered.type())) {
@@ -193,7 +219,7 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
         Schema writer;
         try {
             writer = new Schema.Parser().parse(registered.schema());
-        } catch (SchemaParseException e) {
+        } catch (AvroRuntimeException e) {
             return Reading.failed(DecodeException.Kind.INCOMPATIBLE_SCHEMA, "schema id " + id
                     + " is not a valid Avro schema: " + e.getMessage());
         }
@@ -234,7 +260,6 @@ public final class RegistryAvroCodec<T extends SpecificRecord> implements ValueE
         final Schema schema;
         final SpecificDatumWriter<T> writer;
         final Map<Integer, Reading<T>> readings = new ConcurrentHashMap<>();
-        volatile Integer writerId;
 
         State(Class<T> type, RegistrySettings settings) {
             client = new RegistryClient(settings);

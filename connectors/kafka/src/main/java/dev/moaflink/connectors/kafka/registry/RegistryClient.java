@@ -30,7 +30,8 @@ public final class RegistryClient {
 
     public RegistryClient(RegistrySettings settings) {
         this.settings = settings;
-        this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        // HTTP/1.1: the default would try an HTTP/2 upgrade on plain http://, which some proxies handle badly.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
     }
 
     /** A schema the registry holds, as it returned it. {@code type} is AVRO unless the registry says otherwise. */
@@ -46,6 +47,11 @@ public final class RegistryClient {
         JsonNode refs = body.get("references");
         return new RegisteredSchema(id, schema.asText(), body.path("schemaType").asText("AVRO"),
                 refs != null && refs.isArray() && !refs.isEmpty());
+    }
+
+    /** {@code GET /subjects}: checks that the registry answers and accepts the credentials. */
+    public void ping() throws RegistryException {
+        call("GET", "/subjects", null);
     }
 
     /** {@code POST /subjects/{subject}/versions}: the schema's id, registering it if the subject lacks it. */
@@ -88,7 +94,7 @@ public final class RegistryClient {
                 try {
                     return once(url, method, path, body);
                 } catch (RegistryException e) {
-                    if (!e.unavailable()) {
+                    if (!e.transientFailure()) {
                         throw e;
                     }
                     last = e;

@@ -28,12 +28,13 @@ public final class RegistryException extends IOException {
         return errorCode;
     }
 
+    /** The registry says it has no such schema or subject (Confluent error codes 40401, 40403). */
     public boolean notFound() {
-        return status == 404;
+        return status == 404 && (errorCode == 40401 || errorCode == 40403);
     }
 
-    /** No answer, or a server-side error: worth retrying, and not the record's fault. */
-    public boolean unavailable() {
+    /** No answer, or a server-side error or throttling: worth retrying, and not the record's fault. */
+    public boolean transientFailure() {
         return status == 0 || status >= 500 || status == 408 || status == 429;
     }
 }

@@ -2,6 +2,7 @@ package dev.moaflink.connectors.kafka.registry;
 
 import java.io.Serializable;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -31,18 +32,26 @@ public record RegistrySettings(List<String> urls, String userInfo, boolean autoR
         if (urls == null || urls.isEmpty()) {
             throw new IllegalArgumentException("a schema registry URL is required (" + URL + ")");
         }
-        for (String u : urls) {
-            URI uri;
-            try {
-                uri = URI.create(u);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(URL + ": not a URL: " + redact(u));
-            }
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-                throw new IllegalArgumentException(URL + " must be http:// or https://, got " + redact(u));
-            }
-        }
+        urls.forEach(RegistrySettings::parse);
         urls = List.copyOf(urls);
+    }
+
+    /** The URL, checked: http or https with a host name; errors never show its user info. */
+    static URI parse(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(URL + ": not a URL: " + redact(url));
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw new IllegalArgumentException(URL + " must be http:// or https://, got " + redact(url));
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException(URL + ": no valid host name in " + redact(url)
+                    + " (host names may hold letters, digits, dots and hyphens, not underscores)");
+        }
+        return uri;
     }
 
     /** True for client properties that configure the registry rather than the Kafka clients. */
@@ -63,10 +72,14 @@ public record RegistrySettings(List<String> urls, String userInfo, boolean autoR
         }
         List<String> list = Arrays.stream(urls.split(",")).map(String::strip).filter(s -> !s.isEmpty())
                 .map(s -> s.endsWith("/") ? s.substring(0, s.length() - 1) : s).toList();
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException(URL + " names no URL");
+        }
+        list.forEach(RegistrySettings::parse);
         String source = properties.getOrDefault(CREDENTIALS_SOURCE, "USER_INFO").strip().toUpperCase(Locale.ROOT);
         String userInfo = switch (source) {
             case "USER_INFO" -> properties.getOrDefault(USER_INFO, properties.get("schema.registry." + USER_INFO));
-            case "URL" -> URI.create(list.get(0)).getUserInfo();
+            case "URL" -> parse(list.get(0)).getUserInfo();
             default -> throw new IllegalArgumentException(CREDENTIALS_SOURCE + " must be USER_INFO or URL, got " + source);
         };
         String auto = properties.getOrDefault(AUTO_REGISTER, "true").strip();
@@ -83,10 +96,13 @@ public record RegistrySettings(List<String> urls, String userInfo, boolean autoR
                 + ", credentials=" + (userInfo == null ? "none" : "set") + ", autoRegister=" + autoRegister + "]";
     }
 
-    /** The URL without any user info in it. */
+    /** The URL without any user info in it: everything up to its last {@code @} (which may over-redact, never under). */
     static String redact(String url) {
         int scheme = url.indexOf("://");
-        int at = url.indexOf('@');
-        return scheme >= 0 && at > scheme ? url.substring(0, scheme + 3) + "***@" + url.substring(at + 1) : url;
+        int at = url.lastIndexOf('@');
+        if (at < 0) {
+            return url;
+        }
+        return scheme >= 0 && at > scheme ? url.substring(0, scheme + 3) + "***@" + url.substring(at + 1) : "***";
     }
 }

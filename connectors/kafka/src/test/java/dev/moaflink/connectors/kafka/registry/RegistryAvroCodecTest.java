@@ -238,6 +238,47 @@ class RegistryAvroCodecTest {
     }
 
     @Test
+    void aBasePathIsKeptAndAWrongPathFailsTheCheckNotTheRecords() throws Exception {
+        try (InMemorySchemaRegistry prefixed = InMemorySchemaRegistry.start(null, "/apis/ccompat/v7")) {
+            int id = prefixed.register("moa.queries-value", EVOLVED_QUERY);
+            RegistrySettings right = RegistrySettings.from(Map.of(RegistrySettings.URL, prefixed.url()));
+            RegistryAvroCodec.reader(Query.class, right).checkReachable();
+            assertEquals("q1", RegistryAvroCodec.reader(Query.class, right)
+                    .decode(framed(id, EVOLVED_QUERY, evolvedFields("q1"))).getId());
+            RegistrySettings wrong = RegistrySettings.from(Map.of(RegistrySettings.URL,
+                    prefixed.url().replace("/apis/ccompat/v7", "")));
+            assertThrows(RegistryUnavailableException.class, () -> RegistryAvroCodec.reader(Query.class, wrong).checkReachable());
+            assertThrows(RegistryUnavailableException.class, () -> RegistryAvroCodec.reader(Query.class, wrong)
+                    .decode(framed(id, EVOLVED_QUERY, evolvedFields("q1"))), "a 404 page is not 'no such schema'");
+        }
+    }
+
+    @Test
+    void anInvalidRegisteredSchemaOrANegativeIdIsTheRecordsProblem() throws Exception {
+        int dup = registry.register("x-value", "{\"type\": \"record\", \"name\": \"Query\", \"fields\": ["
+                + "{\"name\": \"id\", \"type\": \"string\"}, {\"name\": \"id\", \"type\": \"string\"}]}");
+        RegistryAvroCodec<Query> codec = RegistryAvroCodec.reader(Query.class, settings());
+        DecodeException e = assertThrows(DecodeException.class, () -> codec.decode(new byte[] {0, 0, 0, 0, (byte) dup, 2, 'q'}));
+        assertEquals(DecodeException.Kind.INCOMPATIBLE_SCHEMA, e.kind());
+        DecodeException negative = assertThrows(DecodeException.class,
+                () -> codec.decode(new byte[] {0, (byte) 0x80, 0, 0, 1, 2, 'q'}));
+        assertEquals(DecodeException.Kind.MALFORMED_AVRO, negative.kind());
+    }
+
+    @Test
+    void urlsAreCheckedAndPrintedWithoutTheirUserInfo() {
+        assertEquals("https://***@host:8081/x", RegistrySettings.redact("https://u:p@ss@host:8081/x"));
+        assertEquals("http://host", RegistrySettings.redact("http://host"));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> RegistrySettings.from(Map.of(
+                RegistrySettings.URL, "http://u:s3cret@bad host", RegistrySettings.CREDENTIALS_SOURCE, "URL")));
+        assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
+        IllegalArgumentException underscore = assertThrows(IllegalArgumentException.class,
+                () -> RegistrySettings.from(Map.of(RegistrySettings.URL, "http://schema_registry:8081")));
+        assertTrue(underscore.getMessage().contains("underscores"), underscore.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RegistrySettings.from(Map.of(RegistrySettings.URL, " , ")));
+    }
+
+    @Test
     void settingsNameWhatIsMissingOrWrong() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> RegistrySettings.from(Map.of()));
         assertTrue(missing.getMessage().contains("schema.registry.url"), missing.getMessage());
