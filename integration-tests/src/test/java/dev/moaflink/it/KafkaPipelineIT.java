@@ -11,7 +11,6 @@ import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
 import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
-import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.AgentTrace;
 import dev.moaflink.schema.Answer;
@@ -29,8 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -66,16 +63,6 @@ class KafkaPipelineIT {
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static JobClient start(JobArgs args) throws Exception {
-        JobConfig config = ConfigLoader.fromArgs(args.toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        conf.set(PipelineOptions.GENERIC_TYPES, false); // the hot path must not fall back to Kryo
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        return env.executeAsync(config.jobName());
     }
 
     private static JobArgs args(Topics t) {
@@ -130,7 +117,7 @@ class KafkaPipelineIT {
     void treeTopology500QueriesInExactly500AnswersOut() throws Exception {
         Topics t = Topics.fresh(kafka);
         // Real-time simulated engines (fast profile) so completions arrive on engine threads via the mailbox.
-        JobClient job = start(args(t).set("default_topology", "tree-9-3-1")
+        JobClient job = TestJobs.start(args(t).set("default_topology", "tree-9-3-1")
                 .simOption("decode_tps", 2000).simOption("prefill_tps", 50000).simOption("overhead_ms", 1)
                 .simOption("output_mean_tokens", 24).simOption("output_p95_tokens", 48));
         try {
@@ -150,7 +137,7 @@ class KafkaPipelineIT {
     void denseTopology500QueriesInExactly500AnswersOut() throws Exception {
         Topics t = Topics.fresh(kafka);
         // The per-model layout (one agent operator per level and model, as placement uses) on dense.
-        JobClient job = start(args(t).set("default_topology", "dense-9-9-1").set("agent.layout", "per_model")
+        JobClient job = TestJobs.start(args(t).set("default_topology", "dense-9-9-1").set("agent.layout", "per_model")
                 .virtualTime()
                 .simOption("output_mean_tokens", 24).simOption("output_p95_tokens", 48));
         try {
@@ -170,7 +157,7 @@ class KafkaPipelineIT {
         Topics t = Topics.fresh(kafka);
         JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries(), "no-such-answers", t.dead());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> start(args));
+                () -> TestJobs.start(args));
         assertTrue(e.getMessage().contains("no-such-answers"), e.getMessage());
     }
 
@@ -178,7 +165,7 @@ class KafkaPipelineIT {
     void aTransactionTimeoutAboveTheBrokersMaximumStopsTheJobAtSubmission() {
         Topics t = Topics.fresh(kafka);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> start(args(t).set("kafka.transaction_timeout_ms", 1_000_000)));
+                () -> TestJobs.start(args(t).set("kafka.transaction_timeout_ms", 1_000_000)));
         assertTrue(e.getMessage().contains("transaction.max.timeout.ms (900000)"), e.getMessage());
     }
 
@@ -199,7 +186,7 @@ class KafkaPipelineIT {
     @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
         Topics t = Topics.fresh(kafka);
-        JobClient job = start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
+        JobClient job = TestJobs.start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
         KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
         List<Query> before = SyntheticQueries.generate(10, 3, "before-");
         try (QueryProducer p = new QueryProducer(c, t.queries())) {

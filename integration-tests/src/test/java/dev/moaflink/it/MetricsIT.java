@@ -8,9 +8,6 @@ import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
-import dev.moaflink.job.MoaJob;
-import dev.moaflink.job.config.ConfigLoader;
-import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
@@ -24,11 +21,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,12 +74,7 @@ class MetricsIT {
                 .set("mechanisms.overlap", true).set("mechanisms.early_exit.enabled", true)
                 .set("mechanisms.early_exit.similarity", "answer")
                 .set("mechanisms.bypass_threshold", 0.67);
-        JobConfig config = ConfigLoader.fromArgs(args.toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        JobClient job = env.executeAsync(config.jobName());
+        JobClient job = TestJobs.start(args);
         int n = 40;
         try {
             List<Query> sent = SyntheticQueries.generate(n, 11, "m-");

@@ -8,9 +8,6 @@ import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
-import dev.moaflink.job.MoaJob;
-import dev.moaflink.job.config.ConfigLoader;
-import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.AgentTrace;
 import dev.moaflink.schema.Answer;
@@ -20,11 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,12 +97,7 @@ class StopPathIT {
                 .set("models.expert-medium.options.decode_tps", 1000)
                 .set("models.expert-large.options.decode_tps", 50)
                 .set("models.aggregator.options.decode_tps", 2000);
-        JobConfig config = ConfigLoader.fromArgs(args.toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        JobClient job = env.executeAsync(config.jobName());
+        JobClient job = TestJobs.start(args);
         try {
             KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
             try (QueryProducer p = new QueryProducer(c, t.queries())) {

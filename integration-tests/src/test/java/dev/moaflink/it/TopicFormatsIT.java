@@ -8,9 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moaflink.bench.JobArgs;
 import dev.moaflink.connectors.kafka.registry.RegistryAvroCodec;
 import dev.moaflink.connectors.kafka.registry.RegistrySettings;
-import dev.moaflink.job.MoaJob;
-import dev.moaflink.job.config.ConfigLoader;
-import dev.moaflink.job.config.JobConfig;
 import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.kafka.embedded.InMemorySchemaRegistry;
 import dev.moaflink.schema.Answer;
@@ -39,11 +36,8 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -94,15 +88,6 @@ class TopicFormatsIT {
         }
     }
 
-    private static JobClient start(JobArgs args) throws Exception {
-        JobConfig config = ConfigLoader.fromArgs(args.toArray());
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MoaJob.build(env, config);
-        return env.executeAsync(config.jobName());
-    }
-
     private static JobArgs args(Topics t) {
         return JobArgs.kafka(kafka.bootstrapServers(), t.queries(), t.answers(), t.dead())
                 .set("checkpoint_interval_ms", 300).zeroCost(8);
@@ -111,7 +96,7 @@ class TopicFormatsIT {
     @Test
     void jsonQueriesFromTheConsoleProducerAndJsonAnswersForTheConsoleConsumer() throws Exception {
         Topics t = Topics.fresh(kafka);
-        JobClient job = start(args(t).set("kafka.format", "json"));
+        JobClient job = TestJobs.start(args(t).set("kafka.format", "json"));
         try {
             List<String> lines = List.of(
                     "{\"id\": \"c1\", \"text\": \"Which number is larger?\", \"choices\": [\"3\", \"5\"], "
@@ -148,7 +133,7 @@ class TopicFormatsIT {
             // Credentials never on the command line: a client properties file, as a user's deployment would hold.
             Path client = dir.resolve("client.properties");
             Files.writeString(client, "schema.registry.url=" + registry.url() + "\nbasic.auth.user.info=moa:s3cret\n");
-            JobClient job = start(args(t).set("kafka.format", "registry-avro").set("kafka.properties_file", client));
+            JobClient job = TestJobs.start(args(t).set("kafka.format", "registry-avro").set("kafka.properties_file", client));
             try {
                 String subject = RegistryAvroCodec.topicSubject(t.queries());
                 int evolved = registry.register(subject, EVOLVED_QUERY);
@@ -195,7 +180,7 @@ class TopicFormatsIT {
     void aRegistryTopicWithoutARegistryURLStopsTheJobAtSubmission() {
         Topics t = Topics.fresh(kafka);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                () -> start(args(t).set("kafka.answers_format", "registry-avro")));
+                () -> TestJobs.start(args(t).set("kafka.answers_format", "registry-avro")));
         assertTrue(e.getMessage().contains("schema.registry.url"), e.getMessage());
     }
 
