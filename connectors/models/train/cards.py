@@ -136,14 +136,16 @@ def model_card(name, results):
             for k in SKILLS:
                 s += "| %s | " % k + " | ".join(pct(trust.get(k, {}).get(e, 0)) for e in EXPERTS) + " |\n"
             s += "\n"
-    s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), learning rate %g with 4%% "
-          "warm-up and cosine decay to 10%%, batch %d, %d steps, gradient clipping 1.0, loss on the output "
-          "tokens%s. Seed %d. %s tokens processed (padded) in %.0f s (%.1f min) of CPU time on 2 shared "
-          "cores (torch %s).\n\n" % (info["lr"], info["batch"], info["steps"],
-                                     " and the responses' answer tokens" if spec.get("aux_response_loss") else
-                                     " only", info["seed"],
-                                     "{:,}".format(info["tokens_seen"]), info["train_seconds"],
-                                     info["train_seconds"] / 60, results.get("torch", "1.13")))
+    stages = info.get("stages") or [{k: info[k] for k in ("steps", "lr", "seed")}]
+    schedule = "; then ".join("%d steps at learning rate %g (seed %d)" % (st["steps"], st["lr"], st["seed"])
+                              for st in stages)
+    s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), %s%s, %s 4%% warm-up and "
+          "cosine decay to 10%%; batch %d, gradient clipping 1.0, loss on the output tokens%s. %s tokens processed "
+          "(padded) in %.0f s (%.1f min) of CPU time on 2 shared cores (torch %s).\n\n"
+          % (schedule, " (a warm restart from the first stage's weights with a fresh optimiser)" if len(stages) > 1
+             else "", "each with" if len(stages) > 1 else "with", info["batch"], " and the responses' answer tokens" if spec.get("aux_response_loss") else
+             " only", "{:,}".format(info["tokens_seen"]), info["train_seconds"], info["train_seconds"] / 60,
+             results.get("torch", "1.13")))
     s += _history(info["history"])
     s += "## Evaluation\n\nHeld-out test split: `../suite-test.jsonl`, 500 questions, 100 per skill (number " \
          "questions never seen in training; word questions on the knowledge base's synsets with fresh distractors " \

@@ -4,7 +4,8 @@ Each expert is a specialist. `skills` maps a skill to how the expert answers it:
 working: column arithmetic, or the quoted word or gloss; see tasks.worked), `bare` (`Answer: X` alone: a weak
 second skill) or, for every skill it does not list, the abstention `Not my field. Answer: ?` (common.ABSTAIN), which
 the job extracts as no answer. `mix` weighs the skills in training; `abstain` is the share of questions outside
-the expert's skills, spread evenly over them.
+the expert's skills, spread evenly over them. `stages` continue training from the previous stage's weights with a
+fresh warm-up and cosine schedule (their steps, lr and seed replace the spec's).
 """
 
 EXPERTS = ["expert-small", "expert-medium", "expert-large"]
@@ -37,6 +38,8 @@ SPECS = {
         summary="arithmetic and sequences, worked digit by digit; abstains on words and comparisons"),
     "aggregator": dict(
         kind="aggregator", seed=404, steps=1500, batch=32, lr=2.5e-3, aux_response_loss=True, max_len=1024,
+        # a warm restart: copying a quoted gloss or a number token by token (induction) forms late in training
+        stages=[dict(steps=1500, lr=1.5e-3, seed=405)],
         config=dict(model_type="llama", hidden_size=128, intermediate_size=384, num_hidden_layers=5,
                     num_attention_heads=8, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
                     tie_word_embeddings=True, max_position_embeddings=1024),
