@@ -128,6 +128,15 @@ final class LoadDriver {
      * their answers; a query not answered by then counts with the time it waited.
      */
     RatePoint offer(double rate, double seconds, double drainSeconds) throws InterruptedException {
+        return offer(rate, seconds, drainSeconds, 0);
+    }
+
+    /**
+     * As {@link #offer(double, double, double)}, but past {@code drainSeconds} it keeps waiting as long as answers
+     * still arrive (no {@code stallSeconds} without one): an overloaded job's backlog drains at its own pace, and only
+     * queries it stopped answering count as unanswered.
+     */
+    RatePoint offer(double rate, double seconds, double drainSeconds, double stallSeconds) throws InterruptedException {
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         List<String> ids = new ArrayList<>();
@@ -156,7 +165,8 @@ final class LoadDriver {
             ids.add(q.getId());
             sentAt.add(System.nanoTime());
         }
-        double[] latency = await(ids, (long) ((seconds + drainSeconds) * 1000) - (System.nanoTime() - start) / 1_000_000);
+        double[] latency = await(ids, (long) ((seconds + drainSeconds) * 1000) - (System.nanoTime() - start) / 1_000_000,
+                (long) (stallSeconds * 1000));
         long lastAnswer = start;
         int answered = 0;
         for (int i = 0; i < ids.size(); i++) {
@@ -199,12 +209,25 @@ final class LoadDriver {
 
     /** Waits until every id is answered (or the time is up, or the job failed); their latencies, NaN if none. */
     private double[] await(List<String> ids, long timeoutMs) throws InterruptedException {
+        return await(ids, timeoutMs, 0);
+    }
+
+    /** Waits for the answers until the timeout, and beyond it while some answer came within the last {@code stallMs}. */
+    private double[] await(List<String> ids, long timeoutMs, long stallMs) throws InterruptedException {
         long deadline = System.nanoTime() + Math.max(0, timeoutMs) * 1_000_000L;
+        long lastProgress = System.nanoTime();
+        int answers = target.answers.distinct();
         double[] ms = new double[ids.size()];
         for (int i = 0; i < ids.size(); i++) {
             LoadAnswers.Seen s;
             while ((s = target.answers.of(ids.get(i))) == null) {
-                if (System.nanoTime() > deadline || target.failed()) {
+                long now = System.nanoTime();
+                int n = target.answers.distinct();
+                if (n > answers) {
+                    answers = n;
+                    lastProgress = now;
+                }
+                if ((now > deadline && now - lastProgress > stallMs * 1_000_000L) || target.failed()) {
                     break;
                 }
                 Thread.sleep(5);

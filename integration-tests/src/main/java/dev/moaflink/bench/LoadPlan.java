@@ -170,7 +170,8 @@ final class LoadPlan {
         try (LoadTarget t = LoadTarget.start(engine + "-overload", kafka, flink, base.get(),
                 variants().get(2).overrides(), true)) {
             LoadDriver d = new LoadDriver(t, seed);
-            LoadDriver.RatePoint p = d.offer(rate, s.overloadSeconds(), Math.max(60, s.overloadSeconds()));
+            // The backlog drains after the overload at the job's own pace: wait while answers still arrive.
+            LoadDriver.RatePoint p = d.offer(rate, s.overloadSeconds(), Math.max(60, s.overloadSeconds()), 30);
             return new OverloadRun(rate, s.overloadSeconds(), t.sent(), t.answers.distinct(), t.answers.duplicates(),
                     p.p95Ms(), t.failure());
         } catch (Exception e) {
