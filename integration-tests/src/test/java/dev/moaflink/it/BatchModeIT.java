@@ -369,8 +369,8 @@ class BatchModeIT {
                 extracted++;
             }
         }
-        // The aggregator still garbles some quoted glosses it copies (see its model card): not every answer extracts.
-        assertTrue(extracted >= 10, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
+        // The aggregator still miscopies some quoted glosses (see its model card): not every answer extracts.
+        assertTrue(extracted >= 12, "the models answer in the trained 'Answer: X' format: " + extracted + " of 15");
         assertEquals(15, report.overall().withGold());
         assertTrue(!Files.readString(output.resolve("summary.md")).contains("Simulated engine"));
     }
