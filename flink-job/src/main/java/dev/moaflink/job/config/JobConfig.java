@@ -1,7 +1,10 @@
 package dev.moaflink.job.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.moaflink.job.topology.TopologySpec;
 import java.io.Serializable;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -101,9 +104,9 @@ public record JobConfig(
     public enum TopicFormat {
         AVRO, JSON, REGISTRY_AVRO;
 
-        @com.fasterxml.jackson.annotation.JsonCreator
+        @JsonCreator
         public static TopicFormat parse(String name) {
-            String n = name == null ? "" : name.strip().toLowerCase(java.util.Locale.ROOT);
+            String n = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
             return switch (n) {
                 case "avro" -> AVRO;
                 case "json" -> JSON;
@@ -113,9 +116,9 @@ public record JobConfig(
             };
         }
 
-        @com.fasterxml.jackson.annotation.JsonValue
+        @JsonValue
         public String configName() {
-            return this == REGISTRY_AVRO ? "registry-avro" : name().toLowerCase(java.util.Locale.ROOT);
+            return this == REGISTRY_AVRO ? "registry-avro" : name().toLowerCase(Locale.ROOT);
         }
     }
 
