@@ -11,7 +11,6 @@ import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
 import dev.moaflink.job.MoaJob;
 import dev.moaflink.job.config.ConfigLoader;
-import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.AgentTrace;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.DeadLetter;
@@ -32,8 +31,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,35 +48,25 @@ class KafkaPipelineIT {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker BROKER = new KafkaBroker();
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     private static JobArgs args(Topics t) {
-        return JobArgs.kafka(kafka.bootstrapServers(), t.queries(), t.answers(), t.dead())
+        return JobArgs.kafka(BROKER.kafka().bootstrapServers(), t.queries(), t.answers(), t.dead())
                 .set("parallelism", 2)
                 .set("checkpoint_interval_ms", 300);
     }
 
     private static void produce(Topics t, List<Query> queries) {
-        try (QueryProducer p = new QueryProducer(KafkaConnection.of(kafka.bootstrapServers()), t.queries())) {
+        try (QueryProducer p = new QueryProducer(KafkaConnection.of(BROKER.kafka().bootstrapServers()), t.queries())) {
             queries.forEach(p::send);
             p.flush();
         }
     }
 
     private static List<Answer> readAnswers(Topics t, int expected) {
-        try (AnswerReader<Answer> r = new AnswerReader<>(KafkaConnection.of(kafka.bootstrapServers()), t.answers(),
+        try (AnswerReader<Answer> r = new AnswerReader<>(KafkaConnection.of(BROKER.kafka().bootstrapServers()), t.answers(),
                 Answer.class)) {
             List<Answer> answers = new java.util.ArrayList<>(r.read(expected, Duration.ofMinutes(3), a -> { }));
             answers.addAll(r.drain(Duration.ofSeconds(2))); // anything beyond the expected count is a duplicate
@@ -115,7 +102,7 @@ class KafkaPipelineIT {
 
     @Test
     void treeTopology500QueriesInExactly500AnswersOut() throws Exception {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         // Real-time simulated engines (fast profile) so completions arrive on engine threads via the mailbox.
         JobClient job = TestJobs.start(args(t).set("default_topology", "tree-9-3-1")
                 .simOption("decode_tps", 2000).simOption("prefill_tps", 50000).simOption("overhead_ms", 1)
@@ -135,7 +122,7 @@ class KafkaPipelineIT {
 
     @Test
     void denseTopology500QueriesInExactly500AnswersOut() throws Exception {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         // The per-model layout (one agent operator per level and model, as placement uses) on dense.
         JobClient job = TestJobs.start(args(t).set("default_topology", "dense-9-9-1").set("agent.layout", "per_model")
                 .virtualTime()
@@ -154,8 +141,8 @@ class KafkaPipelineIT {
 
     @Test
     void aMissingTopicStopsTheJobAtSubmissionWithItsName() {
-        Topics t = Topics.fresh(kafka);
-        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries(), "no-such-answers", t.dead());
+        Topics t = Topics.fresh(BROKER.kafka());
+        JobArgs args = JobArgs.kafka(BROKER.kafka().bootstrapServers(), t.queries(), "no-such-answers", t.dead());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> TestJobs.start(args));
         assertTrue(e.getMessage().contains("no-such-answers"), e.getMessage());
@@ -163,7 +150,7 @@ class KafkaPipelineIT {
 
     @Test
     void aTransactionTimeoutAboveTheBrokersMaximumStopsTheJobAtSubmission() {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> TestJobs.start(args(t).set("kafka.transaction_timeout_ms", 1_000_000)));
         assertTrue(e.getMessage().contains("transaction.max.timeout.ms (900000)"), e.getMessage());
@@ -171,7 +158,7 @@ class KafkaPipelineIT {
 
     @Test
     void checkpointsThatFailUnderPressureAreRiddenOutABoundedNumberOfTimes() {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         MoaJob.build(env, ConfigLoader.fromArgs(args(t).toArray()));
         assertEquals(10, env.getCheckpointConfig().getTolerableCheckpointFailureNumber(), "the default");
@@ -185,9 +172,9 @@ class KafkaPipelineIT {
 
     @Test
     void malformedRecordsAreDeadLetteredAndTheJobKeepsAnswering() throws Exception {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         JobClient job = TestJobs.start(args(t).virtualTime().set("limits.max_prompt_tokens", 300));
-        KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
+        KafkaConnection c = KafkaConnection.of(BROKER.kafka().bootstrapServers());
         List<Query> before = SyntheticQueries.generate(10, 3, "before-");
         try (QueryProducer p = new QueryProducer(c, t.queries())) {
             before.forEach(p::send);

@@ -8,7 +8,6 @@ import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
-import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.Query;
 import java.nio.charset.StandardCharsets;
@@ -24,8 +23,6 @@ import java.util.regex.Pattern;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,26 +46,16 @@ class MetricsIT {
             .setConfiguration(PROMETHEUS.reporter())
             .build());
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker BROKER = new KafkaBroker();
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void prometheusExportsPerModelPerAgentAndPerTopologyMetrics() throws Exception {
-        Topics topics = Topics.fresh(kafka);
+        Topics topics = Topics.fresh(BROKER.kafka());
         String queries = topics.queries();
         String answers = topics.answers();
-        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), queries, answers, topics.dead()).virtualTime()
+        JobArgs args = JobArgs.kafka(BROKER.kafka().bootstrapServers(), queries, answers, topics.dead()).virtualTime()
                 .set("parallelism", 2).set("checkpoint_interval_ms", 300)
                 .set("default_topology", "tree-9-3-1")
                 .set("mechanisms.overlap", true).set("mechanisms.early_exit.enabled", true)
@@ -78,7 +65,7 @@ class MetricsIT {
         int n = 40;
         try {
             List<Query> sent = SyntheticQueries.generate(n, 11, "m-");
-            KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
+            KafkaConnection c = KafkaConnection.of(BROKER.kafka().bootstrapServers());
             try (QueryProducer p = new QueryProducer(c, queries)) {
                 sent.forEach(p::send);
                 p.sendRaw("garbage", "not avro".getBytes(StandardCharsets.UTF_8));

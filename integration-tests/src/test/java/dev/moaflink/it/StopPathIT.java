@@ -8,7 +8,6 @@ import dev.moaflink.bench.SyntheticQueries;
 import dev.moaflink.connectors.kafka.KafkaConnection;
 import dev.moaflink.deploy.AnswerReader;
 import dev.moaflink.deploy.QueryProducer;
-import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.schema.AgentTrace;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.NodeStatus;
@@ -20,8 +19,6 @@ import java.util.TreeMap;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,19 +42,9 @@ class StopPathIT {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(PROMETHEUS.reporter()).build());
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker BROKER = new KafkaBroker();
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     @Test
     void stopsThroughTheCoordinatorsReachTheAgentsAndChangeNoAnswer() throws Exception {
@@ -80,8 +67,8 @@ class StopPathIT {
                        long unroutable) {}
 
     private Run run(String stopPath, List<Query> queries) throws Exception {
-        Topics t = Topics.fresh(kafka);
-        JobArgs args = JobArgs.kafka(kafka.bootstrapServers(), t.queries(), t.answers(), t.dead())
+        Topics t = Topics.fresh(BROKER.kafka());
+        JobArgs args = JobArgs.kafka(BROKER.kafka().bootstrapServers(), t.queries(), t.answers(), t.dead())
                 .set("job_name", "stop-path-" + stopPath)
                 .set("agent.layout", "per_model")
                 .set("topologies.cluster3", "{kind: tree, fan_in: 3, depth: 2,"
@@ -99,7 +86,7 @@ class StopPathIT {
                 .set("models.aggregator.options.decode_tps", 2000);
         JobClient job = TestJobs.start(args);
         try {
-            KafkaConnection c = KafkaConnection.of(kafka.bootstrapServers());
+            KafkaConnection c = KafkaConnection.of(BROKER.kafka().bootstrapServers());
             try (QueryProducer p = new QueryProducer(c, t.queries())) {
                 queries.forEach(p::send);
                 p.flush();

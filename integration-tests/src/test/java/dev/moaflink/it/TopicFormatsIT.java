@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moaflink.bench.JobArgs;
 import dev.moaflink.connectors.kafka.registry.RegistryAvroCodec;
 import dev.moaflink.connectors.kafka.registry.RegistrySettings;
-import dev.moaflink.kafka.embedded.EmbeddedKafka;
 import dev.moaflink.kafka.embedded.InMemorySchemaRegistry;
 import dev.moaflink.schema.Answer;
 import dev.moaflink.schema.DeadLetter;
@@ -47,8 +46,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,31 +68,21 @@ class TopicFormatsIT {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final KafkaBroker BROKER = new KafkaBroker();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
 
     private static JobArgs args(Topics t) {
-        return JobArgs.kafka(kafka.bootstrapServers(), t.queries(), t.answers(), t.dead())
+        return JobArgs.kafka(BROKER.kafka().bootstrapServers(), t.queries(), t.answers(), t.dead())
                 .set("checkpoint_interval_ms", 300).zeroCost(8);
     }
 
     @Test
     void jsonQueriesFromTheConsoleProducerAndJsonAnswersForTheConsoleConsumer() throws Exception {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         JobClient job = TestJobs.start(args(t).set("kafka.format", "json"));
         try {
             List<String> lines = List.of(
@@ -104,7 +91,7 @@ class TopicFormatsIT {
                     "{\"id\": \"c2\", \"text\": \"Compute 2 + 3.\", \"task_type\": \"numeric\", \"gold\": \"5\"}",
                     "this line is not JSON",
                     "{\"id\": \"c3\"}");
-            run(List.of("org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", kafka.bootstrapServers(),
+            run(List.of("org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", BROKER.kafka().bootstrapServers(),
                     "--topic", t.queries()), String.join("\n", lines) + "\n");
 
             Map<String, JsonNode> answers = byField(consume(t.answers(), 2), "query_id");
@@ -129,7 +116,7 @@ class TopicFormatsIT {
     @Test
     void registryAvroWithAnEvolvedWriterSchemaAndUnknownOrIncompatibleIdsAsDeadLetters() throws Exception {
         try (InMemorySchemaRegistry registry = InMemorySchemaRegistry.start("moa:s3cret")) {
-            Topics t = Topics.fresh(kafka);
+            Topics t = Topics.fresh(BROKER.kafka());
             // Credentials never on the command line: a client properties file, as a user's deployment would hold.
             Path client = dir.resolve("client.properties");
             Files.writeString(client, "schema.registry.url=" + registry.url() + "\nbasic.auth.user.info=moa:s3cret\n");
@@ -178,7 +165,7 @@ class TopicFormatsIT {
 
     @Test
     void aRegistryTopicWithoutARegistryURLStopsTheJobAtSubmission() {
-        Topics t = Topics.fresh(kafka);
+        Topics t = Topics.fresh(BROKER.kafka());
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                 () -> TestJobs.start(args(t).set("kafka.answers_format", "registry-avro")));
         assertTrue(e.getMessage().contains("schema.registry.url"), e.getMessage());
@@ -228,13 +215,13 @@ class TopicFormatsIT {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.kafka().bootstrapServers());
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static List<byte[]> readCommitted(String topic, int expected) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BROKER.kafka().bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -260,7 +247,7 @@ class TopicFormatsIT {
     /** Kafka's console consumer, read_committed from the beginning, until {@code expected} records came. */
     private static List<JsonNode> consume(String topic, int expected) throws Exception {
         String out = run(List.of("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server",
-                kafka.bootstrapServers(), "--topic", topic, "--from-beginning", "--max-messages",
+                BROKER.kafka().bootstrapServers(), "--topic", topic, "--from-beginning", "--max-messages",
                 String.valueOf(expected), "--timeout-ms", "120000", "--isolation-level", "read_committed"), "");
         List<JsonNode> records = new ArrayList<>();
         for (String line : out.split("\n")) {
