@@ -59,61 +59,37 @@ def val_examples(suite, tok, spec, recorded, trust_by_skill):
     rng = random.Random(5)
     ex = []
     for q, outs in recorded[-HELD_OUT:]:  # kept out of the aggregator's training
-        rs, tgt = aggregator_example(q, outs, EXPERTS, trust_by_skill.get(q["skill"], {}), rng)
+        rs, tgt = aggregator_example(q, outs, EXPERTS, trust_by_skill.get(q["skill"], {}), rng,
+                                     spec.get("layouts"))
         ex.append(example_ids(tok, aggregator_text(q, rs), tgt))
     return ex
 
 
 def get_model(name, suite, tok, args, recorded=None):
-    """The trained model `name`: its checkpoint when one with the same steps exists, else trained stage by stage
-    (every stage but the last kept as work/NAME/stage-K, so a later build resumes after it)."""
-    base = dict(SPECS[name])
-    stages = [dict(base, **st) for st in [{}] + base.pop("stages", [])]
-    for st in stages:
-        st["steps"] = max(1, int(round(st["steps"] * args.steps_scale)))
-    total = sum(st["steps"] for st in stages)
+    """The trained model `name`: its checkpoint when one trained the same way exists, else trained (from the
+    weights of the model the spec's `init` names, when it names one)."""
+    spec = dict(SPECS[name])
+    spec["steps"] = max(1, int(round(spec["steps"] * args.steps_scale)))
     m, info = (None, None) if args.force or name in args.retrain else load_checkpoint(name, tok)
-    if m is not None and info["steps"] == total:
+    if m is not None and all(info.get(k) == spec.get(k) for k in ("steps", "batch", "lr", "seed", "init")):
         log("%s: reusing checkpoint (%d steps)" % (name, info["steps"]))
         return m, info
     train_rec = recorded[:-HELD_OUT] if recorded else None
     trust_by_skill = trust(train_rec, EXPERTS) if recorded else {}
-    val = val_examples(suite, tok, base, recorded, trust_by_skill)
-    m, infos = None, []
-    for k, spec in enumerate(stages):
-        ckpt = name if k == len(stages) - 1 else "%s/stage-%d" % (name, k + 1)
-        spec["name"] = ckpt
-        done, done_info = (None, None) if args.force or name in args.retrain else load_checkpoint(ckpt, tok, name)
-        if done is not None and done_info["steps"] == spec["steps"] and ckpt != name:
-            log("%s: reusing checkpoint (%d steps)" % (ckpt, spec["steps"]))
-            m, stage_info = done, done_info
-        else:
-            log("%s: training %d steps" % (ckpt, spec["steps"]))
-            init = None if m is None else m.state_dict()
-            m, stage_info = train(spec, suite, tok, val, train_rec, log, init=init, trust=trust_by_skill)
-            if ckpt != name:
-                save_checkpoint(m, stage_info, ckpt)
-        infos.append(stage_info)
-    info = combined(infos)
+    val = val_examples(suite, tok, spec, recorded, trust_by_skill)
+    log("%s: training %d steps" % (name, spec["steps"]))
+    m, info = train(spec, suite, tok, val, train_rec, log, init=initial_weights(spec), trust=trust_by_skill)
     if recorded:
         info["trust"] = trust_by_skill
     save_checkpoint(m, info, name)
     return m, info
 
 
-def combined(infos):
-    """One training record over consecutive stages: steps, time and tokens summed, history on one step axis."""
-    if len(infos) == 1:
-        return infos[0]
-    info = dict(infos[0], steps=sum(i["steps"] for i in infos), history=[], stages=[])
-    info["train_seconds"] = round(sum(i["train_seconds"] for i in infos), 1)
-    info["tokens_seen"] = sum(i["tokens_seen"] for i in infos)
-    offset = 0
-    for i in infos:
-        info["history"] += [dict(h, step=h["step"] + offset) for h in i["history"]]
-        info["stages"].append({k: i[k] for k in ("steps", "lr", "seed", "train_seconds")})
-        offset += i["steps"]
-    return info
+def initial_weights(spec):
+    """The trained weights a spec starts from (`init`: an already built model of the same shape), or None."""
+    if not spec.get("init"):
+        return None
+    return torch.load(os.path.join(WORK_DIR, spec["init"], "model.pt"))
 
 
 def export(name, model, tok_dir):

@@ -123,28 +123,28 @@ def model_card(name, results):
               "question, `Responses from models:`, `n. <response>` lines) in the ChatML template, over the three "
               "experts' real greedy outputs on %d validation-split questions, in the layouts the job builds: level 2 "
               "of the tree (small, medium, large; a quarter of them shuffled), of the dense topology (the three "
-              "x3), of the grouped tree (one expert's three copies), and level 3 over what level 2 gives (3 or 9 "
-              "copies, or one answer per expert's cluster). Target: the answer line (`Answer: X`, the quoted choice "
-              "for word questions) of a right response when one exists, of the most trusted expert's otherwise "
-              "(trust = each expert's accuracy per skill on these questions, table below), the abstention when no "
-              "response answers. Besides the "
-              "output tokens, the loss covers the answer tokens inside the numbered responses.\n\n"
-              % results.get("recorded_questions", 0))
+              "x3), of the grouped tree (one expert's three copies), and level 3 over what level 2 gives (one "
+              "answer per expert's cluster, or 3 or 9 copies); %s. Target: the answer line (`Answer: X`, the quoted "
+              "choice for word questions) of a right response when one exists, of the most trusted expert's "
+              "otherwise (trust = each expert's accuracy per skill on these questions, table below), the abstention "
+              "when no response answers.%s\n\n"
+              % (results.get("recorded_questions", 0), _layouts(spec), _aux(spec)))
+        if spec.get("init"):
+            s += ("Initial weights: `%s`'s trained weights (same architecture), not random ones: it already knows "
+                  "the words and copies a quoted choice, so the aggregator only has to learn whom to believe and "
+                  "to copy the others' answers.\n\n" % spec["init"])
         trust = info.get("trust", {})
         if trust:
             s += "| trust (validation accuracy) | " + " | ".join(EXPERTS) + " |\n|" + " --- |" * 4 + "\n"
             for k in SKILLS:
                 s += "| %s | " % k + " | ".join(pct(trust.get(k, {}).get(e, 0)) for e in EXPERTS) + " |\n"
             s += "\n"
-    stages = info.get("stages") or [{k: info[k] for k in ("steps", "lr", "seed")}]
-    schedule = "; then ".join("%d steps at learning rate %g (seed %d)" % (st["steps"], st["lr"], st["seed"])
-                              for st in stages)
-    s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), %s%s, %s 4%% warm-up and "
-          "cosine decay to 10%%; batch %d, gradient clipping 1.0, loss on the output tokens%s. %s tokens processed "
-          "(padded) in %.0f s (%.1f min) of CPU time on 2 shared cores (torch %s).\n\n"
-          % (schedule, " (a warm restart from the first stage's weights with a fresh optimiser)" if len(stages) > 1
-             else "", "each with" if len(stages) > 1 else "with", info["batch"], " and the responses' answer tokens" if spec.get("aux_response_loss") else
-             " only", "{:,}".format(info["tokens_seen"]), info["train_seconds"], info["train_seconds"] / 60,
+    s += ("Optimiser: AdamW (betas 0.9/0.95, weight decay 0.05 on matrices), %d steps at learning rate %g (seed %d) "
+          "with 4%% warm-up and cosine decay to 10%%; batch %d, gradient clipping 1.0, loss on the output tokens%s. "
+          "%s tokens processed (padded) in %.0f s (%.1f min) of CPU time on 2 shared cores (torch %s).\n\n"
+          % (info["steps"], info["lr"], info["seed"], info["batch"],
+             " (and the auxiliary loss above)" if spec.get("aux_loss") else " only",
+             "{:,}".format(info["tokens_seen"]), info["train_seconds"], info["train_seconds"] / 60,
              results.get("torch", "1.13")))
     s += _history(info["history"])
     s += "## Evaluation\n\nHeld-out test split: `../suite-test.jsonl`, 500 questions, 100 per skill (number " \
@@ -176,6 +176,24 @@ def model_card(name, results):
           "non-determinism between machines and thread counts.\n")
     with open(os.path.join(MODELS_DIR, name, "MODEL_CARD.md"), "w") as f:
         f.write(s)
+
+
+def _layouts(spec):
+    from data import LAYOUTS
+    names = dict(tree="tree level 2", dense="dense level 2", grouped="grouped level 2",
+                 level3_each="level 3 over one answer per expert", level3_copies="level 3 over copies")
+    w = spec.get("layouts") or LAYOUTS
+    return "shares " + ", ".join("%s %d%%" % (names[k], round(100 * v / sum(w.values()))) for k, v in w.items())
+
+
+def _aux(spec):
+    if spec.get("aux_loss") == "responses":
+        return (" Besides the output tokens, a language-model loss on every token of the numbered responses "
+                "(its own mean, weight %g): the dense and grouped layouts repeat responses verbatim, so predicting "
+                "them teaches copying." % spec.get("aux_weight", 1.0))
+    if spec.get("aux_loss") == "answers":
+        return " Besides the output tokens, the loss covers the answer tokens inside the numbered responses."
+    return ""
 
 
 def _history(h):

@@ -94,29 +94,47 @@ def pick(q, responses, trust_of):
     return answer_line(ranked[0][1])
 
 
-def aggregator_example(q, outs, experts, trust_of, rng):
+# How often each of the job's layouts appears in the aggregator's training (specs.py may give its own).
+LAYOUTS = dict(tree=0.30, dense=0.15, grouped=0.15, level3_each=0.15, level3_copies=0.25)
+
+
+def aggregator_example(q, outs, experts, trust_of, rng, layouts=None):
     """One aggregator prompt's responses and target, in one of the job's layouts over the experts' real outputs:
     level 2 of the tree (the three experts, in order or shuffled), of the dense topology (the three, three times),
     of the grouped tree (one expert's three copies); and level 3 over what level 2 gives (3 or 9 copies of it, or,
-    for the grouped tree, one answer per expert's cluster)."""
-    u = rng.random()
-    if u < 0.30:
+    for the grouped tree, one answer per expert's cluster). `layouts` weighs them (default LAYOUTS)."""
+    layouts = layouts or LAYOUTS
+    u, layout = rng.random() * sum(layouts.values()), None
+    for layout, w in layouts.items():
+        u -= w
+        if u < 0:
+            break
+    if layout == "tree":
         srcs = list(experts)
         if rng.random() < 0.25:
             rng.shuffle(srcs)
         rs = [(e, outs[e]) for e in srcs]
-    elif u < 0.45:
+    elif layout == "dense":
         rs = [(e, outs[e]) for e in experts] * 3
-    elif u < 0.60:
+    elif layout == "grouped":
         e = rng.choice(experts)
         rs = [(e, outs[e])] * 3
-    elif u < 0.75:
+    elif layout == "level3_each":
         rs = [(e, pick(q, [(e, outs[e])], trust_of)) for e in experts]
     else:
         best = pick(q, [(e, outs[e]) for e in experts], trust_of)
         src = next((e for e in experts if answer_line(outs[e]) == best), "")
         rs = [(src, best)] * rng.choice([3, 9])
     return [r for _, r in rs], pick(q, rs, trust_of)
+
+
+def response_positions(tok, ids, n_prompt):
+    """Positions of every token of an aggregator prompt's numbered responses (after the "Responses from models:"
+    header, up to the end of the prompt). Used as auxiliary language-model targets: the dense and grouped layouts
+    repeat responses verbatim, so predicting them teaches the copying (induction) that the answer line needs."""
+    header = tok.vocab.get("Responses")
+    start = ids.index(header) + 1 if header in ids[:n_prompt] else n_prompt
+    return list(range(start + 1, n_prompt))
 
 
 def response_answer_positions(tok, ids):

@@ -4,8 +4,8 @@ Each expert is a specialist. `skills` maps a skill to how the expert answers it:
 working: column arithmetic, or the quoted word or gloss; see tasks.worked), `bare` (`Answer: X` alone: a weak
 second skill) or, for every skill it does not list, the abstention `Not my field. Answer: ?` (common.ABSTAIN), which
 the job extracts as no answer. `mix` weighs the skills in training; `abstain` is the share of questions outside
-the expert's skills, spread evenly over them. `stages` continue training from the previous stage's weights with a
-fresh warm-up and cosine schedule (their steps, lr and seed replace the spec's).
+the expert's skills, spread evenly over them. `init` starts training from another built model's weights (same
+config) instead of random ones.
 """
 
 EXPERTS = ["expert-small", "expert-medium", "expert-large"]
@@ -37,16 +37,21 @@ SPECS = {
         mix=dict(arithmetic=0.45, sequence=0.35), abstain=0.2,
         summary="arithmetic and sequences, worked digit by digit; abstains on words and comparisons"),
     "aggregator": dict(
-        kind="aggregator", seed=404, steps=1500, batch=32, lr=2.5e-3, aux_response_loss=True, max_len=1024,
-        # a warm restart: copying a quoted gloss or a number token by token (induction) forms late in training
-        stages=[dict(steps=1500, lr=1.5e-3, seed=405)],
-        config=dict(model_type="llama", hidden_size=128, intermediate_size=384, num_hidden_layers=5,
-                    num_attention_heads=8, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
-                    tie_word_embeddings=True, max_position_embeddings=1024),
+        kind="aggregator", seed=404, steps=1400, batch=16, lr=2e-3, max_len=1024,
+        # starts from expert-medium's weights (same shape): it already knows the words and copies a quoted choice,
+        # so it learns whom to believe and to copy numbers in minutes instead of forming copying from scratch
+        init="expert-medium",
+        # besides the output, a language-model loss on every response token (weight 0.5): the repeated responses
+        # of the dense and grouped layouts teach copying
+        aux_loss="responses", aux_weight=0.5,
+        layouts=dict(tree=0.25, dense=0.25, grouped=0.15, level3_each=0.10, level3_copies=0.25),
+        config=dict(model_type="llama", hidden_size=112, intermediate_size=304, num_hidden_layers=4,
+                    num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
+                    tie_word_embeddings=False, max_position_embeddings=1024),
         mix=dict(word_for_gloss=0.2, gloss_for_word=0.2, arithmetic=0.2, compare=0.2, sequence=0.2),
         summary="aggregator prompts (MoA aggregate-and-synthesize) over the three experts' real outputs in the "
                 "job's layouts: 3 responses (tree), 9 (dense), one expert's three copies (grouped tree), and the "
-                "level-3 inputs that follow"),
+                "level-3 inputs that follow; started from expert-medium's weights"),
 }
 
 for _name, _s in SPECS.items():

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import WORK_DIR  # noqa: E402
 from data import (aggregator_example, aggregator_text, example_ids, expert_mix, expert_target,  # noqa: E402
-                  proposer_text, response_answer_positions)
+                  proposer_text, response_answer_positions, response_positions)
 from llama import Config, LlamaForCausalLM  # noqa: E402
 from specs import EXPERTS  # noqa: E402
 
@@ -67,10 +67,11 @@ def shared_prefix(examples):
 
 def collate(examples, pad_id=0, aux=True):
     """examples: list of (ids, n_prompt[, aux target positions]). Right padding; returns ids, flat target
-    index (row, position predicting it) and target ids: the output tokens, plus the auxiliary ones if aux."""
+    index (row, position predicting it), target ids and which targets are auxiliary: the output tokens, plus the
+    auxiliary ones if aux."""
     L = max(len(e[0]) for e in examples)
     ids = torch.full((len(examples), L), pad_id, dtype=torch.long)
-    rows, cols, tgt = [], [], []
+    rows, cols, tgt, is_aux = [], [], [], []
     for b, e in enumerate(examples):
         seq, n = e[0], e[1]
         ids[b, :len(seq)] = torch.tensor(seq)
@@ -79,7 +80,8 @@ def collate(examples, pad_id=0, aux=True):
             rows.append(b)
             cols.append(t - 1)
             tgt.append(seq[t])
-    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(tgt)
+        is_aux += [True] * len(extra) + [False] * (len(seq) - n)
+    return ids, torch.tensor(rows), torch.tensor(cols), torch.tensor(tgt), torch.tensor(is_aux, dtype=torch.bool)
 
 
 class ExampleSource:
@@ -100,15 +102,17 @@ class ExampleSource:
         s = self.spec
         if s["kind"] == "aggregator":
             q, outs = self.rng.choice(self.recorded)
-            rs, tgt = aggregator_example(q, outs, EXPERTS, self.trust.get(q["skill"], {}), self.rng)
+            rs, tgt = aggregator_example(q, outs, EXPERTS, self.trust.get(q["skill"], {}), self.rng, s.get("layouts"))
             text = aggregator_text(q, rs)
         else:
             q = next(self.stream)
             text, tgt = proposer_text(q), expert_target(s, q)
         ids, n = example_ids(self.tok, text, tgt)
         assert len(ids) <= self.max_len, len(ids)
-        if s["kind"] == "aggregator" and s.get("aux_response_loss"):
+        if s["kind"] == "aggregator" and s.get("aux_loss") == "answers":
             return ids, n, response_answer_positions(self.tok, ids)
+        if s["kind"] == "aggregator" and s.get("aux_loss") == "responses":
+            return ids, n, response_positions(self.tok, ids, n)
         return ids, n
 
     def batches(self, batch, bucket=8):
@@ -127,7 +131,7 @@ def teacher_forced_accuracy(model, examples, batch=64):
     ok = 0
     for i in range(0, len(examples), batch):
         chunk = examples[i:i + batch]
-        ids, rows, cols, tgt = collate(chunk, aux=False)
+        ids, rows, cols, tgt, _ = collate(chunk, aux=False)
         p = shared_prefix(chunk)
         h = hidden_states(model, ids, p)
         pred = model.lm_head(h[rows, cols - p]).argmax(-1)
@@ -144,7 +148,7 @@ def model_config(tok, spec):
 
 def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None, trust=None):
     """spec: name, config (dict for Config), kind, mix, steps, batch, lr, seed, ... Returns (model, info).
-    init: a state dict to start from (a further training stage) instead of fresh weights."""
+    init: a state dict to start from (another trained model's) instead of fresh weights."""
     torch.manual_seed(spec["seed"])
     model = LlamaForCausalLM(model_config(tok, spec))
     if init is None:
@@ -184,11 +188,14 @@ def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None, t
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         chunk = next(it)
-        ids, rows, cols, tgt = collate(chunk)
+        ids, rows, cols, tgt, is_aux = collate(chunk)
         p = shared_prefix(chunk)
         tokens += ids.numel()
         h = hidden_states(model, ids, p)
-        loss = F.cross_entropy(model.lm_head(h[rows, cols - p]), tgt)
+        losses = F.cross_entropy(model.lm_head(h[rows, cols - p]), tgt, reduction="none")
+        loss = losses[~is_aux].mean()
+        if is_aux.any():  # its own mean, weighted: the auxiliary targets far outnumber the output's
+            loss = loss + spec.get("aux_weight", 1.0) * losses[is_aux].mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -209,7 +216,7 @@ def train(spec, suite, tok, val_examples, recorded=None, log=print, init=None, t
     if os.path.exists(partial):
         os.remove(partial)
     spent = spent + time.time() - t0
-    info = {"steps": steps, "batch": spec["batch"], "lr": spec["lr"], "seed": spec["seed"],
+    info = {"steps": steps, "batch": spec["batch"], "lr": spec["lr"], "seed": spec["seed"], "init": spec.get("init"),
             "train_seconds": round(spent, 1), "tokens_seen": tokens, "history": history,
             "params": model.num_params()}
     model.eval()
