@@ -191,8 +191,6 @@ def _aux(spec):
         return (" Besides the output tokens, a language-model loss on every token of the numbered responses "
                 "(its own mean, weight %g): the dense and grouped layouts repeat responses verbatim, so predicting "
                 "them teaches copying." % spec.get("aux_weight", 1.0))
-    if spec.get("aux_loss") == "answers":
-        return " Besides the output tokens, the loss covers the answer tokens inside the numbered responses."
     return ""
 
 

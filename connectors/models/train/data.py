@@ -137,28 +137,6 @@ def response_positions(tok, ids, n_prompt):
     return list(range(start + 1, n_prompt))
 
 
-def response_answer_positions(tok, ids):
-    """Positions of the answer tokens inside an aggregator prompt's numbered responses (the tokens after each
-    "▁Answer" ":" up to the end of that line, after the "Responses from models:" header that follows the user
-    query). Used as auxiliary targets: predicting response n's answer from responses 1..n-1 is the aggregator's
-    own skill (follow the majority so far)."""
-    v = tok.vocab
-    ans, colon, nl = v.get("▁Answer"), v.get(":"), v.get("<0x0A>")
-    end = len(ids)
-    start = 0
-    header = v.get("Responses")
-    if header in ids:
-        start = ids.index(header)
-    out = []
-    for i in range(start, end - 2):
-        if ids[i] == ans and ids[i + 1] == colon:
-            j = i + 2
-            while j < end and ids[j] != nl:
-                out.append(j)
-                j += 1
-    return out
-
-
 def tokenizer_corpus(suite, n_prop=12000, n_agg=3000, seed=11):
     """Training-split texts for the tokenizer: chat-wrapped prompts, and target lines (used as they are)."""
     from tasks import SKILLS

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import WORK_DIR  # noqa: E402
 from data import (aggregator_example, aggregator_text, example_ids, expert_mix, expert_target,  # noqa: E402
-                  proposer_text, response_answer_positions, response_positions)
+                  proposer_text, response_positions)
 from llama import Config, LlamaForCausalLM  # noqa: E402
 from specs import EXPERTS  # noqa: E402
 
@@ -109,8 +109,6 @@ class ExampleSource:
             text, tgt = proposer_text(q), expert_target(s, q)
         ids, n = example_ids(self.tok, text, tgt)
         assert len(ids) <= self.max_len, len(ids)
-        if s["kind"] == "aggregator" and s.get("aux_loss") == "answers":
-            return ids, n, response_answer_positions(self.tok, ids)
         if s["kind"] == "aggregator" and s.get("aux_loss") == "responses":
             return ids, n, response_positions(self.tok, ids, n)
         return ids, n
