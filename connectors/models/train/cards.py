@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import MODELS_DIR  # noqa: E402
+from data import LAYOUTS  # noqa: E402
 from specs import AGGREGATOR, EXPERTS, SPECS  # noqa: E402
 from tasks import SKILLS, WORDNET  # noqa: E402
 
@@ -179,7 +180,6 @@ def model_card(name, results):
 
 
 def _layouts(spec):
-    from data import LAYOUTS
     names = dict(tree="tree level 2", dense="dense level 2", grouped="grouped level 2",
                  level3_each="level 3 over one answer per expert", level3_copies="level 3 over copies")
     w = spec.get("layouts") or LAYOUTS
